@@ -1,0 +1,68 @@
+# The two commands a newcomer needs: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Python 3.12 or newer: on PATH, or in pyenv's folder when its shims are not set up.
+PYTHON ?= $(shell for p in python3.12 python3.13 python3 $(HOME)/.pyenv/versions/3.12*/bin/python3.12 /usr/local/bin/python3.12 /usr/bin/python3.12; do \
+	if "$$p" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; then echo "$$p"; break; fi; done)
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export PORT
+
+.PHONY: help run test test-fast lint bench model lock messages demo clean services browser-deps
+
+help:
+	@echo "make run    set up and run the whole site (web, worker, beat, demo data, model)"
+	@echo "make test   set up and run the whole test suite"
+	@echo "make lint   ruff;  make bench  benchmarks as JSON;  make model  retrain the shipped model"
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then echo "Python 3.12 or newer is needed: install python3.12 (Debian/Ubuntu: apt-get install python3.12 python3.12-venv; or pyenv install 3.12)." >&2; exit 1; fi
+	@echo "Using $(PYTHON) ($$($(PYTHON) --version))"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	@touch $@
+
+run: $(VENV)/.installed
+	@mkdir -p var
+	$(PY) manage.py show_config
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m honcho -f Procfile start -p $(PORT)
+
+demo: $(VENV)/.installed
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+
+# Browser tests need Debian's chromium and chromium-driver; installed here when we may.
+browser-deps:
+	@if ! command -v chromedriver >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "Installing Debian's chromium and chromium-driver for the browser tests"; \
+			(apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null)); \
+		else echo "Browser tests need chromium and chromium-driver (apt-get install chromium chromium-driver)." >&2; fi; \
+	fi
+
+test: $(VENV)/.installed browser-deps
+	$(PY) scripts/with_services.py $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(PY) -m ruff check .
+
+bench: $(VENV)/.installed
+	@for b in bench/bench_*.py; do echo "== $$b" >&2; $(PY) scripts/with_services.py $(PY) $$b || exit 1; done
+
+model: $(VENV)/.installed
+	$(PY) -m dois.ml.make_model
+
+messages: $(VENV)/.installed
+	for app in hub events dois; do (cd $$app && ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete && ../$(PY) ../manage.py compilemessages -l zh_Hans); done
+
+lock:
+	$(PYTHON) -m venv var/lockenv && var/lockenv/bin/pip install --quiet uv==0.13.8
+	var/lockenv/bin/uv pip compile pyproject.toml --extra dev -c lock-constraints.txt \
+		--python $(PYTHON) --python-platform x86_64-manylinux_2_28 --generate-hashes -o requirements.lock
+
+clean:
+	rm -rf var/db.sqlite3 var/broker var/media var/celerybeat-schedule

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DoisConfig(AppConfig):
+    name = "dois"
+    verbose_name = _("DoIs: dolphin identification")

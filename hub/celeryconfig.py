@@ -1,0 +1,69 @@
+"""Celery configuration, built from Django settings (which read the environment)."""
+
+from __future__ import annotations
+
+from celery.schedules import schedule
+from django.conf import settings
+from kombu import Exchange, Queue
+
+broker_url = settings.CELERY_BROKER_URL
+result_backend = settings.CELERY_RESULT_BACKEND
+task_ignore_result = settings.CELERY_RESULT_BACKEND is None
+
+_timeout = settings.DOIS_JOB_TIMEOUT_S
+broker_transport_options: dict = {
+    # an unacknowledged message comes back after this (Redis's default is an hour)
+    "visibility_timeout": _timeout * 2,
+}
+if broker_url.startswith("filesystem://"):
+    _folder = settings.CELERY_BROKER_DIR
+    for _sub in ("queue", "processed"):
+        (_folder / _sub).mkdir(parents=True, exist_ok=True)
+    broker_transport_options.update(
+        {
+            "data_folder_in": str(_folder / "queue"),
+            "data_folder_out": str(_folder / "queue"),
+            "processed_folder": str(_folder / "processed"),
+            "store_processed": False,
+            "polling_interval": settings.CELERY_POLL_INTERVAL,
+        }
+    )
+elif broker_url.startswith(("redis://", "rediss://")):
+    broker_transport_options["polling_interval"] = settings.CELERY_POLL_INTERVAL
+
+broker_connection_retry_on_startup = True
+broker_connection_timeout = 3
+# Sending must not hang a web request when the broker is down: the job row is saved
+# anyway and the beat sweep re-sends it later.
+task_publish_retry_policy = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
+
+task_default_queue = "default"
+task_queues = (
+    Queue("default", Exchange("default"), routing_key="default"),
+    Queue("identify", Exchange("identify"), routing_key="identify"),
+    Queue("train", Exchange("train"), routing_key="train"),
+)
+task_routes = {
+    "dois.tasks.identify_*": {"queue": "identify", "routing_key": "identify"},
+    "dois.tasks.train_*": {"queue": "train", "routing_key": "train"},
+    "dois.tasks.reembed_*": {"queue": "train", "routing_key": "train"},
+}
+# Identification tasks set acks_late and reject_on_worker_lost on themselves (a killed
+# worker's job comes back); training tasks ack early and keep their state in the database.
+task_acks_late = False
+worker_prefetch_multiplier = 1
+worker_concurrency = settings.CELERY_WORKER_CONCURRENCY
+worker_hijack_root_logger = False
+worker_send_task_events = False
+task_serializer = "json"
+accept_content = ["json"]
+timezone = settings.TIME_ZONE
+enable_utc = True
+
+beat_schedule = {
+    "hub-prune-heartbeats": {
+        "task": "hub.tasks.worker_heartbeats_prune",
+        "schedule": schedule(run_every=300),
+    },
+}
+beat_schedule_filename = str(settings.VAR_DIR / "celerybeat-schedule")

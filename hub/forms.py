@@ -1,0 +1,49 @@
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model, password_validation
+from django.utils.translation import gettext_lazy as _
+
+User = get_user_model()
+
+
+class SignUpForm(forms.Form):
+    username = forms.RegexField(
+        label=_("Username"), max_length=150, regex=r"^[\w.@+-]+\Z",
+        error_messages={"invalid": _("Letters, digits and @/./+/-/_ only.")},
+    )
+    email = forms.EmailField(label=_("Email"))
+    display_name = forms.CharField(label=_("Display name"), max_length=100, required=False)
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(
+        label=_("Password again"), widget=forms.PasswordInput, strip=False
+    )
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"]
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(_("This username is taken."))
+        return username
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords differ."))
+        if p1:
+            probe = User(username=cleaned.get("username", ""), email=cleaned.get("email", ""))
+            try:
+                password_validation.validate_password(p1, probe)
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return cleaned
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(label=_("Display name"), max_length=100, required=False)
+    email = forms.EmailField(label=_("Email"))
+    bio = forms.CharField(label=_("About me"), widget=forms.Textarea, required=False)
+    preferred_language = forms.ChoiceField(
+        label=_("Preferred language"),
+        choices=[("", _("Follow the browser"))] + list(settings.LANGUAGES),
+        required=False,
+    )

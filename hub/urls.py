@@ -1,0 +1,49 @@
+from importlib.util import find_spec
+
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from hub import views
+
+hub_patterns = (
+    [
+        path("", views.home, name="home"),
+        path("projects/", views.project_list, name="project_list"),
+        path("projects/<slug:slug>/", views.project_detail, name="project_detail"),
+        path("accounts/signup/", views.sign_up, name="signup"),
+        path("accounts/profile/", views.profile, name="profile"),
+    ],
+    "hub",
+)
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/", include("dois.api.urls")),
+]
+if find_spec("events.api") is not None:
+    urlpatterns.append(path("api/v1/", include("events.api.urls")))
+
+urlpatterns += i18n_patterns(
+    path("", include(hub_patterns)),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("events/", include("events.urls")),
+    path("dois/", include("dois.urls")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("admin/", admin.site.urls),
+)
+
+if settings.DEBUG or settings.MEDIA_STORAGE == "filesystem":
+    from django.views.static import serve
+
+    # Media in development and on single-machine installs; a CDN or S3 serves it otherwise.
+    urlpatterns.append(
+        path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve,
+             {"document_root": settings.MEDIA_ROOT})
+    )
