@@ -33,7 +33,7 @@ def check_broker() -> tuple[bool, str]:
     if port is None:
         port = {"redis": 6379, "rediss": 6380, "amqp": 5672, "amqps": 5671}.get(parsed.scheme)
     try:
-        with app.connection_for_write() as conn:
+        with app.connection_for_write(url) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
     except Exception as exc:
         return False, f"{parsed.scheme}://{host}:{port} unreachable ({type(exc).__name__})"

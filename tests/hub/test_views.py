@@ -1,0 +1,159 @@
+import json
+from pathlib import Path
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from hub import services
+from hub.models import Project
+from tests.hub.factories import PASSWORD, ProjectFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_works_in_both_languages(client):
+    ProjectFactory(name="DoIs")
+    en = client.get("/en/")
+    zh = client.get("/zh-hans/")
+    assert en.status_code == zh.status_code == 200
+    assert "Upcoming events" in en.text
+    assert "即将举行的活动" in zh.text
+    assert 'lang="zh-hans"' in zh.text
+    assert "DoIs" in en.text and "DoIs" in zh.text
+
+
+def test_every_page_has_a_language_switch(client):
+    for url in ["/en/", "/en/projects/", "/en/accounts/login/", "/en/events/"]:
+        body = client.get(url).text
+        assert 'name="language"' in body, url
+
+
+def test_language_switch_moves_to_the_same_page_in_the_other_language(client):
+    response = client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/en/projects/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/zh-hans/projects/"
+
+
+def test_draft_projects_are_hidden(client):
+    ProjectFactory(slug="secret", status=Project.Status.DRAFT)
+    assert client.get("/en/projects/secret/").status_code == 404
+
+
+def test_project_page_shows_its_log(client):
+    project = ProjectFactory(slug="dois", name="DoIs")
+    services.project_update_add(project=project, date=timezone.now().date(), title="Model v2")
+    body = client.get("/en/projects/dois/").text
+    assert "Model v2" in body
+
+
+def test_sign_up_logs_in_as_volunteer(client):
+    response = client.post(reverse("hub:signup"), {
+        "username": "lin", "email": "lin@example.org", "display_name": "Lin",
+        "password1": "sea-dolphin-fin-42", "password2": "sea-dolphin-fin-42"})
+    assert response.status_code == 302
+    profile = client.get(reverse("hub:profile"))
+    assert profile.status_code == 200
+    assert "volunteer" in profile.text
+
+
+def test_sign_up_rejects_mismatched_passwords(client):
+    response = client.post(reverse("hub:signup"), {
+        "username": "lin", "email": "lin@example.org",
+        "password1": "sea-dolphin-fin-42", "password2": "other-password-43"})
+    assert response.status_code == 200
+    assert "The two passwords differ." in response.text
+
+
+def test_profile_needs_login(client):
+    response = client.get(reverse("hub:profile"))
+    assert response.status_code == 302
+    assert reverse("login") in response["Location"]
+
+
+def test_profile_update(client):
+    user = UserFactory()
+    client.force_login(user)
+    response = client.post(reverse("hub:profile"), {
+        "display_name": "Ah Fin", "email": "fin@example.org", "bio": "I like boats",
+        "preferred_language": "zh-hans"})
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert (user.display_name, user.preferred_language) == ("Ah Fin", "zh-hans")
+
+
+def test_log_in_and_out(client):
+    user = UserFactory(username="kai")
+    response = client.post(reverse("login"), {"username": "kai", "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get(reverse("hub:profile")).context["user"] == user
+    assert client.get(reverse("logout")).status_code == 405  # logging out is POST only
+    client.post(reverse("logout"))
+    assert client.get(reverse("hub:profile")).status_code == 302
+
+
+def test_password_reset_sends_a_mail(client):
+    UserFactory(email="reset@example.org")
+    response = client.post(reverse("password_reset"), {"email": "reset@example.org"})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    assert "/accounts/reset/" in mail.outbox[0].body
+
+
+def test_forms_need_csrf_token():
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post(reverse("hub:signup"), {"username": "x"})
+    assert response.status_code == 403
+
+
+def test_csp_allows_only_the_listed_player_frames(client):
+    header = client.get("/en/")["Content-Security-Policy"]
+    assert "frame-src https://www.youtube-nocookie.com https://www.youtube.com " \
+        "https://player.bilibili.com" in header
+    assert "script-src 'self'" in header
+
+
+def test_healthz_names_failing_parts(client, settings, tmp_path):
+    settings.DOIS_MODEL_PATH = str(tmp_path / "missing.keras")
+    response = client.get("/healthz")
+    body = json.loads(response.content)
+    assert response.status_code == 503
+    assert "workers" in body["failing"] and "model" in body["failing"]
+    assert body["checks"]["database"]["ok"] is True
+    assert "missing.keras" in body["checks"]["model"]["detail"]
+
+
+def test_healthz_is_200_when_all_is_well(client, settings, tmp_path):
+    model = Path(tmp_path / "m.keras")
+    model.write_bytes(b"PK\x03\x04 model")
+    settings.HEALTH_CHECKS = [c for c in settings.HEALTH_CHECKS if not c.endswith("check_model")]
+    settings.HEALTH_CHECKS.append("tests.hub.test_views.fake_model_ok")
+    services.worker_heartbeat_record(hostname="w@h", queues=["identify"], pid=1)
+    response = client.get("/healthz")
+    assert response.status_code == 200, response.content
+    assert json.loads(response.content)["status"] == "ok"
+
+
+def fake_model_ok():
+    return True, "test model"
+
+
+def test_dead_broker_makes_healthz_say_so_and_pages_keep_working(client, monkeypatch):
+    from hub.celery import app
+
+    old = app.conf.broker_url
+    dead = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    monkeypatch.setenv("CELERY_BROKER_URL", dead)  # Celery reads this variable first
+    app.conf.broker_url = dead
+    try:
+        response = client.get("/healthz")
+        assert response.status_code == 503
+        body = json.loads(response.content)
+        assert "broker" in body["failing"]
+        assert "unreachable" in body["checks"]["broker"]["detail"]
+        assert client.get("/en/").status_code == 200
+    finally:
+        app.conf.broker_url = old
