@@ -1,0 +1,23 @@
+"""A visitor switches the site's language in a real browser."""
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_visitor_switches_to_chinese_and_back(browser, live_server):
+    browser.get(f"{live_server.url}/en/projects/")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Community projects"
+
+    Select(browser.find_element(By.ID, "lang-select")).select_by_value("zh-hans")
+    browser.find_element(By.CSS_SELECTOR, "form.lang button").click()
+
+    assert browser.find_element(By.TAG_NAME, "h1").text == "社区项目"
+    assert browser.current_url.endswith("/zh-hans/projects/")
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "zh-hans"
+
+    Select(browser.find_element(By.ID, "lang-select")).select_by_value("en")
+    browser.find_element(By.CSS_SELECTOR, "form.lang button").click()
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Community projects"
