@@ -504,6 +504,7 @@ def photos_upload(*, actor, event: Event, uploads: list[UploadedFile],
             f"{stem}-thumb.{'png' if thumb_fmt == 'PNG' else 'jpg'}",
             ContentFile(_reencode(image=image, fmt=thumb_fmt, max_size=THUMB_SIZE)),
             save=False)
+        photo.width, photo.height = image.size
         photo.save()
         photos.append(photo)
     return photos

@@ -1,0 +1,23 @@
+import pytest
+
+from tests.events.factories import EventFactory, UserFactory
+
+
+@pytest.fixture
+def organiser(db):
+    return UserFactory(username="org", roles=["organiser", "volunteer"])
+
+
+@pytest.fixture
+def other_organiser(db):
+    return UserFactory(username="org2", roles=["organiser", "volunteer"])
+
+
+@pytest.fixture
+def member(db):
+    return UserFactory(username="member", roles=["volunteer"])
+
+
+@pytest.fixture
+def event(organiser):
+    return EventFactory(organisers=[organiser])
