@@ -21,3 +21,8 @@ def member(db):
 @pytest.fixture
 def event(organiser):
     return EventFactory(organisers=[organiser])
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

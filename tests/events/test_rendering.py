@@ -28,7 +28,8 @@ def test_rendering_is_cached_by_content_hash(monkeypatch):
     import events.rendering as rendering
 
     original = rendering.md.markdown
-    monkeypatch.setattr(rendering.md, "markdown", lambda *a, **k: calls.append(1) or original(*a, **k))
+    monkeypatch.setattr(rendering.md, "markdown",
+                        lambda *a, **k: calls.append(1) or original(*a, **k))
     markdown_render(text="same text")
     markdown_render(text="same text")
     markdown_render(text="other text")
