@@ -1,3 +1,10 @@
+"""Meetups and everything around them: series, venues, talks, speakers, RSVPs,
+recordings, materials, photos and summary posts.
+
+Models hold data, QuerySet methods and URLs only; every rule lives in
+:mod:`events.services` and every shared read in :mod:`events.selectors`.
+"""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -6,13 +13,78 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
+class Tag(models.Model):
+    slug = models.SlugField(_("slug"), unique=True, max_length=60, allow_unicode=True)
+    name = models.CharField(_("name"), max_length=60)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("events:tag", kwargs={"slug": self.slug})
+
+
+class Series(models.Model):
+    """Events that belong together, e.g. the monthly meetup."""
+
+    slug = models.SlugField(_("slug"), unique=True, max_length=120)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("series")
+        verbose_name_plural = _("series")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("events:series", kwargs={"slug": self.slug})
+
+
+class Venue(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6,
+                                   null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6,
+                                    null=True, blank=True)
+    directions = models.TextField(_("transit directions"), blank=True,
+                                  help_text=_("Markdown."))
+    map_url = models.URLField(_("map link"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("venue")
+        verbose_name_plural = _("venues")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def map_link(self) -> str:
+        """The organiser's map link, or an OpenStreetMap link to the coordinates."""
+        if self.map_url:
+            return self.map_url
+        if self.latitude is not None and self.longitude is not None:
+            return (f"https://www.openstreetmap.org/?mlat={self.latitude}"
+                    f"&mlon={self.longitude}#map=17/{self.latitude}/{self.longitude}")
+        return ""
+
+
 class EventQuerySet(models.QuerySet):
     def published(self) -> EventQuerySet:
         return self.filter(status__in=[Event.Status.PUBLISHED, Event.Status.CANCELLED])
 
 
 class Event(models.Model):
-    """A meetup. The events app extends this with venues, talks, RSVPs and the rest."""
+    """A meetup."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -32,6 +104,24 @@ class Event(models.Model):
         settings.AUTH_USER_MODEL, blank=True, related_name="organised_events",
         verbose_name=_("organisers"),
     )
+    series = models.ForeignKey(Series, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="events", verbose_name=_("series"))
+    venue = models.ForeignKey(Venue, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="events", verbose_name=_("venue"))
+    capacity = models.PositiveIntegerField(
+        _("capacity on site"), null=True, blank=True,
+        help_text=_("Seats on site. Empty means no limit. Online places are unlimited."),
+    )
+    stream_url = models.URLField(_("online stream link"), blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="events",
+                                  verbose_name=_("tags"))
+    walk_ins_onsite = models.PositiveIntegerField(
+        _("counted at the door"), default=0,
+        help_text=_("People on site who never registered."))
+    walk_ins_online = models.PositiveIntegerField(
+        _("counted online"), default=0,
+        help_text=_("People online who never registered."))
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -41,9 +131,237 @@ class Event(models.Model):
         ordering = ["-starts_at"]
         verbose_name = _("event")
         verbose_name_plural = _("events")
+        permissions = [
+            ("manage_event", _("Can manage the events one organises")),
+            ("publish_event", _("Can publish and cancel events")),
+        ]
 
     def __str__(self) -> str:
         return self.title
 
     def get_absolute_url(self) -> str:
         return reverse("events:detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == self.Status.CANCELLED
+
+
+class Speaker(models.Model):
+    """Someone who gives a talk; may have no account."""
+
+    slug = models.SlugField(_("slug"), unique=True, max_length=120)
+    name = models.CharField(_("name"), max_length=200)
+    bio = models.TextField(_("bio"), blank=True, help_text=_("Markdown."))
+    url = models.URLField(_("website"), blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                             blank=True, related_name="speaker_profiles",
+                             verbose_name=_("account"))
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("speaker")
+        verbose_name_plural = _("speakers")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("events:speaker", kwargs={"slug": self.slug})
+
+
+class Talk(models.Model):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="talks",
+                              verbose_name=_("event"))
+    title = models.CharField(_("title"), max_length=200)
+    abstract = models.TextField(_("abstract"), blank=True, help_text=_("Markdown."))
+    speakers = models.ManyToManyField(Speaker, related_name="talks", verbose_name=_("speakers"))
+    starts_at = models.DateTimeField(_("time"), null=True, blank=True)
+    remote = models.BooleanField(_("speaker joins remotely"), default=False)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        verbose_name = _("talk")
+        verbose_name_plural = _("talks")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class RSVP(models.Model):
+    class Mode(models.TextChoices):
+        ONSITE = "onsite", _("On site")
+        ONLINE = "online", _("Online")
+
+    class Status(models.TextChoices):
+        GOING = "going", _("Going")
+        WAITLISTED = "waitlisted", _("On the waitlist")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="rsvps",
+                              verbose_name=_("event"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="rsvps", verbose_name=_("member"))
+    mode = models.CharField(_("attends"), max_length=10, choices=Mode.choices,
+                            default=Mode.ONSITE)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices)
+    created_at = models.DateTimeField(_("answered at"), auto_now_add=True)
+    waitlisted_at = models.DateTimeField(_("joined the waitlist at"), null=True, blank=True)
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("RSVP")
+        verbose_name_plural = _("RSVPs")
+        constraints = [
+            models.UniqueConstraint(fields=["event", "user"], name="events_rsvp_one_per_member"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.event} ({self.status})"
+
+
+class Recording(models.Model):
+    class Kind(models.TextChoices):
+        AUDIO = "audio", _("Audio")
+        VIDEO = "video", _("Video")
+        LIVESTREAM = "livestream", _("Live-stream replay")
+
+    class Provider(models.TextChoices):
+        YOUTUBE = "youtube", _("YouTube")
+        BILIBILI = "bilibili", _("Bilibili")
+        DRIVE = "drive", _("Cloud drive")
+        OTHER = "other", _("Other")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="recordings",
+                              verbose_name=_("event"))
+    talk = models.ForeignKey(Talk, on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="recordings", verbose_name=_("talk"))
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.VIDEO)
+    provider = models.CharField(_("provider"), max_length=12, choices=Provider.choices,
+                                default=Provider.OTHER)
+    url = models.URLField(_("link"), max_length=500)
+    access_code = models.CharField(_("access code"), max_length=40, blank=True,
+                                   help_text=_("Only where the drive needs one."))
+    duration = models.DurationField(_("duration"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("recording")
+        verbose_name_plural = _("recordings")
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def embed_url(self) -> str:
+        from events.embed import embed_url
+
+        return embed_url(provider=self.provider, url=self.url)
+
+
+def _material_path(instance: Material, filename: str) -> str:
+    return f"events/{instance.event_id}/materials/{filename}"
+
+
+def _photo_path(instance: Photo, filename: str) -> str:
+    return f"events/{instance.event_id}/photos/{filename}"
+
+
+def _thumb_path(instance: Photo, filename: str) -> str:
+    return f"events/{instance.event_id}/thumbs/{filename}"
+
+
+class Material(models.Model):
+    class Kind(models.TextChoices):
+        SLIDES = "slides", _("Slides")
+        CODE = "code", _("Code")
+        NOTEBOOK = "notebook", _("Jupyter notebook")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="materials",
+                              verbose_name=_("event"))
+    talk = models.ForeignKey(Talk, on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="materials", verbose_name=_("talk"))
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    url = models.URLField(_("link"), max_length=500, blank=True)
+    file = models.FileField(_("file"), upload_to=_material_path, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("material")
+        verbose_name_plural = _("materials")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("events:material", kwargs={"slug": self.event.slug, "pk": self.pk})
+
+    @property
+    def is_rendered_notebook(self) -> bool:
+        return self.kind == self.Kind.NOTEBOOK and bool(self.file)
+
+
+class Photo(models.Model):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="photos",
+                              verbose_name=_("event"))
+    image = models.ImageField(_("photo"), upload_to=_photo_path, blank=True,
+                              width_field="width", height_field="height")
+    thumbnail = models.ImageField(_("thumbnail"), upload_to=_thumb_path, blank=True)
+    external_url = models.URLField(_("external image link"), max_length=500, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    caption = models.CharField(_("caption"), max_length=300, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                    null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+
+    def __str__(self) -> str:
+        return self.caption or f"photo {self.pk}"
+
+    @property
+    def src(self) -> str:
+        return self.image.url if self.image else self.external_url
+
+    @property
+    def thumb_src(self) -> str:
+        return self.thumbnail.url if self.thumbnail else self.src
+
+
+class Post(models.Model):
+    """A summary post (Markdown with YAML front matter, like a static-site blog)."""
+
+    slug = models.SlugField(_("slug"), unique=True, max_length=160)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    author = models.CharField(_("author"), max_length=120, blank=True)
+    categories = models.JSONField(_("categories"), default=list, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="posts", verbose_name=_("tags"))
+    body = models.TextField(_("body"), help_text=_("Markdown."))
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES,
+                                default="en")
+    event = models.ForeignKey(Event, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="posts", verbose_name=_("event"))
+    published_at = models.DateTimeField(_("published at"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-published_at", "id"]
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
+        permissions = [("import_posts", _("Can import posts"))]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("events:post", kwargs={"slug": self.slug})

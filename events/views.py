@@ -1,17 +1,414 @@
-from django.shortcuts import get_object_or_404, render
+"""Pages of the events app. Each view reads a form and makes one service or selector call."""
 
-from events import selectors
-from events.models import Event
+from __future__ import annotations
 
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from events import feeds, selectors, services
+from events.forms import (
+    CaptionForm,
+    CopyForm,
+    EventForm,
+    MaterialForm,
+    PhotoUploadForm,
+    PostForm,
+    RecordingForm,
+    RSVPForm,
+    SearchForm,
+    TalkForm,
+    WalkInsForm,
+)
+from events.models import RSVP, Event, Photo, Post, Series, Speaker, Tag
+from events.rendering import notebook_render
+
+
+def _errors_to_form(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def managed_event(view):
+    """Load the event by slug and require that the user may manage it (403 otherwise)."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, slug: str, *args, **kwargs):
+        event = get_object_or_404(Event, slug=slug)
+        if not services.event_can_manage(user=request.user, event=event):
+            raise PermissionDenied(_("Only the organisers of this event may change it."))
+        return view(request, event, *args, **kwargs)
+
+    return wrapper
+
+
+# --- public pages ----------------------------------------------------------------------
 
 def event_list(request):
-    return render(
-        request,
-        "events/event_list.html",
-        {"upcoming": selectors.event_list_upcoming(), "past": selectors.event_list_past()},
-    )
+    return render(request, "events/event_list.html", {
+        "upcoming": selectors.event_list_upcoming(),
+        "past": selectors.event_list_past(),
+        "can_create": services.event_can_create(user=request.user),
+    })
 
 
 def event_detail(request, slug: str):
+    try:
+        event = selectors.event_get_visible(slug=slug, user=request.user)
+    except Event.DoesNotExist as exc:
+        raise Http404 from exc
+    context = selectors.event_detail(event=event, user=request.user)
+    context["rsvp_form"] = RSVPForm()
+    return render(request, "events/event_detail.html", context)
+
+
+def material_notebook(request, slug: str, pk: int):
+    try:
+        material = selectors.material_get_notebook(event_slug=slug, pk=pk)
+    except Exception as exc:
+        raise Http404 from exc
+    with material.file.open("rb") as fh:
+        html = notebook_render(content=fh.read())
+    return render(request, "events/notebook.html", {"material": material, "html": html,
+                                                     "event": material.event})
+
+
+def speaker_detail(request, slug: str):
+    try:
+        speaker = selectors.speaker_get(slug=slug)
+    except Speaker.DoesNotExist as exc:
+        raise Http404 from exc
+    return render(request, "events/speaker_detail.html", {"speaker": speaker})
+
+
+def speaker_list(request):
+    return render(request, "events/speaker_list.html", {"speakers": selectors.speaker_list()})
+
+
+def tag_detail(request, slug: str):
+    try:
+        tag = selectors.tag_get(slug=slug)
+    except Tag.DoesNotExist as exc:
+        raise Http404 from exc
+    return render(request, "events/tag_detail.html",
+                  {"tag": tag, **selectors.tag_items(tag=tag)})
+
+
+def series_detail(request, slug: str):
+    try:
+        series = selectors.series_get(slug=slug)
+    except Series.DoesNotExist as exc:
+        raise Http404 from exc
+    return render(request, "events/series_detail.html", {
+        "series": series,
+        "events": selectors.event_list_public().filter(series=series)})
+
+
+def post_list(request):
+    return render(request, "events/post_list.html", {"posts": selectors.post_list()})
+
+
+def post_detail(request, slug: str):
+    try:
+        post = selectors.post_get(slug=slug)
+    except Post.DoesNotExist as exc:
+        raise Http404 from exc
+    return render(request, "events/post_detail.html", {"post": post})
+
+
+def search(request):
+    form = SearchForm(request.GET or None)
+    results = {"events": [], "talks": [], "posts": [], "query": ""}
+    if form.is_valid():
+        results = selectors.search(query=form.cleaned_data["q"])
+    return render(request, "events/search.html", {"form": form, **results})
+
+
+# --- feeds -----------------------------------------------------------------------------
+
+def event_ics(request, slug: str):
     event = get_object_or_404(Event.objects.published(), slug=slug)
-    return render(request, "events/event_detail.html", {"event": event})
+    body = feeds.ical_for_events(events=[event], base_url=request.build_absolute_uri("/"))
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{event.slug}.ics"'
+    return response
+
+
+def calendar_ics(request):
+    body = feeds.ical_for_events(events=selectors.event_list_public(),
+                                 base_url=request.build_absolute_uri("/"), name=True)
+    return HttpResponse(body, content_type="text/calendar; charset=utf-8")
+
+
+def events_atom(request):
+    body = feeds.atom_events(events=selectors.event_list_public()[:50],
+                             base_url=request.build_absolute_uri("/"),
+                             self_url=request.build_absolute_uri())
+    return HttpResponse(body, content_type="application/atom+xml; charset=utf-8")
+
+
+def posts_atom(request):
+    body = feeds.atom_posts(posts=selectors.post_list()[:50],
+                            base_url=request.build_absolute_uri("/"),
+                            self_url=request.build_absolute_uri())
+    return HttpResponse(body, content_type="application/atom+xml; charset=utf-8")
+
+
+# --- RSVP ------------------------------------------------------------------------------
+
+@require_POST
+@login_required
+def rsvp(request, slug: str):
+    event = get_object_or_404(Event.objects.published(), slug=slug)
+    form = RSVPForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose on site or online."))
+        return redirect(event)
+    try:
+        answer = services.rsvp_create(event=event, user=request.user,
+                                      mode=form.cleaned_data["mode"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(event)
+    if answer.status == RSVP.Status.WAITLISTED:
+        messages.warning(request, _("The event is full: you are on the waitlist. "
+                                    "We will email you if a seat becomes free."))
+    else:
+        messages.success(request, _("You are registered. See you there!"))
+    return redirect(event)
+
+
+@require_POST
+@login_required
+def rsvp_cancel(request, slug: str):
+    event = get_object_or_404(Event.objects.published(), slug=slug)
+    services.rsvp_cancel(event=event, user=request.user)
+    messages.success(request, _("Your RSVP is cancelled."))
+    return redirect(event)
+
+
+# --- organiser pages -------------------------------------------------------------------
+
+def _venue_from(data: dict, current=None):
+    if not data.get("venue_name"):
+        return None
+    same = current is not None and current.name == data["venue_name"]
+    return services.venue_save(
+        venue=current if same else None, name=data["venue_name"],
+        address=data.get("venue_address", ""), latitude=data.get("venue_latitude"),
+        longitude=data.get("venue_longitude"), directions=data.get("venue_directions", ""),
+        map_url=data.get("venue_map_url", ""))
+
+
+def _series_from(data: dict):
+    if data.get("new_series"):
+        return services.series_get_or_create(name=data["new_series"])
+    return data.get("series")
+
+
+@login_required
+def event_create(request):
+    if not services.event_can_create(user=request.user):
+        raise PermissionDenied(_("Only organisers may create events."))
+    form = EventForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            event = services.event_create(
+                actor=request.user, title=data["title"], description=data["description"],
+                starts_at=data["starts_at"], ends_at=data["ends_at"],
+                timezone_name=data["timezone"], capacity=data["capacity"],
+                stream_url=data["stream_url"], venue=_venue_from(data),
+                series=_series_from(data), tags=data["tag_names"])
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Draft saved. Preview it, then publish."))
+            return redirect("events:manage", slug=event.slug)
+    return render(request, "events/event_form.html", {"form": form, "event": None})
+
+
+@managed_event
+def event_edit(request, event: Event):
+    form = EventForm(request.POST or None, initial=EventForm.initial_for(event))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.event_update(
+                actor=request.user, event=event, title=data["title"],
+                description=data["description"], starts_at=data["starts_at"],
+                ends_at=data["ends_at"], timezone=data["timezone"], capacity=data["capacity"],
+                stream_url=data["stream_url"], venue=_venue_from(data, event.venue),
+                series=_series_from(data), tags=data["tag_names"])
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Event saved."))
+            return redirect("events:manage", slug=event.slug)
+    return render(request, "events/event_form.html", {"form": form, "event": event})
+
+
+@managed_event
+def event_manage(request, event: Event):
+    return render(request, "events/event_manage.html", {
+        "event": event,
+        "rsvps": selectors.rsvp_list(event=event),
+        "attendance": selectors.attendance_counts(event=event),
+        "seats": selectors.event_seats(event=event),
+        "walk_ins_form": WalkInsForm(initial={"onsite": event.walk_ins_onsite,
+                                              "online": event.walk_ins_online}),
+        "talks": event.talks.prefetch_related("speakers"),
+        "recordings": event.recordings.all(),
+        "materials": event.materials.all(),
+        "photos": event.photos.all(),
+        "posts": event.posts.all(),
+    })
+
+
+def _action(request, event: Event, call, success: str):
+    try:
+        call()
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, success)
+    return redirect("events:manage", slug=event.slug)
+
+
+@require_POST
+@managed_event
+def event_publish(request, event: Event):
+    return _action(request, event,
+                   lambda: services.event_publish(actor=request.user, event=event),
+                   _("The event is published."))
+
+
+@require_POST
+@managed_event
+def event_cancel(request, event: Event):
+    return _action(request, event,
+                   lambda: services.event_cancel(actor=request.user, event=event),
+                   _("The event is cancelled; everyone who answered gets an email."))
+
+
+@managed_event
+def event_copy(request, event: Event):
+    form = CopyForm(request.POST or None, event=event, initial=CopyForm.initial_for(event))
+    if request.method == "POST" and form.is_valid():
+        new = services.event_copy(actor=request.user, event=event,
+                                  starts_at=form.cleaned_data["starts_at"],
+                                  title=form.cleaned_data["title"])
+        messages.success(request, _("Copied as a new draft."))
+        return redirect("events:edit", slug=new.slug)
+    return render(request, "events/event_copy.html", {"form": form, "event": event})
+
+
+@require_POST
+@managed_event
+def attendance_check_in(request, event: Event, pk: int):
+    rsvp = get_object_or_404(RSVP, pk=pk, event=event)
+    present = request.POST.get("present", "1") == "1"
+    return _action(request, event,
+                   lambda: services.attendance_check_in(actor=request.user, event=event,
+                                                        rsvp=rsvp, present=present),
+                   _("Check-in saved."))
+
+
+@require_POST
+@managed_event
+def attendance_walk_ins(request, event: Event):
+    form = WalkInsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Counts must be whole numbers of zero or more."))
+        return redirect("events:manage", slug=event.slug)
+    return _action(request, event,
+                   lambda: services.attendance_walk_ins_set(
+                       actor=request.user, event=event, **form.cleaned_data),
+                   _("Head counts saved."))
+
+
+def _form_page(request, event: Event, form, title: str, save, multipart: bool = False):
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("events:manage", slug=event.slug)
+    return render(request, "events/organiser_form.html",
+                  {"form": form, "event": event, "page_title": title, "multipart": multipart})
+
+
+@managed_event
+def talk_add(request, event: Event):
+    form = TalkForm(request.POST or None, event=event)
+    return _form_page(request, event, form, _("Add a talk"), lambda d: services.talk_add(
+        actor=request.user, event=event, title=d["title"], speaker_names=d["speaker_names"],
+        abstract=d["abstract"], starts_at=d["starts_at"], remote=d["remote"]))
+
+
+@managed_event
+def recording_add(request, event: Event):
+    form = RecordingForm(request.POST or None, event=event)
+    return _form_page(request, event, form, _("Add a recording"),
+                      lambda d: services.recording_add(
+                          actor=request.user, event=event, title=d["title"], url=d["url"],
+                          kind=d["kind"], provider=d["provider"],
+                          access_code=d["access_code"], duration=d["duration"],
+                          talk=d["talk"]))
+
+
+@managed_event
+def material_add(request, event: Event):
+    form = MaterialForm(request.POST or None, request.FILES or None, event=event)
+    return _form_page(request, event, form, _("Add slides, code or a notebook"),
+                      lambda d: services.material_add(
+                          actor=request.user, event=event, title=d["title"], kind=d["kind"],
+                          url=d["url"], upload=d["file"], talk=d["talk"]), multipart=True)
+
+
+@managed_event
+def photos_upload(request, event: Event):
+    form = PhotoUploadForm(request.POST or None, request.FILES or None)
+    return _form_page(request, event, form, _("Upload photos"),
+                      lambda d: services.photos_upload(
+                          actor=request.user, event=event, uploads=d["photos"],
+                          caption=d["caption"]), multipart=True)
+
+
+@require_POST
+@managed_event
+def photo_caption(request, event: Event, pk: int):
+    photo = get_object_or_404(Photo, pk=pk, event=event)
+    form = CaptionForm(request.POST)
+    form.is_valid()
+    return _action(request, event,
+                   lambda: services.photo_caption_set(actor=request.user, photo=photo,
+                                                      caption=form.cleaned_data.get("caption", "")),
+                   _("Caption saved."))
+
+
+@managed_event
+def post_edit(request, event: Event, pk: int | None = None):
+    post = get_object_or_404(Post, pk=pk, event=event) if pk else None
+    initial = {"language": request.LANGUAGE_CODE, "title": event.title}
+    if post:
+        initial = {"title": post.title, "description": post.description, "author": post.author,
+                   "language": post.language, "categories": " ".join(post.categories),
+                   "tags": " ".join(t.name for t in post.tags.all()), "body": post.body}
+    form = PostForm(request.POST or None, initial=initial)
+    return _form_page(request, event, form, _("Summary post"), lambda d: services.post_save(
+        actor=request.user, event=event, post=post, title=d["title"], body=d["body"],
+        description=d["description"], author=d["author"], language=d["language"],
+        categories=d["categories"].split(), tags=d["tags"].split()))

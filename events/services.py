@@ -1,0 +1,668 @@
+"""Every write of the events app, and the rules behind it.
+
+Keyword-only functions named ``<thing>_<action>``. Writes that change an event take the
+acting user and check object-level permission: only the event's organisers (holding the
+organiser role's ``events.manage_event``) and superusers may change it.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import frontmatter
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from events.models import (
+    RSVP,
+    Event,
+    Material,
+    Photo,
+    Post,
+    Recording,
+    Series,
+    Speaker,
+    Tag,
+    Talk,
+    Venue,
+)
+from events.rendering import NotebookError, notebook_validate
+
+RESERVED_SLUGS = {"new", "calendar", "feed", "posts", "speakers", "tags", "series", "search",
+                  "manage", "materials"}
+
+
+# --- permissions -----------------------------------------------------------------------
+
+def event_can_create(*, user) -> bool:
+    return bool(user and user.is_authenticated and
+                (user.is_superuser or user.has_perm("events.add_event")))
+
+
+def event_can_manage(*, user, event: Event) -> bool:
+    """Object-level: the user organises this event and holds the organiser role."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    return (user.has_perm("events.manage_event")
+            and event.organisers.filter(pk=user.pk).exists())
+
+
+def _require_manage(*, user, event: Event) -> None:
+    if not event_can_manage(user=user, event=event):
+        raise PermissionDenied(_("Only the organisers of this event may change it."))
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+def _unique_slug(*, model, base: str, fallback: str, exclude_pk=None) -> str:
+    base = (slugify(base) or fallback)[:100].strip("-") or fallback
+    slug, n = base, 2
+    qs = model.objects.all()
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    while slug in RESERVED_SLUGS or qs.filter(slug=slug).exists():
+        slug = f"{base}-{n}"
+        n += 1
+    return slug
+
+
+def tags_get_or_create(*, names: list[str]) -> list[Tag]:
+    tags = []
+    for raw in names:
+        name = raw.strip().lstrip("#")
+        if not name:
+            continue
+        slug = slugify(name, allow_unicode=True)[:60] or name[:60]
+        tag, _created = Tag.objects.get_or_create(slug=slug, defaults={"name": name[:60]})
+        tags.append(tag)
+    return tags
+
+
+def tags_parse(*, value) -> list[str]:
+    """Tags as front matter and forms write them: "a b c", "a, b", or a list."""
+    if not value:
+        return []
+    if isinstance(value, list | tuple):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [part for part in re.split(r"[,\s，]+", str(value)) if part]
+
+
+def _check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError({"timezone": _("Unknown time zone.")}) from exc
+    return name
+
+
+# --- venues, series, speakers ----------------------------------------------------------
+
+def venue_save(*, name: str, address: str = "", latitude=None, longitude=None,
+               directions: str = "", map_url: str = "", venue: Venue | None = None) -> Venue:
+    """Create a venue, or update the given one (venues are shared by events)."""
+    venue = venue or Venue()
+    venue.name, venue.address, venue.directions, venue.map_url = name, address, directions, \
+        map_url
+    venue.latitude, venue.longitude = latitude, longitude
+    venue.full_clean()
+    venue.save()
+    return venue
+
+
+def series_get_or_create(*, name: str) -> Series:
+    series = Series.objects.filter(name=name).first()
+    if series is None:
+        series = Series.objects.create(
+            name=name, slug=_unique_slug(model=Series, base=name, fallback="series"))
+    return series
+
+
+def speaker_get_or_create(*, name: str, user=None, bio: str = "", url: str = "") -> Speaker:
+    speaker = Speaker.objects.filter(name=name).first()
+    if speaker is None:
+        speaker = Speaker(name=name, user=user, bio=bio, url=url,
+                          slug=_unique_slug(model=Speaker, base=name, fallback="speaker"))
+        speaker.full_clean()
+        speaker.save()
+    return speaker
+
+
+# --- events ----------------------------------------------------------------------------
+
+EVENT_FIELDS = ("title", "description", "starts_at", "ends_at", "timezone", "capacity",
+                "stream_url", "series", "venue")
+
+
+@transaction.atomic
+def event_create(*, actor, title: str, starts_at: datetime, ends_at: datetime,
+                 description: str = "", timezone_name: str = settings.TIME_ZONE,
+                 capacity: int | None = None, stream_url: str = "", venue: Venue | None = None,
+                 series: Series | None = None, tags: list[str] | None = None,
+                 slug: str = "", organisers: list | None = None) -> Event:
+    """A new draft event; the actor becomes its first organiser."""
+    if not event_can_create(user=actor):
+        raise PermissionDenied(_("Only organisers may create events."))
+    event = Event(
+        title=title, description=description, starts_at=starts_at, ends_at=ends_at,
+        timezone=_check_timezone(timezone_name), capacity=capacity, stream_url=stream_url,
+        venue=venue, series=series, status=Event.Status.DRAFT,
+    )
+    local = timezone.localtime(starts_at, ZoneInfo(event.timezone))
+    event.slug = _unique_slug(model=Event, base=slug or f"{local:%Y-%m-%d} {title}",
+                              fallback=f"event-{local:%Y-%m-%d}")
+    _event_validate(event=event)
+    event.save()
+    event.organisers.add(actor, *(organisers or []))
+    event.tags.set(tags_get_or_create(names=tags or []))
+    return event
+
+
+def _event_validate(*, event: Event) -> None:
+    event.full_clean()
+    if event.ends_at <= event.starts_at:
+        raise ValidationError({"ends_at": _("The end must be after the start.")})
+
+
+@transaction.atomic
+def event_update(*, actor, event: Event, tags: list[str] | None = None, **fields) -> Event:
+    """Change an event's fields; a larger capacity moves people up from the waitlist."""
+    _require_manage(user=actor, event=event)
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    unknown = set(fields) - set(EVENT_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown event fields: {', '.join(sorted(unknown))}")
+    for name, value in fields.items():
+        setattr(event, name, value)
+    _check_timezone(event.timezone)
+    _event_validate(event=event)
+    event.save()
+    if tags is not None:
+        event.tags.set(tags_get_or_create(names=tags))
+    _waitlist_promote(event=event)
+    return event
+
+
+def event_publish(*, actor, event: Event) -> Event:
+    _require_manage(user=actor, event=event)
+    if event.status == Event.Status.CANCELLED:
+        raise ValidationError(_("A cancelled event cannot be published again; copy it instead."))
+    event.status = Event.Status.PUBLISHED
+    event.published_at = event.published_at or timezone.now()
+    event.save(update_fields=["status", "published_at", "updated_at"])
+    return event
+
+
+@transaction.atomic
+def event_cancel(*, actor, event: Event) -> Event:
+    """Cancel an event and tell everyone who answered yes or waits."""
+    _require_manage(user=actor, event=event)
+    event.status = Event.Status.CANCELLED
+    event.save(update_fields=["status", "updated_at"])
+    emails = list(
+        event.rsvps.exclude(status=RSVP.Status.CANCELLED).exclude(user__email="")
+        .select_related("user")
+    )
+    for rsvp in emails:
+        _email_later(user=rsvp.user, event=event, kind="cancelled")
+    return event
+
+
+@transaction.atomic
+def event_copy(*, actor, event: Event, starts_at: datetime, title: str = "") -> Event:
+    """The next event of a series: same venue, description, capacity, stream, tags and
+    organisers, shifted to a new start; a draft, without talks, RSVPs or media."""
+    _require_manage(user=actor, event=event)
+    duration = event.ends_at - event.starts_at
+    new = event_create(
+        actor=actor, title=title or event.title, starts_at=starts_at,
+        ends_at=starts_at + duration, description=event.description,
+        timezone_name=event.timezone, capacity=event.capacity, stream_url=event.stream_url,
+        venue=event.venue, series=event.series,
+        tags=[t.name for t in event.tags.all()],
+        organisers=list(event.organisers.all()),
+    )
+    return new
+
+
+# --- RSVPs and the waitlist -----------------------------------------------------------
+
+def _seats_taken(*, event: Event) -> int:
+    return event.rsvps.filter(status=RSVP.Status.GOING, mode=RSVP.Mode.ONSITE).count()
+
+
+def _email_later(*, user, event: Event, kind: str) -> None:
+    """Send a member an email once the transaction commits, in their language."""
+    if not user.email:
+        return
+    url = settings.SITE_URL + event.get_absolute_url()
+    language = getattr(user, "preferred_language", "") or settings.LANGUAGE_CODE
+
+    def send() -> None:
+        with translation.override(language):
+            if kind == "promoted":
+                subject = _("You have a seat at %(title)s") % {"title": event.title}
+                body = _("Good news: a seat became free and it is yours. "
+                         "You are now registered for %(title)s on site.\n\n"
+                         "If you cannot come, please cancel so the next person can go: "
+                         "%(url)s") % {"title": event.title, "url": url}
+            else:
+                subject = _("%(title)s is cancelled") % {"title": event.title}
+                body = _("Sorry: %(title)s is cancelled. Details: %(url)s") % {
+                    "title": event.title, "url": url}
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+
+    transaction.on_commit(send)
+
+
+def _waitlist_promote(*, event: Event) -> list[RSVP]:
+    """Fill free seats from the waitlist, first come first served. Caller holds the lock."""
+    promoted: list[RSVP] = []
+    if event.status != Event.Status.PUBLISHED:
+        return promoted
+    waiting = event.rsvps.filter(status=RSVP.Status.WAITLISTED).select_related("user") \
+        .order_by("waitlisted_at", "id")
+    free = None if event.capacity is None else event.capacity - _seats_taken(event=event)
+    for rsvp in waiting:
+        if free is not None and free <= 0:
+            break
+        rsvp.status = RSVP.Status.GOING
+        rsvp.save(update_fields=["status"])
+        _email_later(user=rsvp.user, event=event, kind="promoted")
+        promoted.append(rsvp)
+        if free is not None:
+            free -= 1
+    return promoted
+
+
+@transaction.atomic
+def rsvp_create(*, event: Event, user, mode: str = RSVP.Mode.ONSITE) -> RSVP:
+    """Answer yes, on site or online. On site takes a seat, or joins the waitlist when
+    the event is full. The event row is locked, so two people never take the last seat."""
+    if not (user and user.is_authenticated):
+        raise PermissionDenied(_("Log in to RSVP."))
+    if mode not in RSVP.Mode.values:
+        raise ValidationError(_("Choose on site or online."))
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    if event.status != Event.Status.PUBLISHED:
+        raise ValidationError(_("This event does not take RSVPs."))
+    if event.ends_at <= timezone.now():
+        raise ValidationError(_("This event is over."))
+    rsvp = RSVP.objects.filter(event=event, user=user).first()
+    if rsvp is not None and rsvp.status != RSVP.Status.CANCELLED and rsvp.mode == mode:
+        return rsvp
+    was_onsite_seat = (rsvp is not None and rsvp.status == RSVP.Status.GOING
+                       and rsvp.mode == RSVP.Mode.ONSITE)
+    if rsvp is None:
+        rsvp = RSVP(event=event, user=user)
+    rsvp.mode = mode
+    full = (mode == RSVP.Mode.ONSITE and event.capacity is not None
+            and _seats_taken(event=event) - int(was_onsite_seat) >= event.capacity)
+    if full:
+        rsvp.status = RSVP.Status.WAITLISTED
+        rsvp.waitlisted_at = timezone.now()
+    else:
+        rsvp.status = RSVP.Status.GOING
+        rsvp.waitlisted_at = None
+    try:
+        with transaction.atomic():
+            rsvp.save()
+    except IntegrityError as exc:  # the same member twice at once: the first one wins
+        raise ValidationError(_("You have already answered.")) from exc
+    if was_onsite_seat and mode == RSVP.Mode.ONLINE:
+        _waitlist_promote(event=event)
+    return rsvp
+
+
+@transaction.atomic
+def rsvp_cancel(*, event: Event, user) -> RSVP | None:
+    """Cancel an answer; a freed seat goes to the first person on the waitlist."""
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    rsvp = RSVP.objects.filter(event=event, user=user).exclude(
+        status=RSVP.Status.CANCELLED).first()
+    if rsvp is None:
+        return None
+    rsvp.status = RSVP.Status.CANCELLED
+    rsvp.waitlisted_at = None
+    rsvp.save(update_fields=["status", "waitlisted_at"])
+    _waitlist_promote(event=event)
+    return rsvp
+
+
+# --- attendance ------------------------------------------------------------------------
+
+def attendance_check_in(*, actor, event: Event, rsvp: RSVP, present: bool = True) -> RSVP:
+    """Record that a member came (on site or online)."""
+    _require_manage(user=actor, event=event)
+    if rsvp.event_id != event.pk:
+        raise ValidationError(_("This RSVP belongs to another event."))
+    if present and rsvp.status == RSVP.Status.CANCELLED:
+        raise ValidationError(_("This member cancelled."))
+    rsvp.checked_in_at = timezone.now() if present else None
+    if present and rsvp.status == RSVP.Status.WAITLISTED:
+        rsvp.status = RSVP.Status.GOING  # they came anyway: count them
+    rsvp.save(update_fields=["checked_in_at", "status"])
+    return rsvp
+
+
+def attendance_walk_ins_set(*, actor, event: Event, onsite: int, online: int) -> Event:
+    """People counted at the door (or in the stream) who never registered."""
+    _require_manage(user=actor, event=event)
+    if onsite < 0 or online < 0:
+        raise ValidationError(_("Counts cannot be negative."))
+    event.walk_ins_onsite, event.walk_ins_online = onsite, online
+    event.save(update_fields=["walk_ins_onsite", "walk_ins_online", "updated_at"])
+    return event
+
+
+# --- talks -----------------------------------------------------------------------------
+
+@transaction.atomic
+def talk_add(*, actor, event: Event, title: str, speaker_names: list[str],
+             abstract: str = "", starts_at: datetime | None = None,
+             remote: bool = False) -> Talk:
+    _require_manage(user=actor, event=event)
+    names = [n.strip() for n in speaker_names if n.strip()]
+    if not names:
+        raise ValidationError({"speakers": _("A talk needs at least one speaker.")})
+    talk = Talk(event=event, title=title, abstract=abstract, starts_at=starts_at, remote=remote)
+    talk.full_clean()
+    talk.save()
+    talk.speakers.set([speaker_get_or_create(name=n) for n in names])
+    return talk
+
+
+# --- recordings ------------------------------------------------------------------------
+
+def recording_add(*, actor, event: Event, title: str, url: str, kind: str = "video",
+                  provider: str = "other", access_code: str = "",
+                  duration: timedelta | None = None, talk: Talk | None = None) -> Recording:
+    _require_manage(user=actor, event=event)
+    if talk is not None and talk.event_id != event.pk:
+        raise ValidationError({"talk": _("This talk belongs to another event.")})
+    recording = Recording(event=event, talk=talk, title=title, url=url, kind=kind,
+                          provider=provider, access_code=access_code, duration=duration)
+    recording.full_clean()
+    recording.save()
+    return recording
+
+
+# --- uploads ---------------------------------------------------------------------------
+
+IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
+THUMB_SIZE = (480, 480)
+
+
+def _check_size(*, upload: UploadedFile) -> None:
+    if upload.size is not None and upload.size > settings.UPLOAD_MAX_BYTES:
+        raise ValidationError(
+            _("%(name)s is too large: %(size)s bytes, the limit is %(limit)s bytes.")
+            % {"name": upload.name, "size": upload.size, "limit": settings.UPLOAD_MAX_BYTES})
+
+
+def upload_check_image(*, upload: UploadedFile):
+    """Check a photo by content, size and pixel count; return the opened image."""
+    from PIL import Image, UnidentifiedImageError
+
+    _check_size(upload=upload)
+    upload.seek(0)
+    try:
+        with Image.open(upload) as probe:
+            fmt = probe.format
+            width, height = probe.size
+            if width * height > settings.UPLOAD_MAX_PIXELS:
+                raise ValidationError(
+                    _("%(name)s has too many pixels: %(pixels)s, the limit is %(limit)s.")
+                    % {"name": upload.name, "pixels": width * height,
+                       "limit": settings.UPLOAD_MAX_PIXELS})
+            probe.verify()
+    except ValidationError:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise ValidationError(_("%(name)s has too many pixels.") % {"name": upload.name}) \
+            from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ValidationError(_("%(name)s is not an image we can read.")
+                              % {"name": upload.name}) from exc
+    if fmt not in IMAGE_FORMATS:
+        raise ValidationError(_("%(name)s: only JPEG, PNG, WebP and GIF photos are accepted.")
+                              % {"name": upload.name})
+    upload.seek(0)
+    image = Image.open(upload)
+    image.load()
+    return image
+
+
+def upload_check_notebook(*, upload: UploadedFile) -> bytes:
+    """Check a Jupyter notebook by size and content (JSON, nbformat schema)."""
+    _check_size(upload=upload)
+    upload.seek(0)
+    content = upload.read()
+    try:
+        notebook_validate(content=content)
+    except NotebookError as exc:
+        raise ValidationError(_("%(name)s is not a valid Jupyter notebook (%(reason)s).")
+                              % {"name": upload.name, "reason": exc}) from exc
+    return content
+
+
+def _reencode(*, image, fmt: str, max_size: tuple[int, int] | None = None) -> bytes:
+    """Re-encode without metadata (no EXIF location), upright, optionally smaller."""
+    from PIL import ImageOps
+
+    image = ImageOps.exif_transpose(image)
+    if max_size:
+        image = image.copy()
+        image.thumbnail(max_size)
+    if fmt == "JPEG" and image.mode not in ("RGB", "L"):
+        image = image.convert("RGB")
+    out = io.BytesIO()
+    image.save(out, format=fmt, **({"quality": 85} if fmt in ("JPEG", "WEBP") else {}))
+    return out.getvalue()
+
+
+@transaction.atomic
+def photos_upload(*, actor, event: Event, uploads: list[UploadedFile],
+                  caption: str = "") -> list[Photo]:
+    """Bulk upload: every file is checked first; one bad file rejects the batch with
+    its name, so nothing is half-saved."""
+    _require_manage(user=actor, event=event)
+    if not uploads:
+        raise ValidationError(_("Choose at least one photo."))
+    checked = []
+    errors = []
+    for upload in uploads:
+        try:
+            checked.append((upload, upload_check_image(upload=upload)))
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    photos = []
+    for upload, image in checked:
+        fmt = image.format or "JPEG"
+        ext = IMAGE_FORMATS.get(fmt, "jpg")
+        stem = slugify(Path(upload.name).stem)[:60] or "photo"
+        photo = Photo(event=event, caption=caption, uploaded_by=actor)
+        photo.image.save(f"{stem}.{ext}", ContentFile(_reencode(image=image, fmt=fmt)),
+                         save=False)
+        thumb_fmt = "PNG" if fmt in ("PNG", "GIF") else "JPEG"
+        photo.thumbnail.save(
+            f"{stem}-thumb.{'png' if thumb_fmt == 'PNG' else 'jpg'}",
+            ContentFile(_reencode(image=image, fmt=thumb_fmt, max_size=THUMB_SIZE)),
+            save=False)
+        photo.width, photo.height = image.size
+        photo.save()
+        photos.append(photo)
+    return photos
+
+
+def photo_caption_set(*, actor, photo: Photo, caption: str) -> Photo:
+    _require_manage(user=actor, event=photo.event)
+    photo.caption = caption
+    photo.save(update_fields=["caption"])
+    return photo
+
+
+def photo_add_external(*, actor, event: Event, url: str, caption: str = "") -> Photo:
+    """A photo hosted elsewhere (e.g. the images of an imported post)."""
+    _require_manage(user=actor, event=event)
+    photo = Photo(event=event, external_url=url, caption=caption, uploaded_by=actor)
+    photo.full_clean()
+    photo.save()
+    return photo
+
+
+def material_add(*, actor, event: Event, title: str, kind: str, url: str = "",
+                 upload: UploadedFile | None = None, talk: Talk | None = None) -> Material:
+    """Slides, code or a notebook: a link, an uploaded file, or both."""
+    _require_manage(user=actor, event=event)
+    if not url and upload is None:
+        raise ValidationError(_("Give a link or upload a file."))
+    material = Material(event=event, talk=talk, title=title, kind=kind, url=url)
+    if upload is not None:
+        if kind == Material.Kind.NOTEBOOK or upload.name.lower().endswith(".ipynb"):
+            if not upload.name.lower().endswith(".ipynb"):
+                raise ValidationError(_("A notebook file must end in .ipynb."))
+            content = upload_check_notebook(upload=upload)
+            material.kind = Material.Kind.NOTEBOOK
+            material.file.save(Path(upload.name).name, ContentFile(content), save=False)
+        else:
+            _check_size(upload=upload)
+            material.file.save(Path(upload.name).name, upload, save=False)
+    material.full_clean()
+    material.save()
+    return material
+
+
+# --- posts -----------------------------------------------------------------------------
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _guess_language(text: str) -> str:
+    return "zh-hans" if len(_CJK.findall(text)) > 20 else "en"
+
+
+@transaction.atomic
+def post_save(*, actor, title: str, body: str, description: str = "", author: str = "",
+              categories: list[str] | None = None, tags: list[str] | None = None,
+              language: str = "", event: Event | None = None, slug: str = "",
+              published_at: datetime | None = None, post: Post | None = None) -> Post:
+    """Create or edit a summary post; a post about an event needs that event's organiser."""
+    if event is not None:
+        _require_manage(user=actor, event=event)
+    elif not (actor and (actor.is_superuser or actor.has_perm("events.add_post"))):
+        raise PermissionDenied(_("Only organisers may write posts."))
+    post = post or Post()
+    if post.pk and post.event_id and post.event_id != getattr(event, "pk", None):
+        _require_manage(user=actor, event=post.event)
+    post.title, post.body, post.description, post.author = title, body, description, author
+    post.categories = categories or []
+    post.language = language or _guess_language(body)
+    post.event = event
+    post.published_at = published_at or post.published_at or timezone.now()
+    if not post.slug:
+        post.slug = _unique_slug(model=Post, base=slug or title,
+                                 fallback=f"post-{post.published_at:%Y-%m-%d}")
+    post.full_clean()
+    post.save()
+    post.tags.set(tags_get_or_create(names=tags or []))
+    return post
+
+
+@dataclass
+class ImportReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+
+_DATED_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
+
+
+def post_import_text(*, text: str, name: str) -> tuple[Post, bool]:
+    """Import one Markdown file with YAML front matter; idempotent by slug.
+
+    The slug is the front matter's ``slug`` or the file name (a Jekyll date prefix
+    ``YYYY-MM-DD-`` gives the publication date). Images keep their URLs. Returns the
+    post and whether it was created.
+    """
+    try:
+        doc = frontmatter.loads(text)
+    except Exception as exc:  # YAML errors come in many types
+        raise ValueError(f"front matter is not valid YAML: {exc}") from exc
+    meta = doc.metadata
+    title = str(meta.get("title") or "").strip()
+    if not title:
+        raise ValueError("front matter has no title")
+    stem = Path(name).stem
+    published_at = None
+    match = _DATED_NAME.match(stem)
+    raw_date = meta.get("date")
+    if raw_date:
+        if isinstance(raw_date, datetime):
+            published_at = raw_date
+        else:
+            try:
+                published_at = datetime.fromisoformat(str(raw_date))
+            except ValueError as exc:
+                raise ValueError(f"date {raw_date!r} is not a date") from exc
+    elif match:
+        published_at = datetime(int(match[1]), int(match[2]), int(match[3]), 12)
+    if published_at is not None and timezone.is_naive(published_at):
+        published_at = timezone.make_aware(published_at, ZoneInfo(settings.TIME_ZONE))
+    slug = slugify(str(meta.get("slug") or stem))[:160]
+    if not slug:
+        raise ValueError("cannot make a slug from the file name; add `slug:` to the front matter")
+    event = None
+    if meta.get("event"):
+        event = Event.objects.filter(slug=str(meta["event"])).first()
+    language = str(meta.get("lang") or meta.get("language") or "") or _guess_language(doc.content)
+    if language not in dict(settings.LANGUAGES):
+        language = _guess_language(doc.content)
+    with transaction.atomic():
+        post, created = Post.objects.select_for_update().get_or_create(
+            slug=slug, defaults={"title": title, "body": doc.content,
+                                 "published_at": published_at or timezone.now()})
+        post.title = title
+        post.description = str(meta.get("description") or "")[:300]
+        post.author = str(meta.get("author") or "")[:120]
+        post.categories = tags_parse(value=meta.get("categories"))
+        post.body = doc.content
+        post.language = language
+        post.event = event or post.event
+        if published_at is not None:
+            post.published_at = published_at
+        post.full_clean()
+        post.save()
+        post.tags.set(tags_get_or_create(names=tags_parse(value=meta.get("tags"))))
+    return post, created
+
+
+def posts_import_files(*, paths: list[str | Path]) -> ImportReport:
+    """Import many files; a file that cannot be read is reported and the rest go on."""
+    report = ImportReport()
+    for path in paths:
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+            post, created = post_import_text(text=text, name=path.name)
+        except (OSError, UnicodeDecodeError, ValueError, ValidationError) as exc:
+            report.failed.append((str(path), str(exc)))
+            continue
+        (report.created if created else report.updated).append(post.slug)
+    return report

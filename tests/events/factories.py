@@ -1,0 +1,90 @@
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+
+from events.models import RSVP, Event, Post, Recording, Speaker, Talk, Venue
+from tests.hub.factories import UserFactory
+
+__all__ = ["EventFactory", "PostFactory", "RSVPFactory", "RecordingFactory", "SpeakerFactory",
+           "TalkFactory", "UserFactory", "VenueFactory"]
+
+
+class VenueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Venue
+
+    name = factory.Sequence(lambda n: f"Venue {n}")
+    address = "5 Nanteng Street, Zhuhai"
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Event
+        skip_postgeneration_save = True
+
+    slug = factory.Sequence(lambda n: f"event-{n}")
+    title = factory.Sequence(lambda n: f"Meetup {n}")
+    description = "We meet and learn **TensorFlow**."
+    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+    ends_at = factory.LazyAttribute(lambda e: e.starts_at + timedelta(hours=3))
+    status = Event.Status.PUBLISHED
+    venue = factory.SubFactory(VenueFactory)
+    capacity = None
+
+    @factory.post_generation
+    def organisers(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.organisers.add(*extracted)
+
+
+class SpeakerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Speaker
+
+    slug = factory.Sequence(lambda n: f"speaker-{n}")
+    name = factory.Sequence(lambda n: f"Speaker {n}")
+
+
+class TalkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Talk
+        skip_postgeneration_save = True
+
+    event = factory.SubFactory(EventFactory)
+    title = factory.Sequence(lambda n: f"Talk {n}")
+
+    @factory.post_generation
+    def speakers(self, create, extracted, **kwargs):
+        if create:
+            self.speakers.set(extracted or [SpeakerFactory()])
+
+
+class RSVPFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RSVP
+
+    event = factory.SubFactory(EventFactory)
+    user = factory.SubFactory(UserFactory)
+    mode = RSVP.Mode.ONSITE
+    status = RSVP.Status.GOING
+
+
+class RecordingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Recording
+
+    event = factory.SubFactory(EventFactory)
+    title = factory.Sequence(lambda n: f"Recording {n}")
+    provider = Recording.Provider.YOUTUBE
+    url = "https://www.youtube.com/watch?v=qyvlt7kiQoI"
+
+
+class PostFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Post
+
+    slug = factory.Sequence(lambda n: f"post-{n}")
+    title = factory.Sequence(lambda n: f"Post {n}")
+    body = "Hello"
+    published_at = factory.LazyFunction(timezone.now)

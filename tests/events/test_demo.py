@@ -1,0 +1,68 @@
+import io
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from events import selectors
+from events.demo import FIRST_SLUG, load_demo
+from tests.events.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo_users():
+    return {
+        "organiser": UserFactory(username="organiser", roles=["organiser", "volunteer"]),
+        "researcher": UserFactory(username="researcher", roles=["researcher", "volunteer"]),
+        "volunteer": UserFactory(username="volunteer", roles=["volunteer"]),
+        "admin": UserFactory(username="admin", is_superuser=True, is_staff=True),
+    }
+
+
+def test_demo_is_idempotent_and_holds_the_first_meetup(demo_users):
+    first = load_demo(users=demo_users, stdout=io.StringIO())
+    again = load_demo(users=demo_users, stdout=io.StringIO())
+    assert first.pk == again.pk and first.slug == FIRST_SLUG
+    sh = ZoneInfo("Asia/Shanghai")
+    assert first.starts_at == datetime(2019, 9, 7, 13, 42, tzinfo=sh)
+    assert first.ends_at == datetime(2019, 9, 7, 16, 42, tzinfo=sh)
+    assert "南腾街5号" in first.venue.address
+    counts = selectors.attendance_counts(event=first)
+    assert (counts.onsite, counts.online) == (22, 3)
+    assert first.talks.filter(remote=True).exists()
+    assert first.recordings.filter(access_code="y9ey").exists()
+    assert first.recordings.filter(provider="youtube").exists()
+    assert first.recordings.filter(provider="bilibili").exists()
+    assert first.materials.filter(kind="notebook").count() == 2
+    assert first.photos.count() >= 5
+    assert set(first.posts.values_list("language", flat=True)) == {"en", "zh-hans"}
+    assert selectors.event_list_upcoming().count() == 2
+    assert len(selectors.recording_list_latest(limit=10)) == 4
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("en", ["Recordings", "Access code", "22 people came on site and 3 joined online."]),
+    ("zh-hans", ["录像", "提取码", "现场 22 人，线上 3 人。"]),
+])
+def test_demo_visible_in_both_languages(client, demo_users, lang, expected):
+    first = load_demo(users=demo_users, stdout=io.StringIO())
+    with translation.override(lang):
+        url = first.get_absolute_url()
+    assert url.startswith(f"/{lang}/")
+    page = client.get(url).content.decode()
+    assert "首次聚会" in page and "First meetup" in page
+    for text in expected:
+        assert text in page
+    home = client.get(f"/{lang}/").content.decode()
+    assert "DoIs 开发冲刺 / DoIs hack sprint" in home
+
+
+def test_demo_posts_in_both_languages(client, demo_users):
+    load_demo(users=demo_users, stdout=io.StringIO())
+    posts = client.get(reverse("events:post_list")).content.decode()
+    assert "首次 TensorFlow All-Around 小结" in posts
+    assert "Our first TensorFlow All-Around: a summary" in posts

@@ -1,0 +1,211 @@
+import pytest
+from django.urls import reverse
+
+from events.models import RSVP, Event
+from tests.events.factories import EventFactory, RSVPFactory, UserFactory
+from tests.hub.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def _login(client, user):
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+ORGANISER_GETS = ["events:manage", "events:edit", "events:copy", "events:talk_add",
+                  "events:recording_add", "events:material_add", "events:photos_upload",
+                  "events:post_add"]
+ORGANISER_POSTS = ["events:publish", "events:cancel", "events:walk_ins"]
+
+
+@pytest.mark.parametrize("name", ORGANISER_GETS + ORGANISER_POSTS)
+def test_anonymous_is_sent_to_log_in(client, event, name):
+    url = reverse(name, kwargs={"slug": event.slug})
+    response = client.post(url) if name in ORGANISER_POSTS else client.get(url)
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("who", ["member", "other_organiser"])
+@pytest.mark.parametrize("name", ORGANISER_GETS + ORGANISER_POSTS)
+def test_member_and_other_organiser_are_refused(client, event, request, who, name):
+    _login(client, request.getfixturevalue(who))
+    url = reverse(name, kwargs={"slug": event.slug})
+    response = client.post(url) if name in ORGANISER_POSTS else client.get(url)
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("name", ORGANISER_GETS)
+def test_this_events_organiser_gets_every_page(client, event, organiser, name):
+    _login(client, organiser)
+    assert client.get(reverse(name, kwargs={"slug": event.slug})).status_code == 200
+
+
+def test_create_page_only_for_organisers(client, member, organiser):
+    url = reverse("events:create")
+    assert client.get(url).status_code == 302
+    _login(client, member)
+    assert client.get(url).status_code == 403
+    _login(client, organiser)
+    assert client.get(url).status_code == 200
+
+
+def test_organiser_creates_previews_and_publishes(client, organiser):
+    _login(client, organiser)
+    response = client.post(reverse("events:create"), {
+        "title": "Keras night", "description": "Bring a *laptop*", "timezone": "Asia/Shanghai",
+        "starts_at": "2030-03-02T14:00", "ends_at": "2030-03-02T17:00", "capacity": "20",
+        "venue_name": "Loft", "venue_address": "5 Nanteng St", "venue_latitude": "22.27",
+        "venue_longitude": "113.57", "venue_directions": "Bus 3", "tags": "keras tfug",
+        "new_series": "Monthly",
+    })
+    assert response.status_code == 302
+    event = Event.objects.get(title="Keras night")
+    assert event.status == Event.Status.DRAFT
+    assert event.starts_at.isoformat() == "2030-03-02T06:00:00+00:00"
+    assert event.venue.map_link.startswith("https://www.openstreetmap.org/")
+    assert event.series.name == "Monthly"
+    # the draft is a preview for its organisers, hidden from everyone else
+    assert client.get(event.get_absolute_url()).status_code == 200
+    client.logout()
+    assert client.get(event.get_absolute_url()).status_code == 404
+    _login(client, organiser)
+    client.post(reverse("events:publish", kwargs={"slug": event.slug}))
+    event.refresh_from_db()
+    assert event.status == Event.Status.PUBLISHED
+    client.logout()
+    page = client.get(event.get_absolute_url()).content.decode()
+    assert "Keras night" in page and "<em>laptop</em>" in page
+
+
+def test_event_page_shows_times_in_the_events_zone(client):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    start = datetime(2031, 1, 5, 13, 42, tzinfo=ZoneInfo("Asia/Shanghai"))
+    event = EventFactory(starts_at=start, ends_at=start.replace(hour=16))
+    response = client.get(event.get_absolute_url(), headers={"Cookie": "tz=UTC"})
+    assert "1:42 p.m." in response.content.decode()
+
+
+def test_edit_copy_and_check_in(client, event, organiser):
+    _login(client, organiser)
+    data = {"title": "Renamed", "timezone": "Asia/Shanghai", "starts_at": "2030-03-02T14:00",
+            "ends_at": "2030-03-02T17:00", "capacity": "5"}
+    assert client.post(reverse("events:edit", kwargs={"slug": event.slug}), data)\
+        .status_code == 302
+    event.refresh_from_db()
+    assert event.title == "Renamed" and event.capacity == 5
+    client.post(reverse("events:copy", kwargs={"slug": event.slug}),
+                {"title": "Next", "starts_at": "2030-04-06T14:00"})
+    assert Event.objects.filter(title="Next", status=Event.Status.DRAFT).exists()
+    rsvp = RSVPFactory(event=event)
+    client.post(reverse("events:check_in", kwargs={"slug": event.slug, "pk": rsvp.pk}),
+                {"present": "1"})
+    rsvp.refresh_from_db()
+    assert rsvp.checked_in_at is not None
+    client.post(reverse("events:walk_ins", kwargs={"slug": event.slug}),
+                {"onsite": "19", "online": "3"})
+    event.refresh_from_db()
+    assert (event.walk_ins_onsite, event.walk_ins_online) == (19, 3)
+
+
+def test_rsvp_only_by_post(client, event, member):
+    url = reverse("events:rsvp", kwargs={"slug": event.slug})
+    assert client.post(url, {"mode": "onsite"}).status_code == 302  # to log in
+    assert not RSVP.objects.exists()
+    _login(client, member)
+    assert client.get(url).status_code == 405
+    assert not RSVP.objects.exists()
+    client.post(url, {"mode": "onsite"})
+    assert RSVP.objects.get().status == RSVP.Status.GOING
+    assert client.get(reverse("events:rsvp_cancel", kwargs={"slug": event.slug})) \
+        .status_code == 405
+    client.post(reverse("events:rsvp_cancel", kwargs={"slug": event.slug}))
+    assert RSVP.objects.get().status == RSVP.Status.CANCELLED
+
+
+def test_full_event_offers_the_waitlist(client, member):
+    event = EventFactory(capacity=1)
+    RSVPFactory(event=event)
+    _login(client, member)
+    page = client.get(event.get_absolute_url()).content.decode()
+    assert "Join the waitlist" in page
+    client.post(reverse("events:rsvp", kwargs={"slug": event.slug}), {"mode": "onsite"})
+    assert RSVP.objects.get(user=member).status == RSVP.Status.WAITLISTED
+
+
+def test_event_page_embeds_only_allowed_players(client, organiser):
+    from events import services
+
+    event = EventFactory(organisers=[organiser])
+    services.recording_add(actor=organiser, event=event, title="YT", provider="youtube",
+                           url="https://www.youtube.com/watch?v=qyvlt7kiQoI")
+    services.recording_add(actor=organiser, event=event, title="Audio", provider="drive",
+                           url="https://pan.baidu.com/s/x", access_code="y9ey", kind="audio")
+    response = client.get(event.get_absolute_url())
+    page = response.content.decode()
+    assert page.count("<iframe") == 1
+    assert 'src="https://www.youtube-nocookie.com/embed/qyvlt7kiQoI"' in page
+    assert "y9ey" in page
+    csp = response["Content-Security-Policy"]
+    assert "frame-src https://www.youtube-nocookie.com https://www.youtube.com " \
+           "https://player.bilibili.com" in csp
+    assert "style=" not in page and "<script>" not in page
+
+
+def test_public_pages(client, organiser):
+    from events import services
+
+    event = EventFactory(organisers=[organiser])
+    talk = services.talk_add(actor=organiser, event=event, title="Fins and TensorFlow",
+                             speaker_names=["Ada"])
+    event.tags.set(services.tags_get_or_create(names=["keras"]))
+    post = services.post_save(actor=organiser, event=event, title="Keras summary", body="ok",
+                              tags=["keras"])
+    speaker = talk.speakers.get()
+    for url in [reverse("events:list"), reverse("events:speaker_list"),
+                speaker.get_absolute_url(), reverse("events:tag", kwargs={"slug": "keras"}),
+                reverse("events:post_list"), post.get_absolute_url(),
+                reverse("events:series", kwargs={"slug": "none"})]:
+        response = client.get(url)
+        assert response.status_code in (200, 404), url
+    assert "Fins and TensorFlow" in client.get(speaker.get_absolute_url()).content.decode()
+    found = client.get(reverse("events:search"), {"q": "fins"}).content.decode()
+    assert "Fins and TensorFlow" in found
+    found = client.get(reverse("events:search"), {"q": "Keras"}).content.decode()
+    assert "Keras summary" in found and event.title in found
+
+
+def test_notebook_page_renders_sanitised(client, organiser):
+    import json
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from events import services
+
+    event = EventFactory(organisers=[organiser])
+    nb = json.dumps({"cells": [{"cell_type": "markdown", "metadata": {}, "id": "x",
+                                "source": "# Digits\n<script>alert(1)</script>"}],
+                     "metadata": {}, "nbformat": 4, "nbformat_minor": 5}).encode()
+    material = services.material_add(actor=organiser, event=event, title="nb",
+                                     kind="notebook",
+                                     upload=SimpleUploadedFile("d.ipynb", nb))
+    page = client.get(material.get_absolute_url()).content.decode()
+    assert "Digits" in page and "alert(1)" not in page
+
+
+def test_photo_upload_page_reports_bad_file(client, event, organiser):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    _login(client, organiser)
+    response = client.post(reverse("events:photos_upload", kwargs={"slug": event.slug}),
+                           {"photos": [SimpleUploadedFile("x.jpg", b"nope")]})
+    assert response.status_code == 200
+    assert "x.jpg is not an image we can read" in response.content.decode()
+
+
+def test_superuser_may_manage_any_event(client, event):
+    admin = UserFactory(username="root", is_superuser=True, is_staff=True)
+    _login(client, admin)
+    assert client.get(reverse("events:manage", kwargs={"slug": event.slug})).status_code == 200
