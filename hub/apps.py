@@ -4,9 +4,16 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _sync_roles(sender, **kwargs) -> None:
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+
     from hub.services import roles_sync
 
-    roles_sync(using=kwargs.get("using", "default"))
+    using = kwargs.get("using", "default")
+    # The hub migrates first: make every app's permissions exist before the groups get them.
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, using=using)
+    roles_sync(using=using)
 
 
 class HubConfig(AppConfig):
