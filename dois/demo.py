@@ -82,7 +82,7 @@ def load_demo(*, users: dict, stdout) -> None:
     researcher, volunteer = users["researcher"], users["volunteer"]
     rng = random.Random(2019)
     individuals: list[Individual] = []
-    for i, nickname in enumerate(NICKNAMES):
+    for nickname in NICKNAMES:
         individual = Individual.objects.filter(nickname=nickname).first()
         if individual is None:
             individual = services.individual_create(
