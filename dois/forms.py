@@ -51,8 +51,9 @@ class PhotosForm(forms.Form):
     the file's position in ``images``.
     """
 
-    images = forms.FileField(
-        label=_("Photos"), widget=MultipleFileInput(attrs={"accept": "image/*"}),
+    images = forms.Field(
+        label=_("Photos"), required=False,
+        widget=MultipleFileInput(attrs={"accept": "image/*"}),
         help_text=_("Choose files or a whole folder; each file is checked on its own."),
     )
     side = forms.ChoiceField(label=_("Side of the fin (default)"), choices=Photo.Side.choices,

@@ -373,3 +373,23 @@ def decision_record(*, photo: Photo, action: str, decided_by,
         for touched in {i for i in (individual_before, photo.individual) if i is not None}:
             individual_seen_refresh(individual=touched)
     return decision
+
+
+def photo_with_sighting_submit(*, uploaded_by, upload, options: PhotoOptions,
+                               sighting: Sighting | None = None,
+                               sighting_fields: dict | None = None,
+                               ) -> tuple[Photo, IdentificationJob | None]:
+    """One photo with an existing sighting or a new one (the API's submit), atomically.
+
+    Volunteers may add photos only to sightings they recorded; researchers to any.
+    """
+    _require(uploaded_by, "dois.submit_photo")
+    with transaction.atomic():
+        if sighting is not None:
+            if (sighting.created_by_id != uploaded_by.pk
+                    and not uploaded_by.has_perm("dois.review_photo")):
+                raise PermissionDenied(_("You can add photos only to your own sightings."))
+        else:
+            sighting = sighting_create(created_by=uploaded_by, **(sighting_fields or {}))
+        return photo_submit(sighting=sighting, upload=upload, uploaded_by=uploaded_by,
+                            options=options)

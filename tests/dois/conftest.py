@@ -27,3 +27,8 @@ def _no_broker(settings, monkeypatch):
     monkeypatch.setattr(current_app, "send_task",
                         lambda name, args=None, queue=None, **kw: sent.append((name, args, queue)))
     return sent
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
