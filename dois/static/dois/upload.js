@@ -54,17 +54,17 @@
     canvas.setAttribute("role", "img");
     canvas.setAttribute("aria-label", t("Preview: drag to draw a box around the fin"));
     var ctx = canvas.getContext("2d");
-    var img = new Image();
+    var img = null;  // an ImageBitmap: decoded without a blob: URL, which the CSP forbids
     var box = null, start = null;
-    var url = URL.createObjectURL(file);
 
     function draw() {
+      if (!img) return;
       ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
       if (box) {
         ctx.fillStyle = "rgba(0,0,0,0.45)";
         ctx.fillRect(0, 0, canvas.width, canvas.height);
-        ctx.drawImage(img, box.x * img.naturalWidth, box.y * img.naturalHeight,
-          box.w * img.naturalWidth, box.h * img.naturalHeight,
+        ctx.drawImage(img, box.x * img.width, box.y * img.height,
+          box.w * img.width, box.h * img.height,
           box.x * canvas.width, box.y * canvas.height, box.w * canvas.width, box.h * canvas.height);
         ctx.strokeStyle = "#e8710a";
         ctx.lineWidth = 2;
@@ -84,18 +84,20 @@
         return v.toFixed(4);
       }).join(",") : "";
     }
-    img.onload = function () {
-      var scale = Math.min(1, 360 / img.naturalWidth);
-      canvas.width = Math.round(img.naturalWidth * scale);
-      canvas.height = Math.round(img.naturalHeight * scale);
+    function loaded(bitmap) {
+      img = bitmap;
+      var scale = Math.min(1, 360 / img.width);
+      canvas.width = Math.round(img.width * scale);
+      canvas.height = Math.round(img.height * scale);
       draw();
-    };
-    img.onerror = function () {
+    }
+    function failed() {
       canvas.replaceWith(Object.assign(document.createElement("p"), {
         className: "muted", textContent: t("No preview: the server will check this file.")
       }));
-    };
+    }
     canvas.addEventListener("pointerdown", function (event) {
+      if (!img) return;
       start = point(event);
       canvas.setPointerCapture(event.pointerId);
     });
@@ -112,7 +114,11 @@
       store();
       draw();
     });
-    img.src = url;
+    if (window.createImageBitmap) {
+      createImageBitmap(file).then(loaded, failed);
+    } else {
+      failed();
+    }
     return {
       canvas: canvas,
       reset: function () { box = null; store(); draw(); },
