@@ -3,7 +3,7 @@
 // side-<i>, guess-<i> (only when changed). No box drawn: the whole image is used.
 (function () {
   "use strict";
-  var t = window.gettext || function (s) { return s; };
+  var gettext = window.gettext || function (s) { return s; };
   var form = document.getElementById("upload-form");
   if (!form) return;
   var input = document.getElementById("id_images");
@@ -28,7 +28,7 @@
     var select = document.createElement("select");
     select.name = "side-" + i;
     select.id = "side-" + i;
-    [["", t("Default side")], ["left", t("Left")], ["right", t("Right")], ["unknown", t("Unknown")]]
+    [["", gettext("Default side")], ["left", gettext("Left")], ["right", gettext("Right")], ["unknown", gettext("Unknown")]]
       .forEach(function (pair) {
         var option = document.createElement("option");
         option.value = pair[0];
@@ -52,7 +52,7 @@
     var canvas = document.createElement("canvas");
     canvas.className = "cropper";
     canvas.setAttribute("role", "img");
-    canvas.setAttribute("aria-label", t("Preview: drag to draw a box around the fin"));
+    canvas.setAttribute("aria-label", gettext("Preview: drag to draw a box around the fin"));
     var ctx = canvas.getContext("2d");
     var img = null;  // an ImageBitmap: decoded without a blob: URL, which the CSP forbids
     var box = null, start = null;
@@ -93,7 +93,7 @@
     }
     function failed() {
       canvas.replaceWith(Object.assign(document.createElement("p"), {
-        className: "muted", textContent: t("No preview: the server will check this file.")
+        className: "muted", textContent: gettext("No preview: the server will check this file.")
       }));
     }
     canvas.addEventListener("pointerdown", function (event) {
@@ -144,17 +144,17 @@
       li.appendChild(crop.canvas);
       var controls = document.createElement("div");
       controls.className = "file-controls";
-      controls.appendChild(labelled(t("Side"), sideSelect(i)));
+      controls.appendChild(labelled(gettext("Side"), sideSelect(i)));
       var guess = document.createElement("input");
       guess.id = "guess-" + i;
       guess.maxLength = 20;
-      guess.placeholder = t("default");
+      guess.placeholder = gettext("default");
       guess.addEventListener("input", function () { guess.name = "guess-" + i; });
-      controls.appendChild(labelled(t("Guess (code)"), guess));
+      controls.appendChild(labelled(gettext("Guess (code)"), guess));
       var reset = document.createElement("button");
       reset.type = "button";
       reset.className = "secondary";
-      reset.textContent = t("Whole image");
+      reset.textContent = gettext("Whole image");
       reset.addEventListener("click", crop.reset);
       controls.appendChild(reset);
       li.appendChild(controls);
@@ -167,7 +167,7 @@
       count.id = "file-count";
       list.parentNode.insertBefore(count, list);
     }
-    count.textContent = files.length ? interpolate(t("%s files chosen"), [files.length]) : "";
+    count.textContent = files.length ? interpolate(gettext("%s files chosen"), [files.length]) : "";
   }
 
   function interpolate(fmt, args) {
@@ -229,6 +229,6 @@
   });
   form.addEventListener("submit", function () {
     document.getElementById("upload-submit").disabled = true;
-    document.getElementById("upload-submit").textContent = t("Uploading…");
+    document.getElementById("upload-submit").textContent = gettext("Uploading…");
   });
 })();
