@@ -1,5 +1,196 @@
-from django.shortcuts import render
+"""DoIs pages. Each view checks access, validates input and makes one service or
+selector call; the rules are in :mod:`dois.services` and :mod:`dois.selectors`."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from dois import exports, selectors, services
+from dois.filters import IndividualFilter
+from dois.forms import DecisionForm, MergeForm, PhotosForm, SightingForm
+from dois.models import Individual, Photo
+
+DERIVATIVES = ("crop", "thumb", "full", "square")
 
 
 def catalogue(request):
-    return render(request, "dois/catalogue.html", {})
+    filterset = IndividualFilter(request.GET, queryset=selectors.individual_list())
+    page = Paginator(filterset.qs, 24).get_page(request.GET.get("page"))
+    items = [(ind, next(iter(selectors.individual_best_photos(
+        individual=ind, user=request.user, limit=1)), None)) for ind in page]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "dois/catalogue.html", {
+        "filter": filterset, "page": page, "items": items, "query": query.urlencode(),
+        "rounding_km": settings.DOIS_PUBLIC_ROUNDING_KM})
+
+
+def individual_detail(request, code: str):
+    individual = selectors.individual_get(code=code)
+    if individual is None:
+        raise Http404
+    if individual.merged_into_id:
+        survivor = services.individual_resolve(individual=individual)
+        return redirect(survivor, permanent=False)
+    rows = selectors.individual_sightings(individual=individual, user=request.user)
+    return render(request, "dois/individual.html", {
+        "individual": individual,
+        "photos": selectors.individual_best_photos(individual=individual, user=request.user,
+                                                   limit=12),
+        "sightings": rows,
+        "points": selectors.map_points(rows=rows),
+        "exact": selectors.user_sees_exact(user=request.user),
+        "rounding_km": settings.DOIS_PUBLIC_ROUNDING_KM, "grid": range(80, 480, 80),
+        "merge_form": MergeForm() if request.user.has_perm("dois.curate_catalogue") else None,
+    })
+
+
+@require_POST
+@permission_required("dois.curate_catalogue", raise_exception=True)
+def individual_merge(request, code: str):
+    source = get_object_or_404(Individual, code=code)
+    form = MergeForm(request.POST)
+    if form.is_valid():
+        try:
+            target = services.individual_merge(source=source, target=form.cleaned_data["target"],
+                                               user=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(source)
+        messages.success(request, _("%(source)s was merged into %(target)s.") % {
+            "source": source.code, "target": target.code})
+        return redirect(target)
+    messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    return redirect(source)
+
+
+@login_required
+@permission_required("dois.submit_photo", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def submit(request):
+    results = None
+    if request.method == "POST":
+        sighting_form = SightingForm(request.POST, prefix="sighting")
+        photos_form = PhotosForm(request.POST, request.FILES,
+                                 files_list=request.FILES.getlist("images"))
+        if sighting_form.is_valid() and photos_form.is_valid():
+            sighting, results = services.sighting_with_photos_submit(
+                uploaded_by=request.user, sighting_fields=sighting_form.cleaned_data,
+                uploads=photos_form.cleaned_data["images"],
+                options=photos_form.file_options())
+            saved = sum(1 for r in results if r.photo)
+            if saved:
+                messages.success(request, _("%(saved)d of %(total)d photos saved.") % {
+                    "saved": saved, "total": len(results)})
+            else:
+                messages.error(request, _("No photo could be saved."))
+            status = 200 if saved else 400
+            return render(request, "dois/submit.html", {
+                "sighting_form": SightingForm(prefix="sighting"), "photos_form": PhotosForm(),
+                "results": results, "sighting": sighting}, status=status)
+        status = 400
+    else:
+        sighting_form, photos_form, status = SightingForm(prefix="sighting"), PhotosForm(), 200
+    return render(request, "dois/submit.html", {
+        "sighting_form": sighting_form, "photos_form": photos_form, "results": results},
+        status=status)
+
+
+@login_required
+def my_photos(request):
+    photos = Paginator(selectors.photo_list_for_uploader(user=request.user), 48)
+    return render(request, "dois/mine.html", {
+        "page": photos.get_page(request.GET.get("page")),
+        "agreement": selectors.volunteer_agreement(user=request.user),
+    })
+
+
+@permission_required("dois.review_photo", raise_exception=True)
+def review_queue(request):
+    page = Paginator(selectors.review_queue(), 50).get_page(request.GET.get("page"))
+    return render(request, "dois/review_queue.html", {"page": page})
+
+
+@permission_required("dois.review_photo", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def review(request, pk: int):
+    photo = get_object_or_404(Photo.objects.select_related("sighting"), pk=pk)
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            decision = services.decision_record(
+                photo=photo, action=form.cleaned_data["action"], decided_by=request.user,
+                individual=form.cleaned_data["individual"], note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("dois:review", pk=photo.pk)
+        messages.success(request, _("Decision recorded: %(action)s.") % {
+            "action": decision.get_action_display()})
+        upcoming = selectors.review_queue().first()
+        if decision.action != "undo" and upcoming is not None:
+            return redirect("dois:review", pk=upcoming.pk)
+        return redirect("dois:review", pk=photo.pk)
+    item = selectors.review_item(photo=photo, user=request.user)
+    return render(request, "dois/review.html", {"item": item, "form": form,
+                                                "prefix": settings.DOIS_CATALOGUE_PREFIX},
+                  status=400 if form.errors else 200)
+
+
+def photo_image(request, pk: int, kind: str):
+    """An EXIF-free rendering of a photo the user may see."""
+    photo = get_object_or_404(Photo, pk=pk)
+    if kind not in DERIVATIVES or not selectors.photo_visible_to(photo=photo,
+                                                                 user=request.user):
+        raise Http404
+    response = HttpResponse(services.photo_derivative(photo=photo, kind=kind),
+                            content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@permission_required("dois.view_exact_location", raise_exception=True)
+def photo_original(request, pk: int):
+    """The original file, exactly as uploaded (with its EXIF): researchers only."""
+    photo = get_object_or_404(Photo, pk=pk)
+    return FileResponse(photo.original.open("rb"), as_attachment=True,
+                        filename=photo.original_name or photo.original.name)
+
+
+@permission_required("dois.export_data", raise_exception=True)
+def export_index(request):
+    occasions, rows = exports.capture_history()
+    return render(request, "dois/exports.html", {"occasions": occasions, "rows": rows})
+
+
+def _require_export(request):
+    if not request.user.has_perm("dois.export_data"):
+        raise PermissionDenied
+
+
+def export_capture_csv(request):
+    _require_export(request)
+    response = HttpResponse(exports.capture_history_csv(), content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="capture-history.csv"'
+    return response
+
+
+def export_capture_inp(request):
+    _require_export(request)
+    response = HttpResponse(exports.capture_history_inp(), content_type="text/plain")
+    response["Content-Disposition"] = 'attachment; filename="capture-history.inp"'
+    return response
+
+
+def export_dataset_zip(request):
+    _require_export(request)
+    response = HttpResponse(exports.dataset_zip(), content_type="application/zip")
+    response["Content-Disposition"] = 'attachment; filename="dois-dataset.zip"'
+    return response

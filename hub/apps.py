@@ -1,17 +1,19 @@
-from django.apps import AppConfig, apps
+from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
 def _sync_roles(sender, **kwargs) -> None:
-    # post_migrate is sent once per app, and each app's permissions are created by its
-    # own signal: sync after the last app with models, when every permission exists.
-    with_models = [c for c in apps.get_app_configs() if c.models_module is not None]
-    if with_models and sender is not with_models[-1]:
-        return
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+
     from hub.services import roles_sync
 
-    roles_sync(using=kwargs.get("using", "default"))
+    using = kwargs.get("using", "default")
+    # The hub migrates first: make every app's permissions exist before the groups get them.
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, using=using)
+    roles_sync(using=using)
 
 
 class HubConfig(AppConfig):
@@ -21,4 +23,4 @@ class HubConfig(AppConfig):
     def ready(self) -> None:
         # Groups and their permissions are set-up data, kept in step after every migrate
         # (and after each flush between transactional tests).
-        post_migrate.connect(_sync_roles, dispatch_uid="hub-sync-roles")
+        post_migrate.connect(_sync_roles, sender=self, dispatch_uid="hub-sync-roles")

@@ -1,0 +1,148 @@
+"""API representations; locations follow the same rules as the pages."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from dois import selectors
+from dois.models import Individual, Photo, Sighting
+
+
+class IndividualSerializer(serializers.ModelSerializer):
+    merged_into = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Individual
+        fields = ["id", "code", "nickname", "sex", "status", "first_seen", "last_seen",
+                  "merged_into", "url"]
+
+    def get_url(self, obj) -> str:
+        return obj.get_absolute_url()
+
+
+class SightingSerializer(serializers.ModelSerializer):
+    latitude = serializers.SerializerMethodField()
+    longitude = serializers.SerializerMethodField()
+    location_exact = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Sighting
+        fields = ["id", "observed_at", "latitude", "longitude", "location_exact", "area",
+                  "trip", "group_size"]
+
+    def _place(self, obj):
+        cache = self.context.setdefault("_places", {})
+        if obj.pk not in cache:
+            cache[obj.pk] = selectors.sighting_place(sighting=obj,
+                                                     user=self.context["request"].user)
+        return cache[obj.pk]
+
+    def get_latitude(self, obj) -> float:
+        return self._place(obj).latitude
+
+    def get_longitude(self, obj) -> float:
+        return self._place(obj).longitude
+
+    def get_location_exact(self, obj) -> bool:
+        return self._place(obj).exact
+
+
+class PhotoSerializer(serializers.ModelSerializer):
+    sighting = SightingSerializer(read_only=True)
+    individual = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    proposed_individual = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    crop = serializers.SerializerMethodField()
+    image_url = serializers.SerializerMethodField()
+    original_url = serializers.SerializerMethodField()
+    exif_latitude = serializers.SerializerMethodField()
+    exif_longitude = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Photo
+        fields = ["id", "sighting", "individual", "proposed_individual", "state", "side",
+                  "quality", "split", "is_public", "width", "height", "crop", "uploaded_at",
+                  "exif_taken_at", "exif_latitude", "exif_longitude", "image_url",
+                  "original_url", "sha256"]
+
+    @extend_schema_field({"type": "object", "properties": {
+        k: {"type": "integer"} for k in ("x", "y", "w", "h")}})
+    def get_crop(self, obj) -> dict:
+        return {"x": obj.crop_x, "y": obj.crop_y, "w": obj.crop_w, "h": obj.crop_h}
+
+    def get_image_url(self, obj) -> str:
+        return self.context["request"].build_absolute_uri(
+            reverse("dois:photo_image", kwargs={"pk": obj.pk, "kind": "crop"}))
+
+    def get_original_url(self, obj) -> str | None:
+        if not selectors.user_sees_exact(user=self.context["request"].user):
+            return None
+        return self.context["request"].build_absolute_uri(
+            reverse("dois:photo_original", kwargs={"pk": obj.pk}))
+
+    def _exif(self, obj):
+        return selectors.photo_exif_place(photo=obj, user=self.context["request"].user)
+
+    def get_exif_latitude(self, obj) -> float | None:
+        place = self._exif(obj)
+        return place.latitude if place else None
+
+    def get_exif_longitude(self, obj) -> float | None:
+        place = self._exif(obj)
+        return place.longitude if place else None
+
+
+class PhotoSubmitSerializer(serializers.Serializer):
+    """``multipart/form-data``: the image, a sighting id or the sighting's fields, the box."""
+
+    image = serializers.FileField()
+    sighting = serializers.PrimaryKeyRelatedField(queryset=Sighting.objects.all(),
+                                                  required=False, allow_null=True)
+    observed_at = serializers.DateTimeField(required=False)
+    latitude = serializers.FloatField(required=False, min_value=-90, max_value=90)
+    longitude = serializers.FloatField(required=False, min_value=-180, max_value=180)
+    area = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    trip = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    observers = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    group_size = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    notes = serializers.CharField(required=False, allow_blank=True)
+    crop_x = serializers.FloatField(required=False, min_value=0)
+    crop_y = serializers.FloatField(required=False, min_value=0)
+    crop_w = serializers.FloatField(required=False, min_value=0)
+    crop_h = serializers.FloatField(required=False, min_value=0)
+    side = serializers.ChoiceField(choices=Photo.Side.choices, default=Photo.Side.UNKNOWN)
+    quality = serializers.IntegerField(required=False, allow_null=True, min_value=1,
+                                       max_value=5)
+    proposed_individual = serializers.SlugRelatedField(
+        slug_field="code", queryset=Individual.objects.all(), required=False,
+        allow_null=True)
+    is_public = serializers.BooleanField(default=True)
+
+    SIGHTING_FIELDS = ("observed_at", "latitude", "longitude", "area", "trip", "observers",
+                       "group_size", "notes")
+
+    def validate(self, attrs):
+        if attrs.get("sighting") is None:
+            missing = {name: _("Required when no sighting id is given.")
+                       for name in ("observed_at", "latitude", "longitude")
+                       if attrs.get(name) is None}
+            if missing:
+                raise serializers.ValidationError(missing)
+        box = [attrs.get(k) for k in ("crop_x", "crop_y", "crop_w", "crop_h")]
+        if any(v is not None for v in box) and any(v is None for v in box):
+            raise serializers.ValidationError(
+                {"crop_w": _("Give all four of crop_x, crop_y, crop_w and crop_h.")})
+        attrs["crop"] = box if all(v is not None for v in box) else None
+        return attrs
+
+    def sighting_fields(self) -> dict:
+        return {k: self.validated_data[k] for k in self.SIGHTING_FIELDS
+                if k in self.validated_data}
+
+
+class PhotoSubmittedSerializer(serializers.Serializer):
+    photo = serializers.IntegerField()
+    job = serializers.IntegerField(allow_null=True)

@@ -1,0 +1,128 @@
+"""Input of the DoIs pages: sightings, bulk uploads, decisions, merges."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from dois.models import Decision, Individual, Photo, Sighting
+from dois.services import PhotoOptions
+
+
+class SightingForm(forms.ModelForm):
+    class Meta:
+        model = Sighting
+        fields = ["observed_at", "latitude", "longitude", "area", "trip", "observers",
+                  "group_size", "notes"]
+        widgets = {
+            "observed_at": forms.DateTimeInput(attrs={"type": "datetime-local"},
+                                               format="%Y-%m-%dT%H:%M"),
+            "latitude": forms.NumberInput(attrs={"step": "any"}),
+            "longitude": forms.NumberInput(attrs={"step": "any"}),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+        help_texts = {
+            "latitude": _("Decimal degrees, e.g. 22.2345. Only researchers see the exact "
+                          "place."),
+        }
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+def individual_from_code(code: str) -> Individual | None:
+    code = (code or "").strip()
+    if not code:
+        return None
+    individual = Individual.objects.filter(code__iexact=code).first()
+    if individual is None:
+        raise forms.ValidationError(_("No individual with the code %(code)s."),
+                                    params={"code": code})
+    return individual
+
+
+class PhotosForm(forms.Form):
+    """The files of one sighting, with each file's crop box, side and guess.
+
+    Per-file fields are named ``crop-<i>`` (``x,y,w,h`` as fractions of the image),
+    ``side-<i>`` and ``guess-<i>`` (a catalogue code; empty: don't know), ``i`` being
+    the file's position in ``images``.
+    """
+
+    images = forms.Field(
+        label=_("Photos"), required=False,
+        widget=MultipleFileInput(attrs={"accept": "image/*"}),
+        help_text=_("Choose files or a whole folder; each file is checked on its own."),
+    )
+    side = forms.ChoiceField(label=_("Side of the fin (default)"), choices=Photo.Side.choices,
+                             initial=Photo.Side.UNKNOWN)
+    guess = forms.CharField(label=_("Which individual do you think it is? (default)"),
+                            required=False, max_length=20,
+                            help_text=_("A catalogue code such as PRE-0042; leave empty if "
+                                        "you don't know."))
+    is_public = forms.BooleanField(label=_("Show these photos publicly once confirmed"),
+                                   required=False, initial=True)
+
+    def __init__(self, *args, files_list=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.files_list = files_list or []
+
+    def clean_images(self):
+        if not self.files_list:
+            raise forms.ValidationError(_("Choose at least one photo."))
+        if len(self.files_list) > settings.DATA_UPLOAD_MAX_NUMBER_FILES:
+            raise forms.ValidationError(_("Too many files at once."))
+        return self.files_list
+
+    def clean_guess(self):
+        return individual_from_code(self.cleaned_data.get("guess", ""))
+
+    def file_options(self) -> list[PhotoOptions]:
+        """One :class:`PhotoOptions` per file, from the per-file fields or the defaults."""
+        data = self.data
+        options = []
+        for i, _file in enumerate(self.files_list):
+            crop = None
+            raw = data.get(f"crop-{i}", "").strip()
+            if raw:
+                parts = raw.split(",")
+                crop = parts if len(parts) == 4 else None
+            side = data.get(f"side-{i}") or self.cleaned_data["side"]
+            if side not in Photo.Side.values:
+                side = self.cleaned_data["side"]
+            guess = self.cleaned_data["guess"]
+            if f"guess-{i}" in data:
+                try:
+                    guess = individual_from_code(data.get(f"guess-{i}"))
+                except forms.ValidationError:
+                    guess = None
+            options.append(PhotoOptions(crop=crop, side=side, proposed_individual=guess,
+                                        is_public=self.cleaned_data["is_public"]))
+        return options
+
+
+class DecisionForm(forms.Form):
+    action = forms.ChoiceField(choices=Decision.Action.choices)
+    individual = forms.CharField(required=False, max_length=20)
+    note = forms.CharField(required=False, max_length=2000)
+
+    def clean_individual(self):
+        return individual_from_code(self.cleaned_data.get("individual", ""))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == Decision.Action.CONFIRM and not data.get("individual"):
+            self.add_error("individual", _("Choose the individual."))
+        return data
+
+
+class MergeForm(forms.Form):
+    target = forms.CharField(label=_("Merge into (catalogue code)"), max_length=20)
+
+    def clean_target(self):
+        individual = individual_from_code(self.cleaned_data["target"])
+        if individual is None:
+            raise forms.ValidationError(_("Give a catalogue code."))
+        return individual

@@ -1,0 +1,437 @@
+"""The DoIs data model: the catalogue, sightings, photos, decisions and the job side.
+
+Business rules live in :mod:`dois.services`; reads in :mod:`dois.selectors`. Models hold
+data, choices, constraints, QuerySet helpers and URLs only.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+# --- catalogue ------------------------------------------------------------------------
+
+
+class CatalogueCounter(models.Model):
+    """The last catalogue number given for a prefix (locked row: safe under concurrency)."""
+
+    prefix = models.CharField(_("prefix"), max_length=10, unique=True)
+    last_number = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("catalogue counter")
+        verbose_name_plural = _("catalogue counters")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}: {self.last_number}"
+
+
+class IndividualQuerySet(models.QuerySet):
+    def listed(self) -> IndividualQuerySet:
+        """Individuals shown in the catalogue: not merged into another."""
+        return self.exclude(status=Individual.Status.MERGED)
+
+
+class Individual(models.Model):
+    """One dolphin of the catalogue, known by its code (e.g. ``PRE-0042``)."""
+
+    class Sex(models.TextChoices):
+        UNKNOWN = "unknown", _("Unknown")
+        FEMALE = "female", _("Female")
+        MALE = "male", _("Male")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        PRESUMED_DEAD = "presumed_dead", _("Presumed dead")
+        MERGED = "merged", _("Merged into another individual")
+
+    code = models.CharField(_("catalogue code"), max_length=20, unique=True)
+    prefix = models.CharField(_("prefix"), max_length=10)
+    number = models.PositiveIntegerField(_("number"))
+    nickname = models.CharField(_("nickname"), max_length=100, blank=True)
+    sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
+    first_seen = models.DateField(_("first sighting"), null=True, blank=True)
+    last_seen = models.DateField(_("last sighting"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE
+    )
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("merged into"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="merged_from",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+
+    objects = IndividualQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("individual")
+        verbose_name_plural = _("individuals")
+        ordering = ["prefix", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["prefix", "number"], name="dois_individual_number"),
+        ]
+        permissions = [
+            ("curate_catalogue", _("Can curate the catalogue (edit, merge individuals)")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.nickname}".strip()
+
+    def get_absolute_url(self) -> str:
+        return reverse("dois:individual", kwargs={"code": self.code})
+
+
+# --- sightings and photos -------------------------------------------------------------
+
+
+class Sighting(models.Model):
+    """One encounter with dolphins on a survey trip."""
+
+    observed_at = models.DateTimeField(_("date and time"))
+    latitude = models.FloatField(
+        _("latitude"), validators=[MinValueValidator(-90), MaxValueValidator(90)]
+    )
+    longitude = models.FloatField(
+        _("longitude"), validators=[MinValueValidator(-180), MaxValueValidator(180)]
+    )
+    area = models.CharField(_("area name"), max_length=200, blank=True)
+    trip = models.CharField(_("trip or vessel"), max_length=200, blank=True)
+    observers = models.CharField(_("observers"), max_length=500, blank=True)
+    group_size = models.PositiveIntegerField(_("group size"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="dois_sightings",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sighting")
+        verbose_name_plural = _("sightings")
+        ordering = ["-observed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.observed_at:%Y-%m-%d %H:%M} {self.area}".strip()
+
+
+class PhotoQuerySet(models.QuerySet):
+    def gallery(self) -> PhotoQuerySet:
+        """Reference photos: confirmed as (or founding) an individual."""
+        return self.filter(
+            state__in=[Photo.State.CONFIRMED, Photo.State.NEW_INDIVIDUAL],
+            individual__isnull=False,
+        )
+
+    def awaiting_review(self) -> PhotoQuerySet:
+        return self.filter(state__in=[Photo.State.SUBMITTED, Photo.State.IDENTIFIED])
+
+
+class Photo(models.Model):
+    """A field photo of a dorsal fin. The original file is kept exactly as uploaded."""
+
+    class Side(models.TextChoices):
+        UNKNOWN = "unknown", _("Unknown")
+        LEFT = "left", _("Left")
+        RIGHT = "right", _("Right")
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        IDENTIFIED = "identified", _("Identified by the model")
+        CONFIRMED = "confirmed", _("Confirmed")
+        NEW_INDIVIDUAL = "new_individual", _("New individual")
+        UNUSABLE = "unusable", _("Unusable")
+
+    class Split(models.TextChoices):
+        TRAIN = "train", _("Training")
+        EVAL = "eval", _("Evaluation")
+
+    sighting = models.ForeignKey(
+        Sighting, verbose_name=_("sighting"), on_delete=models.PROTECT, related_name="photos"
+    )
+    original = models.FileField(_("original file"), upload_to="dois/originals/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=255, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, unique=True)
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    crop_x = models.PositiveIntegerField(_("crop left"), default=0)
+    crop_y = models.PositiveIntegerField(_("crop top"), default=0)
+    crop_w = models.PositiveIntegerField(_("crop width"))
+    crop_h = models.PositiveIntegerField(_("crop height"))
+    side = models.CharField(_("side"), max_length=10, choices=Side.choices,
+                            default=Side.UNKNOWN)
+    quality = models.PositiveSmallIntegerField(
+        _("quality grade"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text=_("1 (poor) to 5 (excellent)."),
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True,
+        on_delete=models.SET_NULL, related_name="dois_photos",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    exif_taken_at = models.DateTimeField(_("taken at (EXIF)"), null=True, blank=True)
+    exif_latitude = models.FloatField(_("latitude (EXIF)"), null=True, blank=True)
+    exif_longitude = models.FloatField(_("longitude (EXIF)"), null=True, blank=True)
+    proposed_individual = models.ForeignKey(
+        Individual, verbose_name=_("volunteer's guess"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="proposed_photos",
+        help_text=_("Empty: the volunteer does not know."),
+    )
+    individual = models.ForeignKey(
+        Individual, verbose_name=_("individual"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="photos",
+    )
+    state = models.CharField(_("state"), max_length=20, choices=State.choices,
+                             default=State.SUBMITTED)
+    split = models.CharField(_("split"), max_length=5, choices=Split.choices)
+    is_public = models.BooleanField(_("public"), default=True)
+    public_file = models.FileField(
+        _("public derivative"), upload_to="dois/public/", blank=True,
+        help_text=_("Re-encoded without EXIF; made on first request."),
+    )
+
+    objects = PhotoQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        ordering = ["-uploaded_at", "-id"]
+        indexes = [models.Index(fields=["state", "uploaded_at"])]
+        permissions = [
+            ("submit_photo", _("Can submit photos")),
+            ("review_photo", _("Can review photos and decide identifications")),
+            ("view_exact_location", _("Can see exact locations and original files")),
+            ("export_data", _("Can export capture histories and datasets")),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.original_name}"
+
+    @property
+    def crop_box(self) -> tuple[int, int, int, int]:
+        """(left, top, right, bottom) in pixels of the original."""
+        return (self.crop_x, self.crop_y, self.crop_x + self.crop_w, self.crop_y + self.crop_h)
+
+
+# --- decisions ------------------------------------------------------------------------
+
+
+class Decision(models.Model):
+    """Append-only: what a researcher decided for a photo. Never updated or deleted."""
+
+    class Action(models.TextChoices):
+        CONFIRM = "confirm", _("This individual")
+        NEW_INDIVIDUAL = "new_individual", _("New individual")
+        UNUSABLE = "unusable", _("Unusable")
+        UNDO = "undo", _("Undo")
+
+    photo = models.ForeignKey(Photo, verbose_name=_("photo"), on_delete=models.PROTECT,
+                              related_name="decisions")
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    individual = models.ForeignKey(
+        Individual, verbose_name=_("individual"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="decisions",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True,
+        on_delete=models.SET_NULL, related_name="dois_decisions",
+    )
+    decided_at = models.DateTimeField(_("decided at"), auto_now_add=True)
+    model_version = models.ForeignKey(
+        "dois.ModelVersion", verbose_name=_("model version"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="decisions",
+    )
+    candidate_rank = models.PositiveSmallIntegerField(_("candidate rank"), null=True,
+                                                      blank=True)
+    state_before = models.CharField(_("state before"), max_length=20,
+                                    choices=Photo.State.choices)
+    individual_before = models.ForeignKey(
+        Individual, verbose_name=_("individual before"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    state_after = models.CharField(_("state after"), max_length=20,
+                                   choices=Photo.State.choices)
+    undoes = models.OneToOneField(
+        "self", verbose_name=_("undoes"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="undone_by",
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        ordering = ["-decided_at", "-id"]
+        get_latest_by = ["decided_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.photo_id}: {self.action}"
+
+
+# --- model versions, embeddings, jobs, training ---------------------------------------
+
+
+class ModelVersion(models.Model):
+    """A trained embedding model. At most one is active."""
+
+    class State(models.TextChoices):
+        READY = "ready", _("Ready")
+        EMBEDDING_GALLERY = "embedding_gallery", _("Embedding the gallery")
+        FAILED = "failed", _("Failed")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    file_path = models.CharField(_("model file"), max_length=500,
+                                 help_text=_("Relative to the project or absolute."))
+    embedding_dim = models.PositiveIntegerField(_("embedding size"))
+    input_size = models.PositiveIntegerField(_("input size"))
+    threshold = models.FloatField(_("new-individual threshold"))
+    metrics = models.JSONField(_("metrics"), default=dict, blank=True)
+    is_active = models.BooleanField(_("active"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
+    activated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("activated by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    state = models.CharField(_("state"), max_length=20, choices=State.choices,
+                             default=State.READY)
+
+    class Meta:
+        verbose_name = _("model version")
+        verbose_name_plural = _("model versions")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True),
+                                    name="dois_one_active_model"),
+        ]
+        permissions = [
+            ("train_model", _("Can train model versions")),
+            ("activate_model", _("Can activate a model version")),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Embedding(models.Model):
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="embeddings")
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE,
+                                      related_name="embeddings")
+    vector = models.BinaryField(_("vector (float32 bytes)"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("embedding")
+        verbose_name_plural = _("embeddings")
+        constraints = [
+            models.UniqueConstraint(fields=["photo", "model_version"],
+                                    name="dois_embedding_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"embedding of photo {self.photo_id} ({self.model_version_id})"
+
+
+class IdentificationJob(models.Model):
+    """The truth about one identification: the broker only carries its id."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="jobs")
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT,
+                                      related_name="jobs")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.QUEUED)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    worker = models.CharField(_("worker"), max_length=255, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    new_individual_probability = models.FloatField(_("new-individual probability"),
+                                                   null=True, blank=True)
+    timings = models.JSONField(_("timings"), default=dict, blank=True)
+    sent_at = models.DateTimeField(_("sent to the broker at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("identification job")
+        verbose_name_plural = _("identification jobs")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["photo", "model_version"],
+                                    name="dois_job_once_per_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"job {self.pk} ({self.status})"
+
+
+class Candidate(models.Model):
+    job = models.ForeignKey(IdentificationJob, on_delete=models.CASCADE,
+                            related_name="candidates")
+    individual = models.ForeignKey(Individual, on_delete=models.CASCADE,
+                                   related_name="candidacies")
+    rank = models.PositiveSmallIntegerField(_("rank"))
+    score = models.FloatField(_("score"))
+
+    class Meta:
+        verbose_name = _("candidate")
+        verbose_name_plural = _("candidates")
+        ordering = ["job", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "rank"], name="dois_candidate_rank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rank}. {self.individual_id} ({self.score:.3f})"
+
+
+class TrainingRun(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True,
+        on_delete=models.SET_NULL, related_name="dois_training_runs",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.QUEUED)
+    progress = models.FloatField(
+        _("progress"), default=0.0, validators=[MinValueValidator(0), MaxValueValidator(1)]
+    )
+    log = models.TextField(_("log"), blank=True)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    metrics = models.JSONField(_("metrics"), default=dict, blank=True)
+    model_version = models.ForeignKey(
+        ModelVersion, verbose_name=_("model version produced"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="training_runs",
+    )
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("training run")
+        verbose_name_plural = _("training runs")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"training run {self.pk} ({self.status})"

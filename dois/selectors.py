@@ -1,0 +1,261 @@
+"""Reads shared by pages, the API and exports, with the location rules applied.
+
+Visitors and volunteers see coordinates rounded to about ``DOIS_PUBLIC_ROUNDING_KM``;
+users with ``dois.view_exact_location`` (researchers) see exact values.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
+
+from dois.models import Candidate, Decision, IdentificationJob, Individual, Photo, Sighting
+
+KM_PER_DEGREE = 111.32
+
+
+# --- locations ------------------------------------------------------------------------
+
+
+def location_round(*, latitude: float, longitude: float,
+                   km: float | None = None) -> tuple[float, float]:
+    """Snap a point to a grid of about ``km`` kilometres (the centre of its cell)."""
+    km = settings.DOIS_PUBLIC_ROUNDING_KM if km is None else km
+    lat_step = km / KM_PER_DEGREE
+    lat = (math.floor(latitude / lat_step) + 0.5) * lat_step
+    lat = max(-90.0, min(90.0, lat))
+    lon_step = km / (KM_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
+    lon = (math.floor(longitude / lon_step) + 0.5) * lon_step
+    return round(lat, 3), round(((lon + 180) % 360) - 180, 3)
+
+
+def user_sees_exact(*, user) -> bool:
+    return bool(user and user.has_perm("dois.view_exact_location"))
+
+
+@dataclass(frozen=True)
+class Place:
+    latitude: float
+    longitude: float
+    exact: bool
+
+
+def sighting_place(*, sighting: Sighting, user) -> Place:
+    if user_sees_exact(user=user):
+        return Place(sighting.latitude, sighting.longitude, True)
+    lat, lon = location_round(latitude=sighting.latitude, longitude=sighting.longitude)
+    return Place(lat, lon, False)
+
+
+def photo_exif_place(*, photo: Photo, user) -> Place | None:
+    if photo.exif_latitude is None or photo.exif_longitude is None:
+        return None
+    if user_sees_exact(user=user):
+        return Place(photo.exif_latitude, photo.exif_longitude, True)
+    lat, lon = location_round(latitude=photo.exif_latitude, longitude=photo.exif_longitude)
+    return Place(lat, lon, False)
+
+
+# --- individuals ----------------------------------------------------------------------
+
+
+def individual_list() -> QuerySet[Individual]:
+    """The catalogue: individuals not merged away, with their reference photo counts."""
+    gallery = Q(photos__state__in=[Photo.State.CONFIRMED, Photo.State.NEW_INDIVIDUAL])
+    return (Individual.objects.listed()
+            .annotate(photo_count=Count("photos", filter=gallery, distinct=True))
+            .order_by("prefix", "number"))
+
+
+def individual_get(*, code: str) -> Individual | None:
+    return Individual.objects.filter(code=code).select_related("merged_into").first()
+
+
+def individual_best_photos(*, individual: Individual, user=None,
+                           limit: int = 6) -> list[Photo]:
+    """Reference photos, best first (quality, then newest). Private ones for researchers."""
+    photos = Photo.objects.gallery().filter(individual=individual)
+    if not user_sees_exact(user=user):
+        photos = photos.filter(is_public=True)
+    return list(photos.select_related("sighting")
+                .order_by("-quality", "-sighting__observed_at", "-id")[:limit])
+
+
+def individual_gallery(*, individual: Individual) -> QuerySet[Photo]:
+    """Every reference photo of ``individual`` (the gallery the model searches)."""
+    return Photo.objects.gallery().filter(individual=individual).order_by("id")
+
+
+def gallery_photos() -> QuerySet[Photo]:
+    """All reference photos of the catalogue, with their individuals."""
+    return Photo.objects.gallery().select_related("individual", "sighting").order_by("id")
+
+
+@dataclass
+class SightingRow:
+    sighting: Sighting
+    place: Place
+    photo_count: int
+
+
+def individual_sightings(*, individual: Individual, user) -> list[SightingRow]:
+    """The individual's sightings, oldest first, with locations as ``user`` may see them."""
+    counts: dict[int, int] = {}
+    for photo in Photo.objects.gallery().filter(individual=individual).only("sighting_id"):
+        counts[photo.sighting_id] = counts.get(photo.sighting_id, 0) + 1
+    sightings = Sighting.objects.filter(pk__in=counts).order_by("observed_at")
+    return [SightingRow(s, sighting_place(sighting=s, user=user), counts[s.pk])
+            for s in sightings]
+
+
+def map_points(*, rows: list[SightingRow], width: int = 480,
+               height: int = 320, pad: int = 24) -> list[dict]:
+    """SVG coordinates of sighting places (equirectangular, fitted to the box)."""
+    if not rows:
+        return []
+    lats = [r.place.latitude for r in rows]
+    lons = [r.place.longitude for r in rows]
+    span = max(max(lats) - min(lats), max(lons) - min(lons), 0.2)
+    mid_lat, mid_lon = (max(lats) + min(lats)) / 2, (max(lons) + min(lons)) / 2
+    scale = min(width, height) - 2 * pad
+    points = {}
+    for row in rows:
+        x = width / 2 + (row.place.longitude - mid_lon) / span * scale
+        y = height / 2 - (row.place.latitude - mid_lat) / span * scale
+        key = (round(x, 1), round(y, 1))
+        point = points.setdefault(key, {"x": key[0], "y": key[1], "count": 0,
+                                        "latitude": row.place.latitude,
+                                        "longitude": row.place.longitude,
+                                        "areas": set()})
+        point["count"] += 1
+        if row.sighting.area:
+            point["areas"].add(row.sighting.area)
+    out = []
+    for point in points.values():
+        point["areas"] = ", ".join(sorted(point["areas"]))
+        point["r"] = 5 + min(point["count"], 10)
+        out.append(point)
+    return out
+
+
+# --- photos ---------------------------------------------------------------------------
+
+
+def photo_visible_to(*, photo: Photo, user) -> bool:
+    """Researchers see every photo, uploaders their own, everyone public reference photos."""
+    if user_sees_exact(user=user):
+        return True
+    if user is not None and user.is_authenticated and photo.uploaded_by_id == user.pk:
+        return True
+    return photo.is_public and photo.state in (Photo.State.CONFIRMED,
+                                               Photo.State.NEW_INDIVIDUAL)
+
+
+def photo_list_visible(*, user) -> QuerySet[Photo]:
+    photos = Photo.objects.select_related("sighting", "individual", "proposed_individual")
+    if user_sees_exact(user=user):
+        return photos
+    public = Q(is_public=True, state__in=[Photo.State.CONFIRMED, Photo.State.NEW_INDIVIDUAL])
+    if user is not None and user.is_authenticated:
+        public |= Q(uploaded_by=user)
+    return photos.filter(public)
+
+
+def sighting_list_visible(*, user) -> QuerySet[Sighting]:
+    """Sightings with at least one visible photo (researchers: all)."""
+    if user_sees_exact(user=user):
+        return Sighting.objects.all()
+    return Sighting.objects.filter(
+        pk__in=photo_list_visible(user=user).values("sighting_id")).order_by("-observed_at")
+
+
+def photo_list_for_uploader(*, user) -> QuerySet[Photo]:
+    return (Photo.objects.filter(uploaded_by=user)
+            .select_related("sighting", "individual", "proposed_individual")
+            .order_by("-uploaded_at", "-id"))
+
+
+@dataclass
+class Agreement:
+    submitted: int
+    decided: int
+    guessed: int
+    agreed: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.agreed / self.guessed if self.guessed else None
+
+
+def volunteer_agreement(*, user) -> Agreement:
+    """How often researchers confirmed the individual the volunteer proposed."""
+    photos = Photo.objects.filter(uploaded_by=user)
+    decided = photos.filter(state__in=[Photo.State.CONFIRMED, Photo.State.NEW_INDIVIDUAL,
+                                       Photo.State.UNUSABLE])
+    guessed = decided.filter(proposed_individual__isnull=False).exclude(
+        state=Photo.State.UNUSABLE)
+    from django.db.models import F
+
+    agreed = guessed.filter(individual=F("proposed_individual"))
+    return Agreement(submitted=photos.count(), decided=decided.count(),
+                     guessed=guessed.count(), agreed=agreed.count())
+
+
+# --- review ---------------------------------------------------------------------------
+
+
+def review_queue() -> QuerySet[Photo]:
+    """Photos waiting for a researcher, oldest first."""
+    return (Photo.objects.awaiting_review().select_related("sighting", "proposed_individual",
+                                                           "uploaded_by")
+            .order_by("uploaded_at", "id"))
+
+
+@dataclass
+class ReviewCandidate:
+    individual: Individual
+    rank: int | None
+    score: float | None
+    source: str  # "model" or "volunteer"
+    photos: list[Photo] = field(default_factory=list)
+
+
+@dataclass
+class ReviewItem:
+    photo: Photo
+    job: IdentificationJob | None
+    candidates: list[ReviewCandidate]
+    decisions: list[Decision]
+    next_photo_id: int | None
+
+
+def review_item(*, photo: Photo, user, per_candidate: int = 3) -> ReviewItem:
+    """A photo with its proposed individuals, each with its best reference photos.
+
+    The model's ``Candidate`` rows of the photo's latest job (by rank) come first, then
+    the volunteer's guess if the model did not propose it.
+    """
+    job = (IdentificationJob.objects.filter(photo=photo).select_related("model_version")
+           .order_by("-created_at", "-id").first())
+    candidates: list[ReviewCandidate] = []
+    if job is not None:
+        for cand in (Candidate.objects.filter(job=job).select_related("individual")
+                     .order_by("rank")):
+            candidates.append(ReviewCandidate(cand.individual, cand.rank, cand.score,
+                                              "model"))
+    guess = photo.proposed_individual
+    if guess is not None and all(c.individual.pk != guess.pk for c in candidates):
+        candidates.append(ReviewCandidate(guess, None, None, "volunteer"))
+    for cand in candidates:
+        cand.photos = [p for p in individual_best_photos(individual=cand.individual,
+                                                         user=user, limit=per_candidate)
+                       if p.pk != photo.pk]
+    decisions = list(Decision.objects.filter(photo=photo)
+                     .select_related("decided_by", "individual", "model_version")
+                     .order_by("-decided_at", "-id"))
+    next_photo = review_queue().exclude(pk=photo.pk).first()
+    return ReviewItem(photo, job, candidates, decisions,
+                      next_photo.pk if next_photo else None)

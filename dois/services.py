@@ -1,0 +1,395 @@
+"""Every write of the DoIs catalogue: individuals, sightings, photos, decisions.
+
+Functions are keyword-only and named ``<thing>_<action>``. They check permissions
+themselves (``PermissionDenied``) and raise ``ValidationError`` for bad input, so views,
+the API and commands can share them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Min
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dois import images
+from dois.models import (
+    Candidate,
+    CatalogueCounter,
+    Decision,
+    IdentificationJob,
+    Individual,
+    Photo,
+    Sighting,
+)
+from dois.services_identification import identification_job_create
+
+EVAL_PERCENT = 20
+
+
+def _require(user, perm: str) -> None:
+    if user is None or not user.has_perm(perm):
+        raise PermissionDenied(_("You do not have permission to do this."))
+
+
+# --- individuals ----------------------------------------------------------------------
+
+
+def individual_number_allocate(*, prefix: str) -> int:
+    """The next number for ``prefix``; the counter row is locked until the commit."""
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                CatalogueCounter.objects.get_or_create(prefix=prefix)
+        except IntegrityError:  # created concurrently by another transaction
+            pass
+        counter = CatalogueCounter.objects.select_for_update().get(prefix=prefix)
+        highest = Individual.objects.filter(prefix=prefix).aggregate(n=Max("number"))["n"]
+        counter.last_number = max(counter.last_number, highest or 0) + 1
+        counter.save(update_fields=["last_number"])
+        return counter.last_number
+
+
+def individual_create(*, created_by=None, nickname: str = "",
+                      sex: str = Individual.Sex.UNKNOWN, notes: str = "",
+                      prefix: str | None = None) -> Individual:
+    """A new catalogue entry with the next code, e.g. ``PRE-0042``."""
+    prefix = prefix or settings.DOIS_CATALOGUE_PREFIX
+    with transaction.atomic():
+        number = individual_number_allocate(prefix=prefix)
+        return Individual.objects.create(
+            code=f"{prefix}-{number:04d}", prefix=prefix, number=number,
+            nickname=nickname, sex=sex, notes=notes, created_by=created_by,
+        )
+
+
+def individual_update(*, individual: Individual, user, nickname: str, sex: str,
+                      status: str, notes: str) -> Individual:
+    _require(user, "dois.curate_catalogue")
+    if status == Individual.Status.MERGED:
+        raise ValidationError({"status": _("Use merge to merge individuals.")})
+    individual.nickname, individual.sex, individual.status, individual.notes = (
+        nickname, sex, status, notes)
+    individual.full_clean()
+    individual.save()
+    return individual
+
+
+def individual_seen_refresh(*, individual: Individual) -> Individual:
+    """First and last sighting dates from the individual's reference photos."""
+    dates = Photo.objects.gallery().filter(individual=individual).aggregate(
+        first=Min("sighting__observed_at"), last=Max("sighting__observed_at"))
+    individual.first_seen = timezone.localdate(dates["first"]) if dates["first"] else None
+    individual.last_seen = timezone.localdate(dates["last"]) if dates["last"] else None
+    individual.save(update_fields=["first_seen", "last_seen"])
+    return individual
+
+
+def individual_resolve(*, individual: Individual) -> Individual:
+    """Follow merges to the surviving individual."""
+    seen = set()
+    individual = Individual.objects.select_related("merged_into").get(pk=individual.pk)
+    while individual.merged_into_id and individual.pk not in seen:
+        seen.add(individual.pk)
+        individual = individual.merged_into
+    return individual
+
+
+def individual_merge(*, source: Individual, target: Individual, user) -> Individual:
+    """Merge ``source`` into ``target``: photos move, decisions stay, a redirect remains."""
+    _require(user, "dois.curate_catalogue")
+    with transaction.atomic():
+        source = Individual.objects.select_for_update().get(pk=source.pk)
+        target = Individual.objects.select_for_update().get(pk=target.pk)
+        if source.pk == target.pk:
+            raise ValidationError(_("An individual cannot be merged into itself."))
+        if Individual.Status.MERGED in (source.status, target.status):
+            raise ValidationError(_("This individual was already merged."))
+        Photo.objects.filter(individual=source).update(individual=target)
+        Photo.objects.filter(proposed_individual=source).update(proposed_individual=target)
+        Individual.objects.filter(merged_into=source).update(merged_into=target)
+        source.status = Individual.Status.MERGED
+        source.merged_into = target
+        note = _("Merged into %(code)s on %(date)s.") % {
+            "code": target.code, "date": timezone.localdate().isoformat()}
+        source.notes = f"{source.notes}\n{note}".strip()
+        source.save(update_fields=["status", "merged_into", "notes"])
+        individual_seen_refresh(individual=target)
+        individual_seen_refresh(individual=source)
+    return target
+
+
+# --- sightings ------------------------------------------------------------------------
+
+
+def sighting_create(*, created_by, observed_at: datetime, latitude: float,
+                    longitude: float, area: str = "", trip: str = "", observers: str = "",
+                    group_size: int | None = None, notes: str = "") -> Sighting:
+    _require(created_by, "dois.submit_photo")
+    sighting = Sighting(observed_at=observed_at, latitude=latitude, longitude=longitude,
+                        area=area, trip=trip, observers=observers, group_size=group_size,
+                        notes=notes, created_by=created_by)
+    sighting.full_clean()
+    sighting.save()
+    return sighting
+
+
+# --- photos ---------------------------------------------------------------------------
+
+
+def photo_split_for(*, sha256: str) -> str:
+    """Train or eval, decided once by the file's hash: stable as the catalogue grows."""
+    return (Photo.Split.EVAL if int(sha256[:8], 16) % 100 < EVAL_PERCENT
+            else Photo.Split.TRAIN)
+
+
+def photo_crop_normalise(*, crop, width: int, height: int) -> tuple[int, int, int, int]:
+    """Crop box ``(x, y, w, h)`` in pixels, from pixels or fractions (all ≤ 1) or None."""
+    if not crop:
+        return 0, 0, width, height
+    try:
+        x, y, w, h = (float(v) for v in crop)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError({"crop": _("The crop box needs four numbers: x, y, width, "
+                                         "height.")}) from exc
+    if all(0 <= v <= 1 for v in (x, y, w, h)) and w > 0 and h > 0:
+        x, w = x * width, w * width
+        y, h = y * height, h * height
+    left, top = max(0, round(x)), max(0, round(y))
+    right, bottom = min(width, round(x + w)), min(height, round(y + h))
+    if right - left < 8 or bottom - top < 8:
+        raise ValidationError({"crop": _("The crop box must lie inside the image and be "
+                                         "at least 8 pixels wide and high.")})
+    return left, top, right - left, bottom - top
+
+
+@dataclass
+class PhotoOptions:
+    """What the volunteer says about one file."""
+
+    crop: tuple | list | None = None
+    side: str = Photo.Side.UNKNOWN
+    proposed_individual: Individual | None = None
+    quality: int | None = None
+    is_public: bool = True
+
+
+def photo_submit(*, sighting: Sighting, upload, uploaded_by,
+                 options: PhotoOptions | None = None) -> tuple[Photo, IdentificationJob | None]:
+    """Check and save one photo of ``sighting`` and queue its identification.
+
+    Raises ``ValidationError`` (``{"image": [...]}`` or ``{"crop": ...}``) for this file.
+    """
+    _require(uploaded_by, "dois.submit_photo")
+    options = options or PhotoOptions()
+    name = getattr(upload, "name", "") or "photo"
+    size = getattr(upload, "size", None)
+    if size is not None and size > settings.UPLOAD_MAX_BYTES:
+        raise ValidationError({"image": _("The file is too large (%(size)s MB; at most "
+                                          "%(max)s MB).") % {
+            "size": round(size / 2**20, 1), "max": round(settings.UPLOAD_MAX_BYTES / 2**20, 1)}})
+    upload.seek(0)
+    data = upload.read()
+    if len(data) > settings.UPLOAD_MAX_BYTES:
+        raise ValidationError({"image": _("The file is too large.")})
+    if not data:
+        raise ValidationError({"image": _("The file is empty.")})
+    sha256 = hashlib.sha256(data).hexdigest()
+    if Photo.objects.filter(sha256=sha256).exists():
+        raise ValidationError({"image": _("This photo was already uploaded.")})
+    try:
+        info = images.image_inspect(data, max_pixels=settings.UPLOAD_MAX_PIXELS)
+    except images.ImageRejected as exc:
+        raise ValidationError({"image": str(exc)}) from exc
+    x, y, w, h = photo_crop_normalise(crop=options.crop, width=info.width,
+                                      height=info.height)
+    if options.side not in Photo.Side.values:
+        raise ValidationError({"side": _("Choose left, right or unknown.")})
+    if options.quality is not None and not 1 <= int(options.quality) <= 5:
+        raise ValidationError({"quality": _("The quality grade is 1 to 5.")})
+    taken_at = (timezone.make_aware(info.taken_at) if info.taken_at else None)
+    proposed = options.proposed_individual
+    if proposed is not None:
+        proposed = individual_resolve(individual=proposed)
+    try:
+        with transaction.atomic():
+            photo = Photo(
+                sighting=sighting, original_name=name[:255], sha256=sha256,
+                width=info.width, height=info.height,
+                crop_x=x, crop_y=y, crop_w=w, crop_h=h, side=options.side,
+                quality=options.quality, uploaded_by=uploaded_by,
+                exif_taken_at=taken_at, exif_latitude=info.latitude,
+                exif_longitude=info.longitude, proposed_individual=proposed,
+                state=Photo.State.SUBMITTED, split=photo_split_for(sha256=sha256),
+                is_public=options.is_public,
+            )
+            extension = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp",
+                         "TIFF": "tif"}[info.format]
+            photo.original.save(f"{sha256[:16]}.{extension}", ContentFile(data), save=False)
+            photo.save()
+            job = identification_job_create(photo=photo)
+    except IntegrityError as exc:  # the same file uploaded concurrently
+        raise ValidationError({"image": _("This photo was already uploaded.")}) from exc
+    return photo, job
+
+
+@dataclass
+class FileResult:
+    name: str
+    photo: Photo | None = None
+    job: IdentificationJob | None = None
+    errors: list[str] | None = None
+
+
+def photos_submit(*, sighting: Sighting, uploads: list, uploaded_by,
+                  options: list[PhotoOptions]) -> list[FileResult]:
+    """Save many files of one sighting; each is checked on its own (bad ones are reported,
+    the others are kept)."""
+    results = []
+    for upload, opts in zip(uploads, options, strict=True):
+        name = getattr(upload, "name", "") or "?"
+        try:
+            photo, job = photo_submit(sighting=sighting, upload=upload,
+                                      uploaded_by=uploaded_by, options=opts)
+        except ValidationError as exc:
+            messages = [str(m) for msgs in getattr(exc, "message_dict", {"": exc.messages})
+                        .values() for m in msgs]
+            results.append(FileResult(name=name, errors=messages))
+        else:
+            results.append(FileResult(name=name, photo=photo, job=job))
+    return results
+
+
+def sighting_with_photos_submit(*, uploaded_by, sighting_fields: dict, uploads: list,
+                                options: list[PhotoOptions]) -> tuple[Sighting | None,
+                                                                     list[FileResult]]:
+    """The volunteer's bulk upload: one sighting and its photos.
+
+    The sighting is kept only if at least one photo was saved.
+    """
+    with transaction.atomic():
+        sighting = sighting_create(created_by=uploaded_by, **sighting_fields)
+        results = photos_submit(sighting=sighting, uploads=uploads,
+                                uploaded_by=uploaded_by, options=options)
+        if not any(r.photo for r in results):
+            transaction.set_rollback(True)
+            return None, results
+    return sighting, results
+
+
+def photo_derivative(*, photo: Photo, kind: str) -> bytes:
+    """An EXIF-free JPEG rendering (``crop``, ``thumb``, ``square``, ``full``), cached."""
+    key = (f"dois/derived/{photo.sha256[:2]}/{photo.sha256}-{kind}-"
+           f"{photo.crop_x}-{photo.crop_y}-{photo.crop_w}-{photo.crop_h}.jpg")
+    if default_storage.exists(key):
+        with default_storage.open(key, "rb") as fh:
+            return fh.read()
+    with photo.original.open("rb") as fh:
+        data = images.render_derivative(fh, box=photo.crop_box, kind=kind)
+    default_storage.save(key, ContentFile(data))
+    return data
+
+
+def photo_job_result_mark(*, photo: Photo) -> Photo:
+    """Submitted → identified, once the model has candidates for it (for the job side)."""
+    if photo.state == Photo.State.SUBMITTED:
+        photo.state = Photo.State.IDENTIFIED
+        photo.save(update_fields=["state"])
+    return photo
+
+
+# --- decisions ------------------------------------------------------------------------
+
+
+def _decision_model_source(*, photo: Photo, individual: Individual | None):
+    """The model version and candidate rank that led to a decision, if any."""
+    job = (IdentificationJob.objects.filter(photo=photo, status=IdentificationJob.Status.DONE)
+           .order_by("-finished_at", "-id").first())
+    if job is None:
+        return None, None
+    rank = None
+    if individual is not None:
+        candidate = Candidate.objects.filter(job=job, individual=individual).order_by(
+            "rank").first()
+        rank = candidate.rank if candidate else None
+    return job.model_version, rank
+
+
+def decision_record(*, photo: Photo, action: str, decided_by,
+                    individual: Individual | None = None, note: str = "",
+                    model_version=None, candidate_rank: int | None = None) -> Decision:
+    """A researcher's decision for ``photo``, appended to its history.
+
+    ``confirm`` (needs ``individual``) makes the photo a reference photo of it,
+    ``new_individual`` creates an individual founded on it, ``unusable`` takes it out,
+    ``undo`` reverts the latest decision that is still in force (append-only: the undo is
+    itself a decision). The model version and candidate rank are taken from the photo's
+    latest finished job unless given.
+    """
+    _require(decided_by, "dois.review_photo")
+    if action not in Decision.Action.values:
+        raise ValidationError({"action": _("Unknown action.")})
+    with transaction.atomic():
+        photo = Photo.objects.select_for_update().get(pk=photo.pk)
+        state_before, individual_before = photo.state, photo.individual
+        undoes = None
+        if action == Decision.Action.CONFIRM:
+            if individual is None:
+                raise ValidationError({"individual": _("Choose the individual.")})
+            individual = individual_resolve(individual=individual)
+            photo.state, photo.individual = Photo.State.CONFIRMED, individual
+        elif action == Decision.Action.NEW_INDIVIDUAL:
+            individual = individual_create(created_by=decided_by)
+            photo.state, photo.individual = Photo.State.NEW_INDIVIDUAL, individual
+        elif action == Decision.Action.UNUSABLE:
+            individual = None
+            photo.state, photo.individual = Photo.State.UNUSABLE, None
+        else:
+            undoes = (Decision.objects.filter(photo=photo, undone_by__isnull=True)
+                      .exclude(action=Decision.Action.UNDO).order_by("-decided_at", "-id")
+                      .first())
+            if undoes is None:
+                raise ValidationError({"action": _("There is no decision to undo.")})
+            individual = undoes.individual
+            photo.state, photo.individual = undoes.state_before, undoes.individual_before
+        if action != Decision.Action.UNDO and model_version is None:
+            model_version, rank = _decision_model_source(photo=photo, individual=individual)
+            candidate_rank = candidate_rank if candidate_rank is not None else rank
+        photo.save(update_fields=["state", "individual"])
+        decision = Decision.objects.create(
+            photo=photo, action=action, individual=individual, decided_by=decided_by,
+            model_version=model_version, candidate_rank=candidate_rank,
+            state_before=state_before, individual_before=individual_before,
+            state_after=photo.state, undoes=undoes, note=note,
+        )
+        for touched in {i for i in (individual_before, photo.individual) if i is not None}:
+            individual_seen_refresh(individual=touched)
+    return decision
+
+
+def photo_with_sighting_submit(*, uploaded_by, upload, options: PhotoOptions,
+                               sighting: Sighting | None = None,
+                               sighting_fields: dict | None = None,
+                               ) -> tuple[Photo, IdentificationJob | None]:
+    """One photo with an existing sighting or a new one (the API's submit), atomically.
+
+    Volunteers may add photos only to sightings they recorded; researchers to any.
+    """
+    _require(uploaded_by, "dois.submit_photo")
+    with transaction.atomic():
+        if sighting is not None:
+            if (sighting.created_by_id != uploaded_by.pk
+                    and not uploaded_by.has_perm("dois.review_photo")):
+                raise PermissionDenied(_("You can add photos only to your own sightings."))
+        else:
+            sighting = sighting_create(created_by=uploaded_by, **(sighting_fields or {}))
+        return photo_submit(sighting=sighting, upload=upload, uploaded_by=uploaded_by,
+                            options=options)

@@ -1,0 +1,34 @@
+import pytest
+
+from tests.dois.factories import UserFactory
+
+
+@pytest.fixture
+def researcher(db):
+    return UserFactory(username="researcher1", roles=["researcher"])
+
+
+@pytest.fixture
+def volunteer(db):
+    return UserFactory(username="volunteer1", roles=["volunteer"])
+
+
+@pytest.fixture
+def organiser(db):
+    return UserFactory(username="organiser1", roles=["organiser"])
+
+
+@pytest.fixture(autouse=True)
+def _no_broker(settings, monkeypatch):
+    """Photos are queued on commit; the tests record sends instead of using a broker."""
+    from celery import current_app
+
+    sent = []
+    monkeypatch.setattr(current_app, "send_task",
+                        lambda name, args=None, queue=None, **kw: sent.append((name, args, queue)))
+    return sent
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
