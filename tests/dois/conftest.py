@@ -27,3 +27,6 @@ def _no_broker(settings, monkeypatch):
     monkeypatch.setattr(current_app, "send_task",
                         lambda name, args=None, queue=None, **kw: sent.append((name, args, queue)))
     return sent
+
+
+from tests.dois.jobs_support import model_version, tiny_model_path  # noqa: E402, F401
