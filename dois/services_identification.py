@@ -115,29 +115,23 @@ def model_version_ensure_shipped() -> ModelVersion | None:
 # --- creating and sending jobs -------------------------------------------------------
 
 
-class _SendOnCommit:
-    """One on-commit hook per job; the hooks of one commit send their jobs in chunks.
+def _job_buffer() -> list[int]:
+    return connection.__dict__.setdefault("_dois_job_buffer", [])
 
-    Each hook adds its job to the connection's buffer and sends the buffer when it is
-    full or when no other hook of ours is left in this commit's hooks: a single photo
-    goes alone at once, a bulk upload goes in tasks of up to ``identify_batch_size()``.
+
+def _send_buffered() -> None:
+    """On commit: send every job created in the committed transaction, in chunks.
+
+    Each created job adds its id to the connection's buffer and registers this hook; the
+    first hook to run sends the whole buffer (a single photo goes alone at once, a bulk
+    upload in tasks of up to ``identify_batch_size()``) and the others find it empty.
+    Ids of jobs rolled back with a savepoint may ride along: the task skips them.
     """
-
-    def __init__(self, job_id: int) -> None:
-        self.job_id = job_id
-        self.ran = False
-
-    def __call__(self) -> None:
-        self.ran = True
-        buffer = connection.__dict__.setdefault("_dois_job_buffer", [])
-        buffer.append(self.job_id)
-        pending = getattr(connection, "run_on_commit", None) or []
-        more = any(isinstance(hook[1], _SendOnCommit) and not hook[1].ran for hook in pending
-                   if isinstance(hook, tuple | list) and len(hook) > 1)
-        if len(buffer) >= identify_batch_size() or not more:
-            ids = list(buffer)
-            buffer.clear()
-            identification_jobs_send(job_ids=ids)
+    buffer = _job_buffer()
+    ids = list(dict.fromkeys(buffer))
+    buffer.clear()
+    if ids:
+        identification_jobs_send(job_ids=ids)
 
 
 def identification_jobs_send(*, job_ids: list[int]) -> bool:
@@ -182,7 +176,8 @@ def identification_job_create(*, photo: Photo) -> IdentificationJob | None:
         defaults={"status": IdentificationJob.Status.QUEUED},
     )
     if job.status == IdentificationJob.Status.QUEUED:
-        transaction.on_commit(_SendOnCommit(job.pk))
+        _job_buffer().append(job.pk)
+        transaction.on_commit(_send_buffered)
     return job
 
 

@@ -67,10 +67,7 @@ def broker_dead(monkeypatch) -> Iterator[None]:
 
 
 def _reset_pools(app) -> None:
-    pool = app.__dict__.get("_pool")
-    if pool is not None:
-        with contextlib.suppress(Exception):
-            pool.force_close_all()
+    """Forget the app's pools, so the next send connects to the current broker URL."""
     app._pool = None
     with contextlib.suppress(Exception):
         app.amqp._producer_pool = None
