@@ -106,3 +106,28 @@ def settings_path(model_version):
     from dois.services_identification import model_version_path
 
     return model_version_path(model_version=model_version)
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_identify_command_goes_through_the_queue(model_version, volunteer, tmp_path,
+                                                 start_worker, purge_queues):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from tests.dois.factories import image_bytes
+
+    inds, _refs = gallery_make(individuals=2, per_individual=1, model_version=model_version)
+    files = []
+    for seed in (501, 502):
+        files.append(tmp_path / f"fin{seed}.jpg")
+        files[-1].write_bytes(image_bytes(seed=seed))
+    with pytest.raises(CommandError, match="No worker answered within"):
+        call_command("identify", str(files[0]), "--user", volunteer.username,
+                     "--timeout", "0")
+    start_worker(queues="identify", name="cli")
+    out = StringIO()
+    call_command("identify", str(files[1]), "--user", volunteer.username, stdout=out)
+    assert "fin502.jpg" in out.getvalue() and inds[0].code in out.getvalue()
+    assert "new individual probability" in out.getvalue()
