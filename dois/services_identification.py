@@ -25,7 +25,7 @@ import numpy as np
 from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -51,8 +51,9 @@ GALLERY_STATES = (Photo.State.CONFIRMED, Photo.State.NEW_INDIVIDUAL)
 
 
 def identify_batch_size() -> int:
-    """Most jobs one task embeds together (``DOIS_IDENTIFY_BATCH``, default 16)."""
-    return max(1, int(getattr(settings, "DOIS_IDENTIFY_BATCH", 16)))
+    """Most jobs one task embeds together (``DOIS_IDENTIFY_BATCH``, default 32)."""
+    return max(1, int(getattr(settings, "DOIS_IDENTIFY_BATCH",
+                              os.environ.get("DOIS_IDENTIFY_BATCH", 32))))
 
 
 # --- model versions -------------------------------------------------------------------
@@ -213,34 +214,32 @@ def identification_jobs_claim(*, job_ids: list[int], worker: str
                               ) -> tuple[list[IdentificationJob], list[int]]:
     """Lock the jobs, skip finished ones, give up on worn-out ones, mark the rest running.
 
-    Returns the claimed jobs and the ids skipped (done, failed or given up).
+    Returns the claimed jobs and the ids skipped (done, failed or given up). A few
+    queries for the whole batch, whatever its size.
     """
-    claimed: list[IdentificationJob] = []
-    skipped: list[int] = []
     now = timezone.now()
+    Status = IdentificationJob.Status
     with transaction.atomic():
-        jobs = (IdentificationJob.objects.select_for_update(of=("self",))
-                .filter(pk__in=job_ids).select_related("photo", "model_version").order_by("pk"))
-        for job in jobs:
-            if job.status in (IdentificationJob.Status.DONE, IdentificationJob.Status.FAILED):
-                skipped.append(job.pk)
-                continue
-            if job.attempts >= MAX_ATTEMPTS:
-                job.status = IdentificationJob.Status.FAILED
-                job.finished_at = now
-                job.error = _("Gave up after %(n)d attempts: the worker stopped or timed out "
-                              "each time.") % {"n": job.attempts}
-                job.save(update_fields=["status", "finished_at", "error"])
-                skipped.append(job.pk)
-                continue
-            job.status = IdentificationJob.Status.RUNNING
-            job.attempts += 1
-            job.started_at = now
-            job.worker = worker[:255]
-            job.error = ""
-            job.save(update_fields=["status", "attempts", "started_at", "worker", "error"])
-            claimed.append(job)
-    return claimed, skipped
+        jobs = list(IdentificationJob.objects.select_for_update(of=("self",))
+                    .filter(pk__in=job_ids).select_related("photo", "model_version")
+                    .order_by("pk"))
+        open_jobs = [j for j in jobs if j.status not in (Status.DONE, Status.FAILED)]
+        worn = [j.pk for j in open_jobs if j.attempts >= MAX_ATTEMPTS]
+        claimed = [j for j in open_jobs if j.attempts < MAX_ATTEMPTS]
+        if worn:
+            IdentificationJob.objects.filter(pk__in=worn).update(
+                status=Status.FAILED, finished_at=now,
+                error=_("Gave up after %(n)d attempts: the worker stopped or timed out "
+                        "each time.") % {"n": MAX_ATTEMPTS})
+        if claimed:
+            IdentificationJob.objects.filter(pk__in=[j.pk for j in claimed]).update(
+                status=Status.RUNNING, attempts=F("attempts") + 1, started_at=now,
+                worker=worker[:255], error="")
+        for job in claimed:
+            job.status, job.attempts, job.started_at = Status.RUNNING, job.attempts + 1, now
+            job.worker, job.error = worker[:255], ""
+    claimed_ids = {j.pk for j in claimed}
+    return claimed, [j.pk for j in jobs if j.pk not in claimed_ids]
 
 
 def worker_threads() -> int:
@@ -332,39 +331,68 @@ def photos_prepare(*, photos: list[Photo], size: int
     return batch, ok, errors
 
 
+@dataclass
+class JobResult:
+    """What the model answered for one job."""
+
+    job_id: int
+    vector: np.ndarray
+    candidates: list[tuple[int, float, int | None]]  # (individual id, score, photo id)
+    new_individual_probability: float
+    timings: dict
+
+
+def identification_job_results_store(*, results: list[JobResult]) -> list[int]:
+    """Write jobs' results once, in one transaction: embeddings, candidates, ``done``.
+
+    Jobs are locked first; a job already ``done`` is left alone (a second run stores
+    nothing), its candidates are replaced otherwise. Returns the ids stored.
+    """
+    if not results:
+        return []
+    Status = IdentificationJob.Status
+    now = timezone.now()
+    with transaction.atomic():
+        jobs = {j.pk: j for j in IdentificationJob.objects.select_for_update(of=("self",))
+                .filter(pk__in=[r.job_id for r in results])}
+        todo = [r for r in results if r.job_id in jobs and jobs[r.job_id].status != Status.DONE]
+        if not todo:
+            return []
+        Embedding.objects.bulk_create(
+            [Embedding(photo_id=jobs[r.job_id].photo_id,
+                       model_version_id=jobs[r.job_id].model_version_id,
+                       vector=np.asarray(r.vector, np.float32).tobytes()) for r in todo],
+            update_conflicts=True, unique_fields=["photo", "model_version"],
+            update_fields=["vector"])
+        ids = [r.job_id for r in todo]
+        Candidate.objects.filter(job_id__in=ids).delete()
+        Candidate.objects.bulk_create([
+            Candidate(job_id=r.job_id, individual_id=ind, rank=rank, score=float(score),
+                      photo_id=photo_id)
+            for r in todo for rank, (ind, score, photo_id) in enumerate(r.candidates, start=1)])
+        changed = []
+        for r in todo:
+            job = jobs[r.job_id]
+            job.status, job.finished_at, job.error = Status.DONE, now, ""
+            job.new_individual_probability = float(r.new_individual_probability)
+            job.timings = r.timings
+            changed.append(job)
+        IdentificationJob.objects.bulk_update(
+            changed, ["status", "finished_at", "error", "new_individual_probability", "timings"])
+        # the catalogue's rule (services.photo_job_result_mark), for the whole batch at once
+        Photo.objects.filter(pk__in=[jobs[i].photo_id for i in ids],
+                             state=Photo.State.SUBMITTED).update(state=Photo.State.IDENTIFIED)
+    return ids
+
+
 def identification_job_result_store(*, job_id: int, vector: np.ndarray,
                                     candidates: list[tuple[int, float, int | None]],
                                     new_individual_probability: float,
                                     timings: dict) -> bool:
-    """Write a job's result once: embedding, candidates (replaced), state ``done``.
-
-    ``candidates``: ``(individual id, score, best photo id)`` best first. Returns False
-    when the job was already done (a second run stores nothing).
-    """
-    from dois.services import photo_job_result_mark
-
-    with transaction.atomic():
-        job = (IdentificationJob.objects.select_for_update(of=("self",))
-               .select_related("photo").get(pk=job_id))
-        if job.status == IdentificationJob.Status.DONE:
-            return False
-        Embedding.objects.update_or_create(
-            photo_id=job.photo_id, model_version_id=job.model_version_id,
-            defaults={"vector": np.asarray(vector, np.float32).tobytes()})
-        Candidate.objects.filter(job=job).delete()
-        Candidate.objects.bulk_create([
-            Candidate(job=job, individual_id=ind, rank=rank, score=float(score),
-                      photo_id=photo_id)
-            for rank, (ind, score, photo_id) in enumerate(candidates, start=1)])
-        job.status = IdentificationJob.Status.DONE
-        job.finished_at = timezone.now()
-        job.new_individual_probability = float(new_individual_probability)
-        job.timings = timings
-        job.error = ""
-        job.save(update_fields=["status", "finished_at", "new_individual_probability",
-                                "timings", "error"])
-        photo_job_result_mark(photo=job.photo)
-    return True
+    """Write one job's result once (see :func:`identification_job_results_store`)."""
+    return bool(identification_job_results_store(results=[JobResult(
+        job_id=job_id, vector=vector, candidates=candidates,
+        new_individual_probability=new_individual_probability, timings=timings)]))
 
 
 def identification_jobs_run(*, job_ids: list[int], worker: str = "") -> RunReport:
@@ -409,6 +437,7 @@ def identification_jobs_run(*, job_ids: list[int], worker: str = "") -> RunRepor
         t_store = time.perf_counter()
         from dois.ml.gallery import new_individual_probability
 
+        answers = []
         for n, vector, cands in zip(ok, vectors, results, strict=True):
             job = jobs[n]
             probability = new_individual_probability(cands, calibration=model.calibration)
@@ -423,12 +452,14 @@ def identification_jobs_run(*, job_ids: list[int], worker: str = "") -> RunRepor
             if job.sent_at:
                 timings["wait_ms"] = round(
                     (job.started_at - job.sent_at).total_seconds() * 1000, 1)
-            stored = identification_job_result_store(
+            answers.append(JobResult(
                 job_id=job.pk, vector=vector,
                 candidates=[(int(c.label), c.score, index.photo_ids[c.photo_index])
                             for c in cands],
-                new_individual_probability=float(probability), timings=timings)
-            (report.done if stored else report.skipped).append(job.pk)
+                new_individual_probability=float(probability), timings=timings))
+        stored = set(identification_job_results_store(results=answers))
+        for answer in answers:
+            (report.done if answer.job_id in stored else report.skipped).append(answer.job_id)
     report.timings["total_ms"] = round((time.perf_counter() - t0) * 1000, 1)
     return report
 
