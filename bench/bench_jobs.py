@@ -23,6 +23,7 @@ default size (same compute) written to ``var/bench/``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import os
@@ -134,7 +135,7 @@ def main() -> int:
     from hub.celery import app
     from hub.models import User
 
-    user = User.objects.create_user("bench", password="bench-password-123")
+    user = User.objects.create_user("bench", password=None)
     from django.contrib.auth.models import Group
 
     for name in ("researcher", "volunteer"):
@@ -176,15 +177,13 @@ def main() -> int:
     env = {**os.environ, "DATABASE_URL": db_url, "DOIS_MODEL_PATH": str(model_path),
            "MEDIA_ROOT": str(var / "media"), "PYTHONUNBUFFERED": "1"}
     hostname = f"bench@{os.uname().nodename}"
-    with app.connection_for_write() as conn:
-        try:
-            conn.default_channel.queue_purge("identify")
-        except Exception:  # noqa: BLE001, S110 - absent queue: empty
-            pass
+    with app.connection_for_write() as conn, contextlib.suppress(Exception):
+        conn.default_channel.queue_purge("identify")  # an absent queue is empty
     log = open(var / "worker.log", "wb")  # noqa: SIM115
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "hub", "worker", "-Q", "identify", "-c", "1",
-         "-n", hostname, "--prefetch-multiplier", str(args.prefetch), "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
+         "-n", hostname, "--prefetch-multiplier", str(args.prefetch), "--without-gossip",
+         "--without-mingle", "--loglevel", "WARNING"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 120

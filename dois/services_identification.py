@@ -117,7 +117,14 @@ def model_version_ensure_shipped() -> ModelVersion | None:
 
 
 def _job_buffer() -> list[int]:
-    return connection.__dict__.setdefault("_dois_job_buffer", [])
+    """Ids of jobs created in the current outermost transaction (reset for a new one)."""
+    blocks = getattr(connection, "atomic_blocks", None) or []
+    key = id(blocks[0]) if blocks else None
+    state = connection.__dict__.get("_dois_job_buffer")
+    if state is None or (key is not None and state[0] != key):
+        state = (key, [])
+        connection.__dict__["_dois_job_buffer"] = state
+    return state[1]
 
 
 def _send_buffered() -> None:
