@@ -387,6 +387,10 @@ class Candidate(models.Model):
                                    related_name="candidacies")
     rank = models.PositiveSmallIntegerField(_("rank"))
     score = models.FloatField(_("score"))
+    photo = models.ForeignKey(
+        Photo, verbose_name=_("best matching reference photo"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
 
     class Meta:
         verbose_name = _("candidate")

@@ -1,43 +1,573 @@
-"""Creating identification jobs for new photos (the job side owns the rest).
+"""Identification jobs: create, send, run, store results, sweep; model versions.
 
-Kept apart from :mod:`dois.services` so the job engineer can grow it without conflicts.
+The job row is the truth; the broker only carries job ids. Every function here is safe
+to call twice with the same ids: results are written under a row lock and a job that
+is already ``done`` is left alone, candidates are replaced in one transaction.
+
+Version one of a fresh install (the shipped model, ``settings.DOIS_MODEL_PATH``) is
+created lazily by :func:`identification_job_create` through
+:func:`model_version_ensure_shipped` when no version is active, so a fresh install
+needs no data migration and a test that points ``DOIS_MODEL_PATH`` elsewhere gets its
+own version. The demo loader and the sweep may call it too; it is idempotent.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
 
+import numpy as np
 from celery import current_app
-from django.db import transaction
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from dois.models import IdentificationJob, ModelVersion, Photo
+from dois import inference
+from dois.models import (
+    Candidate,
+    Decision,
+    Embedding,
+    IdentificationJob,
+    Individual,
+    ModelVersion,
+    Photo,
+)
 
 logger = logging.getLogger(__name__)
 
 IDENTIFY_TASK = "dois.tasks.identify_photo"
+IDENTIFY_BATCH_TASK = "dois.tasks.identify_batch"
+EMBED_TASK = "dois.tasks.identify_embed_photos"
+MAX_ATTEMPTS = 3
+TOP_K = 5
+GALLERY_STATES = (Photo.State.CONFIRMED, Photo.State.NEW_INDIVIDUAL)
+
+
+def identify_batch_size() -> int:
+    """Most jobs one task embeds together (``DOIS_IDENTIFY_BATCH``, default 32)."""
+    return max(1, int(getattr(settings, "DOIS_IDENTIFY_BATCH",
+                              os.environ.get("DOIS_IDENTIFY_BATCH", 32))))
+
+
+# --- model versions -------------------------------------------------------------------
+
+
+def model_version_path(*, model_version: ModelVersion) -> Path:
+    """The model file of a version (relative paths are relative to the project)."""
+    path = Path(model_version.file_path)
+    return path if path.is_absolute() else Path(settings.BASE_DIR) / path
+
+
+def model_version_file_value(*, path: Path) -> str:
+    """How a model path is stored: relative to the project when it lies inside it."""
+    try:
+        return str(path.resolve().relative_to(Path(settings.BASE_DIR).resolve()))
+    except ValueError:
+        return str(path)
+
+
+def model_version_ensure_shipped() -> ModelVersion | None:
+    """The active version; creates and activates the shipped model when none is active.
+
+    Returns None (and logs) when no version is active and the shipped file is absent:
+    the photo is then saved without a job. Safe under concurrency: at most one version
+    may be active (a database constraint), so a racing second call reads the first
+    one's row.
+    """
+    active = ModelVersion.objects.filter(is_active=True).first()
+    if active is not None:
+        return active
+    path = Path(settings.DOIS_MODEL_PATH)
+    if not path.is_file():
+        logger.warning("no active model version and no shipped model at %s", path)
+        return None
+    meta = inference.model_metadata_read(path)
+    name = f"{meta['name']}-{meta['version']}" if meta.get("version") else str(meta["name"])
+    try:
+        with transaction.atomic():
+            version, _created = ModelVersion.objects.get_or_create(
+                file_path=model_version_file_value(path=path),
+                defaults={
+                    "name": name, "embedding_dim": int(meta["embedding_dim"]),
+                    "input_size": int(meta["input_size"]),
+                    "threshold": float(meta["new_individual_threshold"]),
+                    "metrics": meta.get("metrics") or {},
+                    "notes": _("The shipped model (version one of a fresh install)."),
+                },
+            )
+            if not ModelVersion.objects.filter(is_active=True).exists():
+                version.is_active = True
+                version.state = ModelVersion.State.READY
+                version.activated_at = timezone.now()
+                version.save(update_fields=["is_active", "state", "activated_at"])
+    except IntegrityError:  # created or activated concurrently
+        pass
+    return ModelVersion.objects.filter(is_active=True).first() or ModelVersion.objects.get(
+        file_path=model_version_file_value(path=path))
+
+
+# --- creating and sending jobs -------------------------------------------------------
+
+
+def _job_buffer() -> list[int]:
+    """Ids of jobs created in the current outermost transaction (reset for a new one)."""
+    blocks = getattr(connection, "atomic_blocks", None) or []
+    key = id(blocks[0]) if blocks else None
+    state = connection.__dict__.get("_dois_job_buffer")
+    if state is None or (key is not None and state[0] != key):
+        state = (key, [])
+        connection.__dict__["_dois_job_buffer"] = state
+    return state[1]
+
+
+def _send_buffered() -> None:
+    """On commit: send every job created in the committed transaction, in chunks.
+
+    Each created job adds its id to the connection's buffer and registers this hook; the
+    first hook to run sends the whole buffer (a single photo goes alone at once, a bulk
+    upload in tasks of up to ``identify_batch_size()``) and the others find it empty.
+    Ids of jobs rolled back with a savepoint may ride along: the task skips them.
+    """
+    buffer = _job_buffer()
+    ids = list(dict.fromkeys(buffer))
+    buffer.clear()
+    if ids:
+        identification_jobs_send(job_ids=ids)
+
+
+def identification_jobs_send(*, job_ids: list[int]) -> bool:
+    """Hand jobs to the broker in chunks; on a broker error they stay queued (unsent).
+
+    Returns False when any chunk could not be sent; the periodic sweep re-sends those.
+    """
+    ok = True
+    size = identify_batch_size()
+    for start in range(0, len(job_ids), size):
+        chunk = [int(i) for i in job_ids[start:start + size]]
+        try:
+            if len(chunk) == 1:
+                current_app.send_task(IDENTIFY_TASK, args=chunk, queue="identify")
+            else:
+                current_app.send_task(IDENTIFY_BATCH_TASK, args=[chunk], queue="identify")
+        except Exception:  # noqa: BLE001 - any broker failure: the periodic sweep re-sends
+            logger.warning("could not send identification jobs %s; they stay queued", chunk,
+                           exc_info=True)
+            ok = False
+            continue
+        IdentificationJob.objects.filter(pk__in=chunk).update(sent_at=timezone.now())
+    return ok
 
 
 def identification_job_send(*, job_id: int) -> bool:
-    """Hand a job to the broker; a broker error is logged, the job stays queued."""
-    try:
-        current_app.send_task(IDENTIFY_TASK, args=[job_id], queue="identify")
-    except Exception:  # noqa: BLE001 - any broker failure: the periodic sweep re-sends
-        logger.warning("could not send identification job %s; it stays queued", job_id,
-                       exc_info=True)
-        return False
-    IdentificationJob.objects.filter(pk=job_id).update(sent_at=timezone.now())
-    return True
+    """Hand one job to the broker (see :func:`identification_jobs_send`)."""
+    return identification_jobs_send(job_ids=[job_id])
 
 
 def identification_job_create(*, photo: Photo) -> IdentificationJob | None:
-    """Queue the photo for the active model version, if any; sent after commit."""
-    model_version = ModelVersion.objects.filter(is_active=True).first()
+    """Queue ``photo`` for the active model version; the job is sent after commit.
+
+    Call it inside the photo's transaction. Creates version one from the shipped model
+    when there is no version yet.
+    """
+    model_version = model_version_ensure_shipped()
     if model_version is None:
         return None
     job, _created = IdentificationJob.objects.get_or_create(
         photo=photo, model_version=model_version,
         defaults={"status": IdentificationJob.Status.QUEUED},
     )
-    transaction.on_commit(lambda: identification_job_send(job_id=job.pk))
+    if job.status == IdentificationJob.Status.QUEUED:
+        _job_buffer().append(job.pk)
+        transaction.on_commit(_send_buffered)
     return job
+
+
+# --- running jobs ---------------------------------------------------------------------
+
+
+@dataclass
+class RunReport:
+    """What one run of a batch did, by job id."""
+
+    done: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def identification_job_fail(*, job_id: int, error: str) -> None:
+    """Mark a job failed for good with a reason (not retried)."""
+    IdentificationJob.objects.filter(pk=job_id).exclude(
+        status=IdentificationJob.Status.DONE).update(
+        status=IdentificationJob.Status.FAILED, error=error[:2000],
+        finished_at=timezone.now())
+
+
+def identification_jobs_requeue(*, job_ids: list[int], error: str = "") -> None:
+    """Put running jobs back to ``queued`` after a transient error (retried later)."""
+    IdentificationJob.objects.filter(
+        pk__in=job_ids, status=IdentificationJob.Status.RUNNING).update(
+        status=IdentificationJob.Status.QUEUED, error=error[:2000])
+
+
+def identification_jobs_claim(*, job_ids: list[int], worker: str
+                              ) -> tuple[list[IdentificationJob], list[int]]:
+    """Lock the jobs, skip finished ones, give up on worn-out ones, mark the rest running.
+
+    Returns the claimed jobs and the ids skipped (done, failed or given up). A few
+    queries for the whole batch, whatever its size.
+    """
+    now = timezone.now()
+    Status = IdentificationJob.Status
+    with transaction.atomic():
+        jobs = list(IdentificationJob.objects.select_for_update(of=("self",))
+                    .filter(pk__in=job_ids).select_related("photo", "model_version")
+                    .order_by("pk"))
+        open_jobs = [j for j in jobs if j.status not in (Status.DONE, Status.FAILED)]
+        worn = [j.pk for j in open_jobs if j.attempts >= MAX_ATTEMPTS]
+        claimed = [j for j in open_jobs if j.attempts < MAX_ATTEMPTS]
+        if worn:
+            IdentificationJob.objects.filter(pk__in=worn).update(
+                status=Status.FAILED, finished_at=now,
+                error=_("Gave up after %(n)d attempts: the worker stopped or timed out "
+                        "each time.") % {"n": MAX_ATTEMPTS})
+        if claimed:
+            IdentificationJob.objects.filter(pk__in=[j.pk for j in claimed]).update(
+                status=Status.RUNNING, attempts=F("attempts") + 1, started_at=now,
+                worker=worker[:255], error="")
+        for job in claimed:
+            job.status, job.attempts, job.started_at = Status.RUNNING, job.attempts + 1, now
+            job.worker, job.error = worker[:255], ""
+    claimed_ids = {j.pk for j in claimed}
+    return claimed, [j.pk for j in jobs if j.pk not in claimed_ids]
+
+
+def worker_threads() -> int:
+    """TensorFlow threads for this process: ``TF_NUM_THREADS`` or cores / pool size."""
+    concurrency = int(os.environ.get("DOIS_POOL_SIZE") or settings.CELERY_WORKER_CONCURRENCY)
+    return inference.thread_count(configured=settings.TF_NUM_THREADS, concurrency=concurrency)
+
+
+def model_load(*, model_version: ModelVersion) -> inference.LoadedModel:
+    """The warmed embedder of a version in this process (raises ``ModelUnusable``)."""
+    return inference.embedder_get(path=model_version_path(model_version=model_version),
+                                  threads=worker_threads())
+
+
+@dataclass
+class GalleryIndex:
+    """A version's gallery in memory: the search index and what each row is."""
+
+    key: tuple
+    gallery: object
+    photo_ids: list[int]
+    individual_ids: list[int]
+    row_of_photo: dict[int, int]
+
+
+_gallery_cache: dict[int, GalleryIndex] = {}
+
+
+def _gallery_rows(model_version: ModelVersion):
+    return Embedding.objects.filter(
+        model_version=model_version, photo__state__in=GALLERY_STATES,
+        photo__individual__isnull=False)
+
+
+def gallery_key(*, model_version: ModelVersion) -> tuple:
+    """Changes whenever the gallery may have changed: embeddings, decisions, merges."""
+    emb = _gallery_rows(model_version).aggregate(n=Count("id"), top=Max("id"))
+    dec = Decision.objects.aggregate(top=Max("id"))["top"]
+    merged = Individual.objects.filter(status=Individual.Status.MERGED).count()
+    return (emb["n"], emb["top"], dec, merged)
+
+
+def gallery_get(*, model_version: ModelVersion) -> GalleryIndex:
+    """The version's gallery, cached in this process until its key changes."""
+    from dois.ml.gallery import Gallery
+
+    key = gallery_key(model_version=model_version)
+    cached = _gallery_cache.get(model_version.pk)
+    if cached is not None and cached.key == key:
+        return cached
+    rows = list(_gallery_rows(model_version).order_by("id")
+                .values_list("photo_id", "photo__individual_id", "vector"))
+    dim = model_version.embedding_dim
+    vectors = (np.stack([np.frombuffer(bytes(v), np.float32) for _p, _i, v in rows])
+               if rows else np.zeros((0, dim), np.float32))
+    index = GalleryIndex(
+        key=key, gallery=Gallery(vectors, [i for _p, i, _v in rows]),
+        photo_ids=[p for p, _i, _v in rows], individual_ids=[i for _p, i, _v in rows],
+        row_of_photo={p: n for n, (p, _i, _v) in enumerate(rows)})
+    _gallery_cache[model_version.pk] = index
+    return index
+
+
+def gallery_forget() -> None:
+    """Drop this process's cached galleries."""
+    _gallery_cache.clear()
+
+
+def _photo_bytes(photo: Photo) -> bytes:
+    try:
+        with photo.original.open("rb") as fh:
+            return fh.read()
+    except (OSError, ValueError) as exc:
+        raise inference.ImageUnusable(f"the photo's file is missing: {exc}") from exc
+
+
+def photos_prepare(*, photos: list[Photo], size: int
+                   ) -> tuple[np.ndarray, list[int], dict[int, str]]:
+    """Load the crops of ``photos``; returns the batch, the indices loaded, and errors."""
+    arrays, ok, errors = [], [], {}
+    for n, photo in enumerate(photos):
+        try:
+            arrays.append(inference.image_prepare(data=_photo_bytes(photo),
+                                                  box=photo.crop_box, size=size))
+            ok.append(n)
+        except inference.ImageUnusable as exc:
+            errors[n] = str(exc)
+    batch = np.stack(arrays) if arrays else np.zeros((0, size, size, 3), np.float32)
+    return batch, ok, errors
+
+
+@dataclass
+class JobResult:
+    """What the model answered for one job."""
+
+    job_id: int
+    vector: np.ndarray
+    candidates: list[tuple[int, float, int | None]]  # (individual id, score, photo id)
+    new_individual_probability: float
+    timings: dict
+
+
+def identification_job_results_store(*, results: list[JobResult]) -> list[int]:
+    """Write jobs' results once, in one transaction: embeddings, candidates, ``done``.
+
+    Jobs are locked first; a job already ``done`` is left alone (a second run stores
+    nothing), its candidates are replaced otherwise. Returns the ids stored.
+    """
+    if not results:
+        return []
+    Status = IdentificationJob.Status
+    now = timezone.now()
+    with transaction.atomic():
+        jobs = {j.pk: j for j in IdentificationJob.objects.select_for_update(of=("self",))
+                .filter(pk__in=[r.job_id for r in results])}
+        todo = [r for r in results if r.job_id in jobs and jobs[r.job_id].status != Status.DONE]
+        if not todo:
+            return []
+        Embedding.objects.bulk_create(
+            [Embedding(photo_id=jobs[r.job_id].photo_id,
+                       model_version_id=jobs[r.job_id].model_version_id,
+                       vector=np.asarray(r.vector, np.float32).tobytes()) for r in todo],
+            update_conflicts=True, unique_fields=["photo", "model_version"],
+            update_fields=["vector"])
+        ids = [r.job_id for r in todo]
+        Candidate.objects.filter(job_id__in=ids).delete()
+        Candidate.objects.bulk_create([
+            Candidate(job_id=r.job_id, individual_id=ind, rank=rank, score=float(score),
+                      photo_id=photo_id)
+            for r in todo for rank, (ind, score, photo_id) in enumerate(r.candidates, start=1)])
+        changed = []
+        for r in todo:
+            job = jobs[r.job_id]
+            job.status, job.finished_at, job.error = Status.DONE, now, ""
+            job.new_individual_probability = float(r.new_individual_probability)
+            job.timings = r.timings
+            changed.append(job)
+        IdentificationJob.objects.bulk_update(
+            changed, ["status", "finished_at", "error", "new_individual_probability", "timings"])
+        # the catalogue's rule (services.photo_job_result_mark), for the whole batch at once
+        Photo.objects.filter(pk__in=[jobs[i].photo_id for i in ids],
+                             state=Photo.State.SUBMITTED).update(state=Photo.State.IDENTIFIED)
+    return ids
+
+
+def identification_job_result_store(*, job_id: int, vector: np.ndarray,
+                                    candidates: list[tuple[int, float, int | None]],
+                                    new_individual_probability: float,
+                                    timings: dict) -> bool:
+    """Write one job's result once (see :func:`identification_job_results_store`)."""
+    return bool(identification_job_results_store(results=[JobResult(
+        job_id=job_id, vector=vector, candidates=candidates,
+        new_individual_probability=new_individual_probability, timings=timings)]))
+
+
+def identification_jobs_run(*, job_ids: list[int], worker: str = "") -> RunReport:
+    """Identify a batch of jobs: claim, embed together, search, store each result.
+
+    A bad photo fails its own job only; a broken model file fails the jobs of its
+    version with the reason. Database errors propagate (the task retries them).
+    """
+    report = RunReport()
+    t0 = time.perf_counter()
+    claimed, report.skipped = identification_jobs_claim(job_ids=list(job_ids), worker=worker)
+    by_version: dict[int, list[IdentificationJob]] = {}
+    for job in claimed:
+        by_version.setdefault(job.model_version_id, []).append(job)
+    for jobs in by_version.values():
+        version = jobs[0].model_version
+        t_load = time.perf_counter()
+        try:
+            model = model_load(model_version=version)
+        except inference.ModelUnusable as exc:
+            for job in jobs:
+                identification_job_fail(job_id=job.pk, error=_(
+                    "The model %(name)s cannot be used: %(reason)s") % {
+                    "name": version.name, "reason": exc})
+                report.failed.append(job.pk)
+            continue
+        t_prep = time.perf_counter()
+        batch, ok, errors = photos_prepare(photos=[j.photo for j in jobs],
+                                           size=model.input_size)
+        for n, reason in errors.items():
+            identification_job_fail(job_id=jobs[n].pk, error=_(
+                "The photo cannot be used: %(reason)s") % {"reason": reason})
+            report.failed.append(jobs[n].pk)
+        if not ok:
+            continue
+        t_embed = time.perf_counter()
+        vectors = model.embedder.embed(batch)
+        t_search = time.perf_counter()
+        index = gallery_get(model_version=version)
+        exclude = [index.row_of_photo.get(jobs[n].photo_id) for n in ok]
+        results = index.gallery.search(vectors, k=TOP_K, exclude=exclude)
+        t_store = time.perf_counter()
+        from dois.ml.gallery import new_individual_probability
+
+        answers = []
+        for n, vector, cands in zip(ok, vectors, results, strict=True):
+            job = jobs[n]
+            probability = new_individual_probability(cands, calibration=model.calibration)
+            timings = {
+                "batch_size": len(ok),
+                "load_ms": round((t_prep - t_load) * 1000, 1),
+                "prepare_ms": round((t_embed - t_prep) * 1000, 1),
+                "embed_ms": round((t_search - t_embed) * 1000, 1),
+                "search_ms": round((t_store - t_search) * 1000, 1),
+                "backend": model.backend,
+            }
+            if job.sent_at:
+                timings["wait_ms"] = round(
+                    (job.started_at - job.sent_at).total_seconds() * 1000, 1)
+            answers.append(JobResult(
+                job_id=job.pk, vector=vector,
+                candidates=[(int(c.label), c.score, index.photo_ids[c.photo_index])
+                            for c in cands],
+                new_individual_probability=float(probability), timings=timings))
+        stored = set(identification_job_results_store(results=answers))
+        for answer in answers:
+            (report.done if answer.job_id in stored else report.skipped).append(answer.job_id)
+    report.timings["total_ms"] = round((time.perf_counter() - t0) * 1000, 1)
+    return report
+
+
+# --- gallery embeddings ---------------------------------------------------------------
+
+
+def embeddings_compute(*, model_version_id: int, photo_ids: Iterable[int]) -> int:
+    """Embed photos under a version where no embedding exists yet; returns how many.
+
+    Unusable photos are skipped (logged). Safe to run twice.
+    """
+    version = ModelVersion.objects.get(pk=model_version_id)
+    have = set(Embedding.objects.filter(model_version=version, photo_id__in=list(photo_ids))
+               .values_list("photo_id", flat=True))
+    photos = list(Photo.objects.filter(pk__in=list(photo_ids)).exclude(pk__in=have)
+                  .order_by("pk"))
+    if not photos:
+        return 0
+    model = model_load(model_version=version)
+    made = 0
+    size = identify_batch_size() * 4
+    for start in range(0, len(photos), size):
+        chunk = photos[start:start + size]
+        batch, ok, errors = photos_prepare(photos=chunk, size=model.input_size)
+        for n, reason in errors.items():
+            logger.warning("photo %s not embedded: %s", chunk[n].pk, reason)
+        if not ok:
+            continue
+        vectors = model.embedder.embed(batch)
+        for n, vector in zip(ok, vectors, strict=True):
+            _emb, created = Embedding.objects.get_or_create(
+                photo_id=chunk[n].pk, model_version=version,
+                defaults={"vector": np.asarray(vector, np.float32).tobytes()})
+            made += int(created)
+    return made
+
+
+def gallery_photos_missing(*, model_version: ModelVersion, limit: int = 500) -> list[int]:
+    """Reference photos without an embedding under ``model_version``."""
+    return list(Photo.objects.gallery().exclude(
+        embeddings__model_version=model_version).order_by("pk")
+        .values_list("pk", flat=True)[:limit])
+
+
+def gallery_fill_send(*, model_version: ModelVersion) -> int:
+    """Send a task that embeds the reference photos the version's gallery lacks."""
+    missing = gallery_photos_missing(model_version=model_version)
+    if missing:
+        try:
+            current_app.send_task(EMBED_TASK, args=[model_version.pk, missing],
+                                  queue="identify")
+        except Exception:  # noqa: BLE001 - the next sweep tries again
+            logger.warning("could not send the gallery embedding task", exc_info=True)
+            return 0
+    return len(missing)
+
+
+# --- the sweep ------------------------------------------------------------------------
+
+
+@dataclass
+class SweepReport:
+    resent: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    gallery_missing: int = 0
+
+
+def identification_jobs_sweep(*, older_than_s: float | None = None) -> SweepReport:
+    """Re-send jobs stuck in ``queued`` or ``running``; give up on worn-out ones.
+
+    Stuck: never sent (broker down at submit), or sent/started longer ago than
+    ``DOIS_JOB_TIMEOUT_S`` (lost message, killed worker). A running job that has used
+    its ``MAX_ATTEMPTS`` fails with the reason. Also asks for the embeddings the active
+    version's gallery lacks (photos confirmed without a job of that version).
+    """
+    report = SweepReport()
+    timeout = settings.DOIS_JOB_TIMEOUT_S if older_than_s is None else older_than_s
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=timeout)
+    fresh = now - timedelta(seconds=min(2.0, timeout))
+    Status = IdentificationJob.Status
+    with transaction.atomic():
+        stale = list(IdentificationJob.objects.select_for_update(skip_locked=True).filter(
+            Q(status=Status.QUEUED, sent_at__isnull=True, created_at__lt=fresh)
+            | Q(status=Status.QUEUED, sent_at__lt=cutoff)
+            | Q(status=Status.RUNNING, started_at__lt=cutoff)).order_by("pk")[:2000])
+        for job in stale:
+            if job.status == Status.RUNNING and job.attempts >= MAX_ATTEMPTS:
+                job.status, job.finished_at = Status.FAILED, now
+                job.error = _("Gave up after %(n)d attempts: the worker stopped or timed out "
+                              "each time.") % {"n": job.attempts}
+                job.save(update_fields=["status", "finished_at", "error"])
+                report.failed.append(job.pk)
+            else:
+                report.resent.append(job.pk)
+        IdentificationJob.objects.filter(pk__in=report.resent).update(
+            status=Status.QUEUED, sent_at=None)
+    if report.resent:
+        identification_jobs_send(job_ids=report.resent)
+    active = ModelVersion.objects.filter(is_active=True).first()
+    if active is not None:
+        report.gallery_missing = gallery_fill_send(model_version=active)
+    return report

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dois import views
+from dois import views, views_jobs
 
 app_name = "dois"
 
@@ -18,4 +18,8 @@ urlpatterns = [
     path("exports/capture-history.csv", views.export_capture_csv, name="export_capture_csv"),
     path("exports/capture-history.inp", views.export_capture_inp, name="export_capture_inp"),
     path("exports/dataset.zip", views.export_dataset_zip, name="export_dataset"),
+    path("jobs/<int:pk>/", views_jobs.job_detail, name="job"),
+    path("training/", views_jobs.training, name="training"),
+    path("training/runs/<int:pk>.json", views_jobs.training_run_status, name="training_run"),
+    path("models/<int:pk>/activate/", views_jobs.model_activate, name="model_activate"),
 ]

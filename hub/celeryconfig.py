@@ -65,5 +65,10 @@ beat_schedule = {
         "task": "hub.tasks.worker_heartbeats_prune",
         "schedule": schedule(run_every=300),
     },
+    # re-sends identification jobs stuck in queued/running (dois.services_identification)
+    "dois-sweep-jobs": {
+        "task": "dois.tasks.sweep_jobs",
+        "schedule": schedule(run_every=max(5, min(60, _timeout // 2))),
+    },
 }
 beat_schedule_filename = str(settings.VAR_DIR / "celerybeat-schedule")

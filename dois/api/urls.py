@@ -1,12 +1,17 @@
 """Version 1 of the DoIs REST API, mounted at /api/v1/ by the hub."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from dois.api import views
+from dois.api.jobs import JobDetail
 
 router = SimpleRouter()
 router.register("individuals", views.IndividualViewSet, basename="dois-individual")
 router.register("sightings", views.SightingViewSet, basename="dois-sighting")
 router.register("photos", views.PhotoViewSet, basename="dois-photo")
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    path("jobs/<int:pk>/", JobDetail.as_view(), name="api-job"),
+]

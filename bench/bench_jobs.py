@@ -1,0 +1,316 @@
+"""Benchmark of the identification queue; prints ONE JSON object on its last line.
+
+Run: ``python scripts/with_services.py .venv/bin/python bench/bench_jobs.py``
+(``--photos N`` photos for throughput, ``--singles K`` single-photo latencies).
+
+It creates a scratch PostgreSQL database ``hub_bench`` (dropped and re-created on the
+server of ``DATABASE_URL``), migrates it, builds a gallery of synthetic fins, starts one
+``celery worker -Q identify -c 1`` host and measures:
+
+* ``queue_photos_per_s``: N photos submitted in one transaction (sent on commit in
+  batches) until every job is ``done``, from the commit;
+* ``inprocess_photos_per_s``: the same photo files through ``dois.ml`` in this process
+  (decode + crop, embed in batches of the same size, gallery search) with the same
+  thread count as the worker process;
+* ``single_ms_p50`` / ``single_ms_p95``: one photo at a time on the idle system, from the
+  ``POST /api/v1/photos/`` (or the submit service when that endpoint is absent) to the
+  job's ``done``, polled every 2 ms.
+
+The model is ``DOIS_MODEL_PATH`` when it exists, else an untrained embedder of the
+default size (same compute) written to ``var/bench/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BENCH_DB = "hub_bench"
+
+
+def _scratch_database() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    parsed = urlparse(url)
+    if not parsed.scheme.startswith("postgres"):
+        sys.exit("bench_jobs needs PostgreSQL: run it through scripts/with_services.py")
+    import psycopg
+
+    admin = urlunparse(parsed._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+    return urlunparse(parsed._replace(path=f"/{BENCH_DB}"))
+
+
+def _drop_database(url: str) -> None:
+    import psycopg
+
+    admin = urlunparse(urlparse(url)._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+
+
+def _fin_jpeg(*, individual: int, photo: int, size: int = 320) -> bytes:
+    from dois.ml.synth import render_individual_photo
+
+    image = render_individual_photo(individual_seed=individual, photo_seed=photo, size=size)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=88)
+    return buffer.getvalue()
+
+
+def _model_path(var: Path) -> Path:
+    from django.conf import settings
+
+    shipped = Path(settings.DOIS_MODEL_PATH)
+    if shipped.is_file():
+        return shipped
+    path = var / "bench-embedder.keras"
+    if not path.is_file():
+        from dois.ml.model import ModelMetadata, build_embedder, save_model
+
+        save_model(build_embedder(seed=0), path,
+                   metadata=ModelMetadata(name="bench-embedder", version="untrained"))
+    return path
+
+
+def _wait(ids: list[int], *, timeout: float, poll: float = 0.01) -> float:
+    from dois.models import IdentificationJob
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        left = IdentificationJob.objects.filter(pk__in=ids).exclude(
+            status__in=["done", "failed"]).count()
+        if not left:
+            return time.perf_counter()
+        time.sleep(poll)
+    raise SystemExit(f"jobs not finished within {timeout}s")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--photos", type=int, default=200)
+    ap.add_argument("--singles", type=int, default=40)
+    ap.add_argument("--gallery", type=int, default=50, help="individuals in the gallery")
+    ap.add_argument("--keep-db", action="store_true")
+    ap.add_argument("--prefetch", type=int, default=2,
+                    help="worker --prefetch-multiplier (1 = the project default)")
+    args = ap.parse_args()
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    db_url = _scratch_database()
+    os.environ["DATABASE_URL"] = db_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
+    var = ROOT / "var" / "bench"
+    var.mkdir(parents=True, exist_ok=True)
+    os.environ["MEDIA_ROOT"] = str(var / "media")
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.utils import timezone
+
+    call_command("migrate", verbosity=0)
+    model_path = _model_path(var)
+    settings.DOIS_MODEL_PATH = str(model_path)
+
+    from dois import services
+    from dois import services_identification as ident
+    from dois.models import Photo
+    from dois.selectors_identification import job_status_data  # noqa: F401 - import check
+    from hub.celery import app
+    from hub.models import User
+
+    user = User.objects.create_user("bench", password=None)
+    from django.contrib.auth.models import Group
+
+    for name in ("researcher", "volunteer"):
+        group = Group.objects.filter(name=name).first()
+        if group:
+            user.groups.add(group)
+    user = User.objects.get(pk=user.pk)
+    version = ident.model_version_ensure_shipped()
+
+    # gallery: 2 confirmed photos per individual, embedded in this process
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    def submit(files: list[bytes], names: list[str]):
+        return services.sighting_with_photos_submit(
+            uploaded_by=user, uploads=[SimpleUploadedFile(n, d, content_type="image/jpeg")
+                                       for n, d in zip(names, files, strict=True)],
+            options=[services.PhotoOptions() for _ in files],
+            sighting_fields={"observed_at": timezone.now(), "latitude": 22.3,
+                             "longitude": 113.8})[1]
+
+    from dois.models import Individual
+
+    gallery_ids = []
+    for ind in range(args.gallery):
+        individual = Individual.objects.create(prefix="BEN", number=ind + 1,
+                                               code=f"BEN-{ind + 1:04d}")
+        with transaction.atomic():
+            for res in submit([_fin_jpeg(individual=ind, photo=p) for p in range(2)],
+                              [f"g{ind}-{p}.jpg" for p in range(2)]):
+                Photo.objects.filter(pk=res.photo.pk).update(
+                    state=Photo.State.CONFIRMED, individual=individual)
+                gallery_ids.append(res.photo.pk)
+    from dois.models import IdentificationJob
+
+    IdentificationJob.objects.all().delete()  # jobs of the gallery photos: not measured
+    ident.embeddings_compute(model_version_id=version.pk, photo_ids=gallery_ids)
+
+    # the worker host
+    env = {**os.environ, "DATABASE_URL": db_url, "DOIS_MODEL_PATH": str(model_path),
+           "MEDIA_ROOT": str(var / "media"), "PYTHONUNBUFFERED": "1"}
+    hostname = f"bench@{os.uname().nodename}"
+    with app.connection_for_write() as conn, contextlib.suppress(Exception):
+        conn.default_channel.queue_purge("identify")  # an absent queue is empty
+    log = open(var / "worker.log", "wb")  # noqa: SIM115
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "hub", "worker", "-Q", "identify", "-c", "1",
+         "-n", hostname, "--prefetch-multiplier", str(args.prefetch), "--without-gossip",
+         "--without-mingle", "--loglevel", "WARNING"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not app.control.ping(destination=[hostname], timeout=0.5):
+            if worker.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("the bench worker did not start; see var/bench/worker.log")
+        # warm-up: a few photos so the worker has loaded the model and the gallery
+        for n in range(3):
+            with transaction.atomic():
+                res = submit([_fin_jpeg(individual=9000 + n, photo=0)], [f"warm{n}.jpg"])
+            _wait([res[0].job.pk], timeout=120)
+
+        # throughput through the queue
+        files = [_fin_jpeg(individual=i % args.gallery, photo=10 + i) for i in range(args.photos)]
+        names = [f"t{i}.jpg" for i in range(args.photos)]
+        t_submit = time.perf_counter()
+        with transaction.atomic():
+            results = submit(files, names)
+            t_commit_start = time.perf_counter()
+        ids = [r.job.pk for r in results]
+        t_done = _wait(ids, timeout=600, poll=0.02)
+        queue_seconds = t_done - t_commit_start
+        statuses = dict(IdentificationJob.objects.filter(pk__in=ids).values_list("pk", "status"))
+        batches = sorted({j.timings.get("batch_size") for j in
+                          IdentificationJob.objects.filter(pk__in=ids)})
+
+        # in-process pipeline of dois.ml on the same files
+        from dois.ml.gallery import Gallery
+        from dois.ml.model import Embedder
+        from dois.ml.preprocess import load_image
+        from dois.models import Embedding
+
+        threads = ident.worker_threads()
+        embedder = Embedder(model_path, threads=threads).warm()
+        size = embedder.input_size
+        import numpy as np
+
+        rows = list(Embedding.objects.filter(model_version=version, photo_id__in=gallery_ids)
+                    .values_list("photo__individual_id", "vector"))
+        gallery = Gallery(np.stack([np.frombuffer(bytes(v), np.float32) for _i, v in rows]),
+                          [i for i, _v in rows])
+        photos = list(Photo.objects.filter(pk__in=[r.photo.pk for r in results]).order_by("pk"))
+        embedder.embed(np.zeros((1, size, size, 3), np.float32))
+        batch_size = ident.identify_batch_size()
+        t0 = time.perf_counter()
+        for start in range(0, len(photos), batch_size):
+            chunk = photos[start:start + batch_size]
+            batch = np.stack([load_image(p.original.open("rb").read(), box=p.crop_box, size=size)
+                              for p in chunk])
+            gallery.search(embedder.embed(batch), k=ident.TOP_K)
+        inprocess_seconds = time.perf_counter() - t0
+
+        # single photos on the idle system: POST to done
+        from django.test import Client
+        from django.urls import NoReverseMatch, resolve
+
+        try:
+            resolve("/api/v1/photos/")
+            use_api = True
+        except Exception:  # noqa: BLE001 - the endpoint lives on the catalogue branch
+            use_api = False
+        _ = NoReverseMatch
+        client = Client()
+        client.force_login(user)
+        latencies = []
+        for n in range(args.singles):
+            data = _fin_jpeg(individual=n % args.gallery, photo=500 + n)
+            time.sleep(0.2)  # idle between photos
+            t_post = time.perf_counter()
+            if use_api:
+                response = client.post("/api/v1/photos/", {
+                    "image": SimpleUploadedFile(f"s{n}.jpg", data, content_type="image/jpeg"),
+                    "observed_at": timezone.now().isoformat(), "latitude": 22.3,
+                    "longitude": 113.8})
+                job_id = response.json()["job"]
+            else:
+                with transaction.atomic():
+                    job_id = submit([data], [f"s{n}.jpg"])[0].job.pk
+            t_end = _wait([job_id], timeout=60, poll=0.002)
+            latencies.append((t_end - t_post) * 1000)
+        latencies.sort()
+        p95 = latencies[min(len(latencies) - 1, int(round(0.95 * (len(latencies) - 1))))]
+        worker_timings = IdentificationJob.objects.filter(pk__in=ids).values_list(
+            "timings", flat=True)
+        embed_ms = statistics.median(t.get("embed_ms", 0) for t in worker_timings)
+        result = {
+            "bench": "dois_jobs",
+            "photos": args.photos,
+            "gallery_photos": len(gallery_ids),
+            "model": model_path.name,
+            "backend": next(iter(worker_timings)).get("backend"),
+            "worker_concurrency": 1,
+            "worker_prefetch_multiplier": args.prefetch,
+            "threads_per_process": threads,
+            "cores": os.cpu_count(),
+            "batch_size": batch_size,
+            "batches_seen": batches,
+            "all_done": all(s == "done" for s in statuses.values()),
+            "submit_s": round(t_commit_start - t_submit, 3),
+            "queue_s": round(queue_seconds, 3),
+            "queue_photos_per_s": round(args.photos / queue_seconds, 2),
+            "inprocess_s": round(inprocess_seconds, 3),
+            "inprocess_photos_per_s": round(args.photos / inprocess_seconds, 2),
+            "queue_vs_inprocess": round(inprocess_seconds / queue_seconds, 3),
+            "target_queue_vs_inprocess": 0.8,
+            "single_path": "POST /api/v1/photos/" if use_api else "photo submit service",
+            "single_n": len(latencies),
+            "single_ms_p50": round(statistics.median(latencies), 1),
+            "single_ms_p95": round(p95, 1),
+            "target_single_ms": 300,
+            "worker_embed_ms_median_per_batch": embed_ms,
+        }
+    finally:
+        os.killpg(worker.pid, 15)
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, 9)
+        log.close()
+        from django.db import connections
+
+        connections.close_all()
+        if not args.keep_db:
+            _drop_database(db_url)
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

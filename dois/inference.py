@@ -1,0 +1,199 @@
+"""A thin adapter between the job side and the ML library :mod:`dois.ml`.
+
+Nothing here imports TensorFlow at module level: the web process checks model files
+and the worker parent process (before the prefork fork) imports this module, and
+neither may load TensorFlow. The embedder is loaded in the process that uses it, once,
+and cached per process (keyed by the file's path, size and modification time).
+
+What ``dois.ml`` did not offer when this was written, and is added here:
+
+* ``model_file_check``: a cheap validity check of a ``.keras`` file (zip header and
+  the entries Keras writes) without importing TensorFlow, cached per file version;
+* ``model_metadata_read``: the sidecar metadata as a dict, without importing Keras;
+* ``thread_count``: TensorFlow threads per worker process from the configured value or
+  the cores shared by the worker's processes;
+* ``image_prepare``: one photo to an input array, with every decoding problem turned
+  into ``ImageUnusable`` so that one bad photo fails alone.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "ImageUnusable",
+    "ModelUnusable",
+    "embedder_get",
+    "embedder_forget",
+    "image_prepare",
+    "model_file_check",
+    "model_metadata_read",
+    "thread_count",
+]
+
+_KERAS_ENTRIES = {"config.json", "metadata.json"}
+
+
+class ImageUnusable(ValueError):
+    """The photo cannot be used: not an image, corrupt, or an empty crop."""
+
+
+class ModelUnusable(RuntimeError):
+    """The model file is missing, corrupt or not an embedder."""
+
+
+def thread_count(*, configured: int, concurrency: int, cores: int | None = None) -> int:
+    """Threads for TensorFlow in one worker process: the setting, else cores / processes."""
+    if configured and configured > 0:
+        return int(configured)
+    cores = cores or os.cpu_count() or 1
+    return max(1, cores // max(1, int(concurrency)))
+
+
+# --- model files (no TensorFlow) -------------------------------------------------------
+
+_check_cache: dict[tuple[str, int, int], tuple[bool, str]] = {}
+
+
+def model_file_check(path: str | os.PathLike) -> tuple[bool, str]:
+    """Whether ``path`` looks like a loadable ``.keras`` embedder; ``(ok, detail)``.
+
+    Reads the zip directory only (no TensorFlow); the answer is cached per file
+    version, so ``/healthz`` can call it on every request.
+    """
+    path = Path(path)
+    try:
+        stat = path.stat()
+    except OSError:
+        return False, f"model file missing: {path}"
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    if key in _check_cache:
+        return _check_cache[key]
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            broken = archive.testzip() if stat.st_size < 50 * 2**20 else None
+    except (OSError, zipfile.BadZipFile) as exc:
+        result = (False, f"model file corrupt: {path.name} is not a .keras archive ({exc})")
+    else:
+        if not _KERAS_ENTRIES & names or not any(n.endswith(".h5") for n in names):
+            result = (False, f"model file corrupt: {path.name} lacks the Keras entries")
+        elif broken is not None:
+            result = (False, f"model file corrupt: {path.name} has a damaged entry {broken}")
+        else:
+            result = (True, path.name)
+    if len(_check_cache) > 64:
+        _check_cache.clear()
+    _check_cache[key] = result
+    return result
+
+
+def model_metadata_read(path: str | os.PathLike) -> dict[str, Any]:
+    """The sidecar metadata (``<model>.json``) as a dict; defaults when there is none."""
+    defaults = {"name": "fin-embedder", "version": "0", "input_size": 128,
+                "embedding_dim": 128, "new_individual_threshold": 0.5,
+                "calibration": {"w_score": -12.0, "w_margin": -8.0, "bias": 7.0},
+                "metrics": {}}
+    side = Path(path).with_suffix(".json")
+    try:
+        data = json.loads(side.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return defaults
+    return {**defaults, **data} if isinstance(data, dict) else defaults
+
+
+# --- the embedder, once per process ----------------------------------------------------
+
+@dataclass
+class LoadedModel:
+    """A warmed embedder and what search needs from its metadata."""
+
+    embedder: Any
+    input_size: int
+    embedding_dim: int
+    calibration: dict[str, float]
+    threshold: float
+    backend: str
+
+
+_models: dict[tuple[str, int, int, int], LoadedModel] = {}
+_load_lock = threading.Lock()
+
+
+def embedder_get(*, path: str | os.PathLike, threads: int) -> LoadedModel:
+    """The warmed embedder of ``path`` in this process; loads it the first time.
+
+    Raises ``ModelUnusable`` with a readable reason when the file is missing or broken
+    (nothing is cached then, so a fixed file is picked up by the next call).
+    """
+    path = Path(path)
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise ModelUnusable(f"model file missing: {path}") from exc
+    key = (str(path), stat.st_size, stat.st_mtime_ns, os.getpid())
+    loaded = _models.get(key)
+    if loaded is not None:
+        return loaded
+    with _load_lock:
+        loaded = _models.get(key)
+        if loaded is not None:
+            return loaded
+        ok, detail = model_file_check(path)
+        if not ok:
+            raise ModelUnusable(detail)
+        from dois.ml.model import Embedder, ModelLoadError
+
+        try:
+            embedder = Embedder(path, threads=threads)
+            embedder.warm()
+            size = embedder.input_size
+            embedder.embed(np.zeros((1, size, size, 3), np.float32))  # compile / allocate
+        except (ModelLoadError, OSError, ValueError) as exc:
+            raise ModelUnusable(f"model file corrupt: {exc}") from exc
+        meta = embedder.metadata
+        loaded = LoadedModel(embedder=embedder, input_size=size,
+                             embedding_dim=embedder.embedding_dim,
+                             calibration=dict(meta.calibration),
+                             threshold=float(meta.new_individual_threshold),
+                             backend=str(embedder.backend))
+        for old in [k for k in _models if k[0] == key[0]]:
+            del _models[old]
+        _models[key] = loaded
+        logger.info("loaded model %s (%s backend, %s threads) in process %s",
+                    path.name, loaded.backend, threads, os.getpid())
+        return loaded
+
+
+def embedder_forget() -> None:
+    """Drop every cached embedder of this process (tests, model file replaced)."""
+    _models.clear()
+    _check_cache.clear()
+
+
+# --- images ---------------------------------------------------------------------------
+
+def image_prepare(*, data: bytes, box: tuple[int, int, int, int] | None, size: int
+                  ) -> np.ndarray:
+    """One photo's fin crop as a ``size x size x 3`` float32 array for the embedder."""
+    from dois.ml.preprocess import BoxError, ImageDecodeError, load_image
+
+    try:
+        return load_image(data, box=box, size=size)
+    except BoxError as exc:
+        raise ImageUnusable(f"no fin in the crop: {exc}") from exc
+    except ImageDecodeError as exc:
+        raise ImageUnusable(f"not a readable image: {exc}") from exc
+    except (OSError, ValueError, SyntaxError) as exc:  # Pillow's other decode failures
+        raise ImageUnusable(f"not a readable image: {exc}") from exc

@@ -1,0 +1,105 @@
+"""Reads of the job side that pages, the API and commands share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+
+from dois.models import Candidate, IdentificationJob, ModelVersion, Photo, TrainingRun
+from dois.selectors import individual_best_photos, photo_visible_to, user_sees_exact
+
+
+def job_delayed(*, job: IdentificationJob) -> bool:
+    """Queued but never handed to the broker (it was down): the sweep will send it."""
+    return job.status == IdentificationJob.Status.QUEUED and job.sent_at is None
+
+
+def job_visible_to(*, job: IdentificationJob, user) -> bool:
+    """Researchers see every job, uploaders their own, everyone jobs of public photos."""
+    photo = job.photo
+    if user_sees_exact(user=user):
+        return True
+    if user is not None and user.is_authenticated and photo.uploaded_by_id == user.pk:
+        return True
+    return photo.is_public and photo.state != Photo.State.UNUSABLE
+
+
+def job_get(*, job_id: int, user) -> IdentificationJob | None:
+    """The job if it exists and ``user`` may see it, else None."""
+    job = (IdentificationJob.objects.select_related("photo", "model_version")
+           .filter(pk=job_id).first())
+    if job is None or not job_visible_to(job=job, user=user):
+        return None
+    return job
+
+
+def job_candidates(*, job: IdentificationJob) -> QuerySet[Candidate]:
+    return job.candidates.select_related("individual", "photo").order_by("rank")
+
+
+def job_status_data(*, job: IdentificationJob) -> dict:
+    """The job as the API and the page's polling script see it."""
+    return {
+        "id": job.pk,
+        "photo": job.photo_id,
+        "status": job.status,
+        "delayed": job_delayed(job=job),
+        "attempts": job.attempts,
+        "error": job.error if job.status == IdentificationJob.Status.FAILED else "",
+        "candidates": [{"individual": c.individual.code, "score": round(c.score, 6),
+                        "rank": c.rank} for c in job_candidates(job=job)],
+        "new_individual_probability": job.new_individual_probability,
+        "model_version": job.model_version.name,
+        "created_at": job.created_at.isoformat(),
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+    }
+
+
+@dataclass
+class JobCandidateView:
+    candidate: Candidate
+    matched_photo: Photo | None
+    references: list[Photo] = field(default_factory=list)
+
+
+@dataclass
+class JobView:
+    job: IdentificationJob
+    delayed: bool
+    photo_visible: bool
+    candidates: list[JobCandidateView]
+
+
+def job_view(*, job: IdentificationJob, user, per_candidate: int = 3) -> JobView:
+    """A job with each candidate's best matching photo and best reference photos."""
+    rows = []
+    for cand in job_candidates(job=job):
+        matched = cand.photo if cand.photo and photo_visible_to(photo=cand.photo,
+                                                                 user=user) else None
+        refs = [p for p in individual_best_photos(individual=cand.individual, user=user,
+                                                  limit=per_candidate + 1)
+                if p.pk != job.photo_id and (matched is None or p.pk != matched.pk)]
+        rows.append(JobCandidateView(cand, matched, refs[:per_candidate]))
+    return JobView(job=job, delayed=job_delayed(job=job),
+                   photo_visible=photo_visible_to(photo=job.photo, user=user),
+                   candidates=rows)
+
+
+def jobs_of_photo(*, photo: Photo) -> QuerySet[IdentificationJob]:
+    return photo.jobs.select_related("model_version").order_by("-created_at", "-id")
+
+
+def model_versions() -> QuerySet[ModelVersion]:
+    return ModelVersion.objects.order_by("-is_active", "-created_at", "-id")
+
+
+def training_runs(*, limit: int = 20) -> list[TrainingRun]:
+    return list(TrainingRun.objects.select_related("model_version", "requested_by")
+                .order_by("-created_at", "-id")[:limit])
+
+
+def training_run_status_data(*, run: TrainingRun) -> dict:
+    return {"id": run.pk, "status": run.status, "progress": run.progress,
+            "log": run.log[-4000:], "error": run.error,
+            "model_version": run.model_version.name if run.model_version else None}

@@ -1,0 +1,98 @@
+"""Thin Celery tasks: take ids, call a service, safe to run twice.
+
+Queues come from the routes in ``hub.celeryconfig``: ``identify_*`` run on the
+``identify`` queue, ``train_*`` and ``reembed_*`` on ``train``, the rest on ``default``.
+Identification tasks acknowledge late and are rejected (requeued) when their worker
+process dies, so a killed worker's jobs come back; their time limits fit
+``DOIS_JOB_TIMEOUT_S`` (the sweep re-sends a job after that long).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError
+from kombu.exceptions import OperationalError as BrokerError
+
+import dois.worker  # noqa: F401 - connects the worker process signals
+from dois import services_identification as ident
+from dois import services_training as training
+
+logger = logging.getLogger(__name__)
+
+TRANSIENT = (OperationalError, InterfaceError, BrokerError, ConnectionError)
+_TIMEOUT = settings.DOIS_JOB_TIMEOUT_S
+IDENTIFY_OPTIONS = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "time_limit": _TIMEOUT,
+    "soft_time_limit": max(1, _TIMEOUT - max(2, _TIMEOUT // 10)),
+    "max_retries": 4,
+    "bind": True,
+}
+
+
+def _hostname(task) -> str:
+    return getattr(task.request, "hostname", "") or ""
+
+
+def _run(task, job_ids: list[int]) -> dict:
+    try:
+        report = ident.identification_jobs_run(job_ids=job_ids, worker=_hostname(task))
+    except SoftTimeLimitExceeded:
+        ident.identification_jobs_requeue(job_ids=job_ids, error="time limit exceeded")
+        raise
+    except TRANSIENT as exc:  # database or broker hiccup: back to queued, retry later
+        try:
+            ident.identification_jobs_requeue(job_ids=job_ids, error=str(exc)[:500])
+        except DatabaseError:
+            logger.warning("could not requeue jobs %s", job_ids)
+        raise task.retry(exc=exc, countdown=min(60, 2 ** task.request.retries)) from exc
+    return {"done": report.done, "failed": report.failed, "skipped": report.skipped}
+
+
+@shared_task(name="dois.tasks.identify_batch", **IDENTIFY_OPTIONS)
+def identify_batch(self, job_ids: list[int]) -> dict:
+    """Identify up to a batch of jobs in one embedding call."""
+    return _run(self, [int(i) for i in job_ids])
+
+
+@shared_task(name="dois.tasks.identify_photo", **IDENTIFY_OPTIONS)
+def identify_photo(self, job_id: int) -> dict:
+    """Identify one job (kept for callers that send single ids)."""
+    return _run(self, [int(job_id)])
+
+
+@shared_task(name="dois.tasks.identify_embed_photos", bind=True, acks_late=True,
+             reject_on_worker_lost=True, max_retries=4)
+def identify_embed_photos(self, model_version_id: int, photo_ids: list[int]) -> int:
+    """Embed reference photos that lack an embedding under a version (gallery fill)."""
+    try:
+        return ident.embeddings_compute(model_version_id=model_version_id, photo_ids=photo_ids)
+    except TRANSIENT as exc:
+        raise self.retry(exc=exc, countdown=min(60, 2 ** self.request.retries)) from exc
+
+
+@shared_task(name="dois.tasks.sweep_jobs")
+def sweep_jobs() -> dict:
+    """Re-send stuck identification jobs; fill the active gallery (beat, default queue)."""
+    report = ident.identification_jobs_sweep()
+    return {"resent": report.resent, "failed": report.failed,
+            "gallery_missing": report.gallery_missing}
+
+
+@shared_task(name="dois.tasks.train_model", bind=True)
+def train_model(self, run_id: int) -> int | None:
+    """Run a training run to a new (inactive) model version."""
+    version = training.training_run_execute(run_id=run_id, worker=_hostname(self))
+    return version.pk if version else None
+
+
+@shared_task(name="dois.tasks.reembed_gallery", bind=True)
+def reembed_gallery(self, model_version_id: int, user_id: int | None = None) -> bool:
+    """Embed the gallery under a version, then make it the active one."""
+    return training.model_version_activation_finish(model_version_id=model_version_id,
+                                                    user_id=user_id)

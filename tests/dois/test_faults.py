@@ -1,0 +1,120 @@
+"""Faults the job system survives, with real workers, Redis and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from dois import services
+from dois import services_identification as ident
+from dois.health import check_model
+from dois.models import Candidate, Embedding, IdentificationJob, ModelVersion
+from dois.selectors_identification import job_delayed
+from hub.celery import app
+from tests.dois.factories import PhotoFactory, upload
+from tests.dois.jobs_support import broker_dead, gallery_make, wait_for
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def _no_broker():
+    """These tests use the real test broker."""
+    return None
+
+
+def _statuses(ids):
+    return dict(IdentificationJob.objects.filter(pk__in=ids).values_list("pk", "status"))
+
+
+def _all(ids, status):
+    return lambda: all(s == status for s in _statuses(ids).values())
+
+
+def _submit(volunteer, seeds):
+    _sighting, results = services.sighting_with_photos_submit(
+        uploaded_by=volunteer,
+        sighting_fields={"observed_at": timezone.now(), "latitude": 22.3, "longitude": 113.8},
+        uploads=[upload(seed=s) for s in seeds],
+        options=[services.PhotoOptions() for _ in seeds])
+    return [r.job.pk for r in results]
+
+
+def test_broker_down_at_submit_saves_jobs_and_the_sweep_sends_them_later(
+        model_version, volunteer, monkeypatch, start_worker, purge_queues):
+    gallery_make(individuals=2, per_individual=1, model_version=model_version)
+    with broker_dead(monkeypatch):
+        ids = _submit(volunteer, [300, 301, 302])
+    jobs = list(IdentificationJob.objects.filter(pk__in=ids))
+    assert len(jobs) == 3 and all(j.status == "queued" and j.sent_at is None for j in jobs)
+    assert all(job_delayed(job=j) for j in jobs)  # what the pages and the API tell the user
+
+    start_worker(queues="identify", name="after-outage")
+    report = ident.identification_jobs_sweep(older_than_s=0)
+    assert sorted(report.resent) == sorted(ids)
+    wait_for(_all(ids, "done"), what="jobs done after the broker came back")
+    assert Candidate.objects.filter(job_id__in=ids).count() == 3 * 2
+
+
+def test_a_worker_killed_mid_batch_loses_no_job_and_none_runs_twice(
+        settings, model_version, volunteer, start_worker, purge_queues):
+    settings.DOIS_IDENTIFY_BATCH = 4
+    gallery_make(individuals=2, per_individual=1, model_version=model_version)
+    ids = _submit(volunteer, range(400, 412))  # 3 batch tasks wait in the queue
+    victim = start_worker(queues="identify", name="victim")
+    running = wait_for(lambda: [pk for pk, s in _statuses(ids).items() if s == "running"],
+                       timeout=60, what="a batch running")
+    victim.kill(9)
+    assert any(s != "done" for s in _statuses(ids).values())
+
+    start_worker(queues="identify", name="rescuer")
+    ident.identification_jobs_sweep(older_than_s=0)  # what beat does after the timeout
+    wait_for(_all(ids, "done"), timeout=90, what="every job done after the kill")
+    jobs = list(IdentificationJob.objects.filter(pk__in=ids))
+    assert Candidate.objects.filter(job_id__in=ids).count() == 12 * 2  # one result each
+    assert Embedding.objects.filter(photo__jobs__in=ids, model_version=model_version
+                                    ).count() == 12
+    by_id = {j.pk: j for j in jobs}
+    assert all(by_id[pk].attempts == 2 for pk in running)  # the killed batch ran again
+    assert all(1 <= j.attempts <= ident.MAX_ATTEMPTS for j in jobs)
+
+
+def test_missing_model_fails_jobs_clearly_and_the_worker_stays_up(
+        model_version, tmp_path, start_worker, purge_queues):
+    good_path = model_version.file_path
+    ModelVersion.objects.filter(pk=model_version.pk).update(
+        file_path=str(tmp_path / "gone.keras"))
+    worker = start_worker(queues="identify", name="no-model")
+    with transaction.atomic():
+        jobs = [ident.identification_job_create(photo=PhotoFactory()) for _ in range(2)]
+    ids = [j.pk for j in jobs]
+    wait_for(_all(ids, "failed"), what="jobs failed")
+    for job in IdentificationJob.objects.filter(pk__in=ids):
+        assert "cannot be used" in job.error and "model file missing" in job.error
+    ok, detail = check_model()
+    assert not ok and "missing" in detail
+    assert worker.proc.poll() is None
+    assert app.control.ping(destination=[worker.name], timeout=2)
+
+    ModelVersion.objects.filter(pk=model_version.pk).update(file_path=good_path)
+    assert check_model()[0]
+    with transaction.atomic():
+        job = ident.identification_job_create(photo=PhotoFactory())
+    wait_for(_all([job.pk], "done"), what="the same worker identifies again")
+
+
+def test_a_corrupt_image_fails_alone_in_its_batch(model_version, start_worker, purge_queues):
+    gallery_make(individuals=2, per_individual=1, model_version=model_version)
+    start_worker(queues="identify", name="corrupt")
+    with transaction.atomic():
+        good = [ident.identification_job_create(photo=PhotoFactory()) for _ in range(3)]
+        bad = ident.identification_job_create(photo=PhotoFactory(
+            original=ContentFile(b"\xff\xd8\xff\xe0 broken", "broken.jpg")))
+    ids = [j.pk for j in good]
+    wait_for(_all(ids, "done"), what="good jobs done")
+    wait_for(_all([bad.pk], "failed"), what="corrupt job failed")
+    bad.refresh_from_db()
+    assert "not a readable image" in bad.error
+    assert {j.timings["batch_size"] for j in IdentificationJob.objects.filter(pk__in=ids)} == {3}

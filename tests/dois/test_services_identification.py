@@ -1,0 +1,212 @@
+"""Identification jobs in-process: creation, batching on commit, runs, idempotency, sweep."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from dois import inference, services
+from dois import services_identification as ident
+from dois.health import check_model
+from dois.models import Candidate, Embedding, IdentificationJob, ModelVersion, Photo
+from tests.dois.factories import IndividualFactory, PhotoFactory, SightingFactory, upload
+from tests.dois.jobs_support import gallery_make
+
+pytestmark = pytest.mark.django_db
+
+
+def _job(photo=None):
+    with transaction.atomic():
+        return ident.identification_job_create(photo=photo or PhotoFactory())
+
+
+def test_first_job_creates_the_shipped_version_and_is_sent_alone_on_commit(
+        settings, tiny_model_path, _no_broker, django_capture_on_commit_callbacks):
+    settings.DOIS_MODEL_PATH = str(tiny_model_path)
+    assert not ModelVersion.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        job = ident.identification_job_create(photo=PhotoFactory())
+    version = ModelVersion.objects.get()
+    assert version.is_active and version.name == "tiny-t1"
+    assert (version.input_size, version.embedding_dim) == (64, 32)
+    assert job.model_version == version and job.status == "queued"
+    assert _no_broker == [("dois.tasks.identify_photo", [job.pk], "identify")]
+    job.refresh_from_db()
+    assert job.sent_at is not None
+    # a second call is idempotent
+    assert ident.model_version_ensure_shipped() == version
+
+
+def test_bulk_upload_is_sent_in_chunks_and_a_single_photo_alone(
+        settings, model_version, volunteer, _no_broker, django_capture_on_commit_callbacks):
+    settings.DOIS_IDENTIFY_BATCH = 2
+    fields = {"observed_at": timezone.now(), "latitude": 22.3, "longitude": 113.8}
+    with django_capture_on_commit_callbacks(execute=True):
+        _sighting, results = services.sighting_with_photos_submit(
+            uploaded_by=volunteer, sighting_fields=fields,
+            uploads=[upload(seed=s) for s in range(5)],
+            options=[services.PhotoOptions() for _ in range(5)])
+    ids = [r.job.pk for r in results]
+    assert _no_broker == [("dois.tasks.identify_batch", [ids[0:2]], "identify"),
+                          ("dois.tasks.identify_batch", [ids[2:4]], "identify"),
+                          ("dois.tasks.identify_photo", [ids[4]], "identify")]
+    _no_broker.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        photo, job = services.photo_submit(sighting=SightingFactory(), upload=upload(seed=77),
+                                           uploaded_by=volunteer)
+    assert _no_broker == [("dois.tasks.identify_photo", [job.pk], "identify")]
+
+
+def test_a_run_stores_candidates_embedding_and_state_once(model_version):
+    inds, refs = gallery_make(individuals=3, per_individual=2, model_version=model_version)
+    job = _job()
+    report = ident.identification_jobs_run(job_ids=[job.pk], worker="w1@test")
+    assert report.done == [job.pk]
+    job.refresh_from_db()
+    assert job.status == "done" and job.attempts == 1 and job.worker == "w1@test"
+    assert job.started_at and job.finished_at and job.error == ""
+    assert 0.0 <= job.new_individual_probability <= 1.0
+    assert job.timings["batch_size"] == 1 and job.timings["backend"] in {"tflite", "tf"}
+    cands = list(job.candidates.order_by("rank"))
+    assert [c.rank for c in cands] == [1, 2, 3]
+    assert {c.individual_id for c in cands} == {i.pk for i in inds}
+    assert [c.score for c in cands] == sorted((c.score for c in cands), reverse=True)
+    assert all(c.photo.individual_id == c.individual_id for c in cands)
+    assert Embedding.objects.filter(photo=job.photo, model_version=model_version).count() == 1
+    assert Photo.objects.get(pk=job.photo_id).state == Photo.State.IDENTIFIED
+
+    # a second delivery of the same job stores nothing new
+    again = ident.identification_jobs_run(job_ids=[job.pk], worker="w2@test")
+    assert again.skipped == [job.pk] and again.done == []
+    assert Candidate.objects.filter(job=job).count() == 3
+    job.refresh_from_db()
+    assert job.attempts == 1 and job.worker == "w1@test"
+    assert not ident.identification_job_result_store(
+        job_id=job.pk, vector=np.zeros(32, np.float32), candidates=[],
+        new_individual_probability=1.0, timings={})
+
+
+def test_the_same_vector_ranks_its_own_individual_first(model_version):
+    inds, refs = gallery_make(individuals=3, per_individual=1, model_version=model_version)
+    twin = PhotoFactory(original=ContentFile(refs[1].original.open("rb").read(), "twin.jpg"),
+                        sha256="f" * 64)
+    job = _job(twin)
+    ident.identification_jobs_run(job_ids=[job.pk])
+    best = job.candidates.order_by("rank").first()
+    assert best.individual == inds[1]
+    assert best.score == pytest.approx(1.0, abs=1e-3)
+
+
+def test_a_batch_with_a_corrupt_image_fails_only_that_job(model_version):
+    gallery_make(individuals=2, per_individual=1, model_version=model_version)
+    good = [_job() for _ in range(3)]
+    bad_photo = PhotoFactory(original=ContentFile(b"\xff\xd8 not really a jpeg", "bad.jpg"))
+    bad = _job(bad_photo)
+    empty = _job(PhotoFactory(crop_x=400, crop_y=0, crop_w=10, crop_h=10))
+    report = ident.identification_jobs_run(job_ids=[j.pk for j in [*good, bad, empty]])
+    assert sorted(report.done) == sorted(j.pk for j in good)
+    assert sorted(report.failed) == sorted([bad.pk, empty.pk])
+    bad.refresh_from_db()
+    empty.refresh_from_db()
+    assert bad.status == "failed" and "not a readable image" in bad.error
+    assert empty.status == "failed" and "no fin in the crop" in empty.error
+    assert all(IdentificationJob.objects.get(pk=j.pk).status == "done" for j in good)
+    # failed for good: a rerun leaves it failed
+    ident.identification_jobs_run(job_ids=[bad.pk])
+    bad.refresh_from_db()
+    assert bad.status == "failed" and bad.attempts == 1
+
+
+def test_missing_or_corrupt_model_fails_jobs_with_the_reason_and_health_says_so(
+        model_version, tmp_path):
+    assert check_model()[0]
+    corrupt = tmp_path / "corrupt.keras"
+    corrupt.write_bytes(b"PK\x03\x04 this is not a real archive")
+    for path, words in [(tmp_path / "gone.keras", "missing"), (corrupt, "corrupt")]:
+        ModelVersion.objects.filter(pk=model_version.pk).update(file_path=str(path))
+        job = _job()
+        ident.identification_jobs_run(job_ids=[job.pk])
+        job.refresh_from_db()
+        assert job.status == "failed"
+        assert "cannot be used" in job.error and words in job.error
+        ok, detail = check_model()
+        assert not ok and words in detail
+
+
+def test_claim_gives_up_after_max_attempts(model_version):
+    job = _job()
+    IdentificationJob.objects.filter(pk=job.pk).update(status="running",
+                                                       attempts=ident.MAX_ATTEMPTS)
+    report = ident.identification_jobs_run(job_ids=[job.pk])
+    job.refresh_from_db()
+    assert report.skipped == [job.pk]
+    assert job.status == "failed" and "Gave up after 3 attempts" in job.error
+
+
+def test_sweep_resends_unsent_and_stale_jobs_and_fails_worn_out_ones(model_version, _no_broker):
+    old = timezone.now() - timedelta(seconds=10_000)
+    unsent, stale_running, worn_out, fresh, done = (_job() for _ in range(5))
+    IdentificationJob.objects.filter(pk=unsent.pk).update(created_at=old, sent_at=None)
+    IdentificationJob.objects.filter(pk=stale_running.pk).update(
+        status="running", started_at=old, attempts=1, sent_at=old)
+    IdentificationJob.objects.filter(pk=worn_out.pk).update(
+        status="running", started_at=old, attempts=3, sent_at=old)
+    IdentificationJob.objects.filter(pk=fresh.pk).update(sent_at=timezone.now())
+    IdentificationJob.objects.filter(pk=done.pk).update(status="done", created_at=old)
+    _no_broker.clear()
+    report = ident.identification_jobs_sweep()
+    assert sorted(report.resent) == sorted([unsent.pk, stale_running.pk])
+    assert report.failed == [worn_out.pk]
+    sent = [i for name, args, _q in _no_broker if name.startswith("dois.tasks.identify_")
+            for i in (args[0] if isinstance(args[0], list) else args)]
+    assert sorted(sent) == sorted([unsent.pk, stale_running.pk])
+    stale_running.refresh_from_db()
+    worn_out.refresh_from_db()
+    assert stale_running.status == "queued" and stale_running.sent_at is not None
+    assert worn_out.status == "failed" and "Gave up" in worn_out.error
+
+
+def test_sweep_asks_for_missing_gallery_embeddings(model_version, _no_broker):
+    photo = PhotoFactory(individual=IndividualFactory(), state=Photo.State.CONFIRMED)
+    report = ident.identification_jobs_sweep()
+    assert report.gallery_missing == 1
+    assert ("dois.tasks.identify_embed_photos", [model_version.pk, [photo.pk]],
+            "identify") in _no_broker
+    assert ident.embeddings_compute(model_version_id=model_version.pk,
+                                    photo_ids=[photo.pk]) == 1
+    assert ident.embeddings_compute(model_version_id=model_version.pk,
+                                    photo_ids=[photo.pk]) == 0
+
+
+def test_confirming_a_photo_puts_its_job_embedding_into_the_cached_gallery(
+        model_version, researcher):
+    gallery_make(individuals=2, per_individual=1, model_version=model_version)
+    before = ident.gallery_get(model_version=model_version)
+    job = _job()
+    ident.identification_jobs_run(job_ids=[job.pk])
+    assert ident.gallery_get(model_version=model_version) is before  # unchanged: cached
+    target = IndividualFactory()
+    services.decision_record(photo=job.photo, action="confirm", decided_by=researcher,
+                             individual=target)
+    after = ident.gallery_get(model_version=model_version)
+    assert after is not before and len(after.photo_ids) == len(before.photo_ids) + 1
+    assert after.individual_ids[after.row_of_photo[job.photo_id]] == target.pk
+
+
+def test_threads_fit_the_cores_of_the_worker_processes():
+    assert inference.thread_count(configured=0, concurrency=2, cores=8) == 4
+    assert inference.thread_count(configured=0, concurrency=4, cores=2) == 1
+    assert inference.thread_count(configured=3, concurrency=4, cores=2) == 3
+
+
+def test_model_file_check_reads_no_tensorflow(tiny_model_path, tmp_path):
+    assert inference.model_file_check(tiny_model_path) == (True, "tiny.keras")
+    text = tmp_path / "x.keras"
+    text.write_text("hello")
+    ok, detail = inference.model_file_check(text)
+    assert not ok and "not a .keras archive" in detail

@@ -1,0 +1,74 @@
+"""Training runs to a new version with evaluation-split metrics; activation re-embeds."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+
+from dois import services_identification as ident
+from dois import services_training as training
+from dois.models import Embedding, ModelVersion, Photo, TrainingRun
+from tests.dois.factories import PhotoFactory
+from tests.dois.jobs_support import gallery_make
+
+pytestmark = pytest.mark.django_db
+
+TINY_RUN = {"epochs": 1, "synthetic": 6, "synthetic_photos": 3, "holdout_synthetic": 0,
+            "input_size": 64, "embedding_dim": 32, "width": 0.25, "batch_size": 8}
+
+
+def test_only_researchers_start_runs_and_unknown_parameters_are_refused(volunteer,
+                                                                         researcher):
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    with pytest.raises(PermissionDenied):
+        training.training_run_start(requested_by=volunteer)
+    with pytest.raises(ValidationError):
+        training.training_run_start(requested_by=researcher, params={"lr": 1})
+    assert not TrainingRun.objects.exists()
+
+
+@pytest.mark.slow
+def test_a_run_trains_a_new_version_with_eval_metrics_then_activation_switches(
+        settings, tmp_path, model_version, researcher, _no_broker,
+        django_capture_on_commit_callbacks):
+    settings.DOIS_MODEL_DIR = tmp_path / "models"
+    inds, refs = gallery_make(individuals=3, per_individual=2, model_version=model_version)
+    for ind in inds:
+        PhotoFactory(individual=ind, state=Photo.State.CONFIRMED, split=Photo.Split.EVAL)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = training.training_run_start(requested_by=researcher, params=TINY_RUN)
+    assert ("dois.tasks.train_model", [run.pk], "train") in _no_broker
+
+    version = training.training_run_execute(run_id=run.pk, worker="trainer@test")
+    run.refresh_from_db()
+    assert run.status == "done" and run.progress == 1.0, run.error
+    assert run.model_version == version and not version.is_active
+    assert "epoch 1/1" in run.log and "started on trainer@test" in run.log
+    assert ident.model_version_path(model_version=version).parent == settings.DOIS_MODEL_DIR
+    assert version.metrics["eval_split"]["eval_queries"] == 3
+    assert 0 <= version.metrics["eval_split"]["top1"] <= version.metrics["eval_split"]["top5"]
+    assert version.metrics["active_name"] == model_version.name
+    assert "top5" in version.metrics["active_eval_split"]
+    # running the task again changes nothing
+    assert training.training_run_execute(run_id=run.pk) == version
+    assert ModelVersion.objects.count() == 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        training.model_version_activate(model_version=version, user=researcher)
+    version.refresh_from_db()
+    assert version.state == "embedding_gallery" and not version.is_active
+    assert training.model_version_activation_finish(model_version_id=version.pk,
+                                                    user_id=researcher.pk)
+    version.refresh_from_db()
+    model_version.refresh_from_db()
+    assert version.is_active and version.state == "ready" and not model_version.is_active
+    assert version.activated_by == researcher
+    gallery = Photo.objects.gallery().count()
+    assert Embedding.objects.filter(model_version=version).count() == gallery
+    with transaction.atomic():
+        job = ident.identification_job_create(photo=PhotoFactory())
+    assert job.model_version == version
+    ident.identification_jobs_run(job_ids=[job.pk])
+    job.refresh_from_db()
+    assert job.status == "done" and job.candidates.count() == 3
