@@ -13,9 +13,9 @@ TINY = {"input_size": 64, "embedding_dim": 32, "width": 0.25}
 
 
 @pytest.fixture(scope="session")
-def tiny_model_path(request) -> Path:
-    """A tiny untrained embedder (``.keras`` + sidecar + TFLite), built once and cached."""
-    folder = Path(request.config.cache.mkdir("dois-tiny-model-v1"))
+def tiny_model_path(tmp_path_factory) -> Path:
+    """A tiny untrained embedder (``.keras`` + sidecar + TFLite), built once per session."""
+    folder = tmp_path_factory.mktemp("dois-tiny-model")
     path = folder / "tiny.keras"
     if not (path.is_file() and path.with_suffix(".json").is_file()):
         from dois.ml.model import ModelMetadata, build_embedder, save_model

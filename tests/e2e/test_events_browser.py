@@ -3,6 +3,7 @@ last seat, and the next member is offered the waitlist."""
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 from events.models import RSVP, Event
 from tests.hub.factories import PASSWORD, UserFactory
@@ -17,6 +18,15 @@ def _log_in(browser, live_server, user):
     browser.find_element(By.ID, "id_password").send_keys(PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
     browser.find_element(By.CSS_SELECTOR, "header")  # the next page has loaded
+
+
+def _text_of(browser, selector: str, expected: str) -> str:
+    """Wait for the next page: an element of the old page may still be there after a click."""
+    def _match(driver):
+        elements = driver.find_elements(By.CSS_SELECTOR, selector)
+        return next((e.text for e in elements if expected in e.text), False)
+
+    return WebDriverWait(browser, 15).until(_match)
 
 
 def _fill(browser, field_id, value):
@@ -48,7 +58,7 @@ def test_organiser_publishes_and_member_takes_the_last_seat(browser, live_server
     assert "visible to its organisers only" in browser.page_source
     browser.back()
     browser.find_element(By.ID, "publish-button").click()
-    assert "The event is published." in browser.find_element(By.CSS_SELECTOR, ".messages").text
+    assert "The event is published." in _text_of(browser, ".messages", "The event is published.")
     event.refresh_from_db()
     assert event.status == Event.Status.PUBLISHED
 
@@ -56,7 +66,7 @@ def test_organiser_publishes_and_member_takes_the_last_seat(browser, live_server
     browser.get(live_server.url + event.get_absolute_url())
     assert "1 of 1 seats left" in browser.page_source
     browser.find_element(By.ID, "rsvp-button").click()
-    assert "You are going" in browser.find_element(By.ID, "rsvp-state").text
+    assert "You are going" in _text_of(browser, "#rsvp-state", "You are going")
     assert RSVP.objects.get(user=first).status == RSVP.Status.GOING
 
     _log_in(browser, live_server, second)
@@ -65,5 +75,5 @@ def test_organiser_publishes_and_member_takes_the_last_seat(browser, live_server
     button = browser.find_element(By.ID, "rsvp-button")
     assert button.text == "Join the waitlist"
     button.click()
-    assert "waitlist" in browser.find_element(By.ID, "rsvp-state").text
+    assert "waitlist" in _text_of(browser, "#rsvp-state", "waitlist")
     assert RSVP.objects.get(user=second).status == RSVP.Status.WAITLISTED
