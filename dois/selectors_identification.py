@@ -15,6 +15,13 @@ def job_delayed(*, job: IdentificationJob) -> bool:
     return job.status == IdentificationJob.Status.QUEUED and job.sent_at is None
 
 
+def jobs_delayed_count(*, job_ids: list[int]) -> int:
+    """How many of these jobs still wait to be handed to the broker (read fresh)."""
+    return IdentificationJob.objects.filter(
+        pk__in=job_ids, status=IdentificationJob.Status.QUEUED, sent_at__isnull=True
+    ).count()
+
+
 def job_visible_to(*, job: IdentificationJob, user) -> bool:
     """Researchers see every job, uploaders their own, everyone jobs of public photos."""
     photo = job.photo

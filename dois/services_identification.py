@@ -52,8 +52,7 @@ GALLERY_STATES = (Photo.State.CONFIRMED, Photo.State.NEW_INDIVIDUAL)
 
 def identify_batch_size() -> int:
     """Most jobs one task embeds together (``DOIS_IDENTIFY_BATCH``, default 32)."""
-    return max(1, int(getattr(settings, "DOIS_IDENTIFY_BATCH",
-                              os.environ.get("DOIS_IDENTIFY_BATCH", 32))))
+    return max(1, int(getattr(settings, "DOIS_IDENTIFY_BATCH", 32)))
 
 
 # --- model versions -------------------------------------------------------------------

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dois import exports, selectors, services
+from dois import exports, selectors, selectors_identification, services
 from dois.filters import IndividualFilter
 from dois.forms import DecisionForm, MergeForm, PhotosForm, SightingForm
 from dois.models import Individual, Photo
@@ -90,6 +90,12 @@ def submit(request):
             if saved:
                 messages.success(request, _("%(saved)d of %(total)d photos saved.") % {
                     "saved": saved, "total": len(results)})
+            if selectors_identification.jobs_delayed_count(
+                    job_ids=[r.job.pk for r in results if r.job]):
+                messages.warning(request, _(
+                    "Identification is delayed: the job queue cannot be reached right now. "
+                    "Your photos are saved and will be identified automatically when it is "
+                    "back."))
             else:
                 messages.error(request, _("No photo could be saved."))
             status = 200 if saved else 400

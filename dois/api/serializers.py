@@ -146,3 +146,4 @@ class PhotoSubmitSerializer(serializers.Serializer):
 class PhotoSubmittedSerializer(serializers.Serializer):
     photo = serializers.IntegerField()
     job = serializers.IntegerField(allow_null=True)
+    identification_delayed = serializers.BooleanField()

@@ -11,7 +11,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from dois import selectors, services
+from dois import selectors, selectors_identification, services
 from dois.api.serializers import (
     IndividualSerializer,
     PhotoSerializer,
@@ -91,5 +91,7 @@ class PhotoViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                                   else {"non_field_errors": exc.messages}) from exc
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc)) from exc
-        return Response({"photo": photo.pk, "job": job.pk if job else None},
+        delayed = bool(job) and selectors_identification.jobs_delayed_count(job_ids=[job.pk]) > 0
+        return Response({"photo": photo.pk, "job": job.pk if job else None,
+                         "identification_delayed": delayed},
                         status=status.HTTP_201_CREATED)

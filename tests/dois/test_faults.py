@@ -118,3 +118,26 @@ def test_a_corrupt_image_fails_alone_in_its_batch(model_version, start_worker, p
     bad.refresh_from_db()
     assert "not a readable image" in bad.error
     assert {j.timings["batch_size"] for j in IdentificationJob.objects.filter(pk__in=ids)} == {3}
+
+
+def test_broker_down_the_api_and_the_upload_page_tell_the_user(model_version, volunteer,
+                                                                monkeypatch, client):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {Token.objects.create(user=volunteer).key}")
+    client.force_login(volunteer)
+    sighting = {"observed_at": "2026-05-01T09:30", "latitude": 22.21, "longitude": 113.71}
+    with broker_dead(monkeypatch):
+        response = api.post("/api/v1/photos/", {"image": upload(seed=310), **sighting},
+                            format="multipart")
+        page = client.post("/en/dois/submit/", {
+            **{f"sighting-{k}": v for k, v in sighting.items()},
+            "side": "left", "images": [upload(seed=311)]}, follow=True)
+    assert response.status_code == 201, response.content
+    assert response.json()["identification_delayed"] is True
+    assert IdentificationJob.objects.get(pk=response.json()["job"]).status == "queued"
+    assert page.status_code == 200
+    assert "Identification is delayed" in page.text
+    assert IdentificationJob.objects.filter(sent_at__isnull=True).count() == 2
