@@ -150,6 +150,16 @@ class TalkForm(forms.Form):
                                  .replace("，", ",").split(",") if n.strip()]
         return data
 
+    @classmethod
+    def initial_for(cls, talk) -> dict:
+        starts_at = None
+        if talk.starts_at:
+            starts_at = timezone.localtime(talk.starts_at, ZoneInfo(talk.event.timezone))
+            starts_at = starts_at.replace(tzinfo=None)
+        return {"title": talk.title, "abstract": talk.abstract, "starts_at": starts_at,
+                "remote": talk.remote,
+                "speakers": ", ".join(s.name for s in talk.speakers.all())}
+
 
 class _EventTalkMixin:
     def _limit_talks(self, event) -> None:
@@ -177,6 +187,16 @@ class RecordingForm(_EventTalkMixin, forms.Form):
         data["duration"] = timedelta(minutes=minutes) if minutes else None
         return data
 
+    @classmethod
+    def initial_for(cls, recording) -> dict:
+        minutes = None
+        if recording.duration:
+            minutes = max(1, round(recording.duration.total_seconds() / 60))
+        return {"title": recording.title, "kind": recording.kind,
+                "provider": recording.provider, "url": recording.url,
+                "access_code": recording.access_code, "duration_minutes": minutes,
+                "talk": recording.talk_id}
+
 
 class MaterialForm(_EventTalkMixin, forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
@@ -186,15 +206,26 @@ class MaterialForm(_EventTalkMixin, forms.Form):
                            help_text=_("Slides, code, or a Jupyter notebook (.ipynb)."))
     talk = forms.ModelChoiceField(label=_("Talk"), queryset=Talk.objects.none(), required=False)
 
-    def __init__(self, *args, event, **kwargs):
+    def __init__(self, *args, event, material=None, **kwargs):
+        """``material``: the one being edited; its stored file counts as given."""
+        self.has_file = bool(material is not None and material.file)
         super().__init__(*args, **kwargs)
         self._limit_talks(event)
+        if self.has_file:
+            self.fields["file"].help_text = _(
+                "Leave empty to keep %(name)s; a new file replaces it.") % {
+                "name": material.file.name.rsplit("/", 1)[-1]}
 
     def clean(self):
         data = super().clean()
-        if not data.get("url") and not data.get("file"):
+        if not data.get("url") and not data.get("file") and not self.has_file:
             raise forms.ValidationError(_("Give a link or upload a file."))
         return data
+
+    @classmethod
+    def initial_for(cls, material) -> dict:
+        return {"title": material.title, "kind": material.kind, "url": material.url,
+                "talk": material.talk_id}
 
 
 class PhotoUploadForm(forms.Form):

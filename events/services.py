@@ -8,6 +8,7 @@ organiser role's ``events.manage_event``) and superusers may change it.
 from __future__ import annotations
 
 import io
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -21,6 +22,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -39,6 +41,8 @@ from events.models import (
     Venue,
 )
 from events.rendering import NotebookError, notebook_validate
+
+logger = logging.getLogger(__name__)
 
 RESERVED_SLUGS = {"new", "calendar", "feed", "posts", "speakers", "tags", "series", "search",
                   "manage", "materials"}
@@ -99,6 +103,31 @@ def tags_parse(*, value) -> list[str]:
     if isinstance(value, list | tuple):
         return [str(v).strip() for v in value if str(v).strip()]
     return [part for part in re.split(r"[,\s，]+", str(value)) if part]
+
+
+def _files_delete_on_commit(*, files: list[FieldFile]) -> None:
+    """Remove stored files once the transaction that dropped their rows commits.
+
+    After the commit, never before: a rolled-back delete keeps its files. A file that is
+    already gone, or a storage that fails, is logged and does not undo the delete.
+    """
+    targets = [(f.storage, f.name) for f in files if f and f.name]
+    if not targets:
+        return
+
+    def delete() -> None:
+        for storage, name in targets:
+            try:
+                storage.delete(name)
+            except Exception:  # any storage backend's error: the row is gone anyway
+                logger.warning("could not delete stored file %s", name, exc_info=True)
+
+    transaction.on_commit(delete)
+
+
+def _check_talk(*, talk: Talk | None, event: Event) -> None:
+    if talk is not None and talk.event_id != event.pk:
+        raise ValidationError({"talk": _("This talk belongs to another event.")})
 
 
 def _check_timezone(name: str) -> str:
@@ -370,19 +399,47 @@ def attendance_walk_ins_set(*, actor, event: Event, onsite: int, online: int) ->
 
 # --- talks -----------------------------------------------------------------------------
 
+def _speaker_names(names: list[str]) -> list[str]:
+    names = [n.strip() for n in names if n.strip()]
+    if not names:
+        raise ValidationError({"speakers": _("A talk needs at least one speaker.")})
+    return names
+
+
 @transaction.atomic
 def talk_add(*, actor, event: Event, title: str, speaker_names: list[str],
              abstract: str = "", starts_at: datetime | None = None,
              remote: bool = False) -> Talk:
     _require_manage(user=actor, event=event)
-    names = [n.strip() for n in speaker_names if n.strip()]
-    if not names:
-        raise ValidationError({"speakers": _("A talk needs at least one speaker.")})
+    names = _speaker_names(speaker_names)
     talk = Talk(event=event, title=title, abstract=abstract, starts_at=starts_at, remote=remote)
     talk.full_clean()
     talk.save()
     talk.speakers.set([speaker_get_or_create(name=n) for n in names])
     return talk
+
+
+@transaction.atomic
+def talk_update(*, actor, talk: Talk, title: str, speaker_names: list[str],
+                abstract: str = "", starts_at: datetime | None = None,
+                remote: bool = False) -> Talk:
+    """Change a talk; the speakers are replaced by the given names (speakers who no
+    longer give it keep their profile and their other talks)."""
+    _require_manage(user=actor, event=talk.event)
+    names = _speaker_names(speaker_names)
+    talk.title, talk.abstract, talk.starts_at, talk.remote = title, abstract, starts_at, remote
+    talk.full_clean()
+    talk.save()
+    talk.speakers.set([speaker_get_or_create(name=n) for n in names])
+    return talk
+
+
+@transaction.atomic
+def talk_delete(*, actor, talk: Talk) -> None:
+    """Delete a talk. Its recordings and materials stay with the event, without the talk;
+    its speakers keep their profiles."""
+    _require_manage(user=actor, event=talk.event)
+    talk.delete()
 
 
 # --- recordings ------------------------------------------------------------------------
@@ -391,13 +448,31 @@ def recording_add(*, actor, event: Event, title: str, url: str, kind: str = "vid
                   provider: str = "other", access_code: str = "",
                   duration: timedelta | None = None, talk: Talk | None = None) -> Recording:
     _require_manage(user=actor, event=event)
-    if talk is not None and talk.event_id != event.pk:
-        raise ValidationError({"talk": _("This talk belongs to another event.")})
+    _check_talk(talk=talk, event=event)
     recording = Recording(event=event, talk=talk, title=title, url=url, kind=kind,
                           provider=provider, access_code=access_code, duration=duration)
     recording.full_clean()
     recording.save()
     return recording
+
+
+def recording_update(*, actor, recording: Recording, title: str, url: str,
+                     kind: str = "video", provider: str = "other", access_code: str = "",
+                     duration: timedelta | None = None, talk: Talk | None = None) -> Recording:
+    _require_manage(user=actor, event=recording.event)
+    _check_talk(talk=talk, event=recording.event)
+    recording.title, recording.url, recording.kind = title, url, kind
+    recording.provider, recording.access_code = provider, access_code
+    recording.duration, recording.talk = duration, talk
+    recording.full_clean()
+    recording.save()
+    return recording
+
+
+def recording_delete(*, actor, recording: Recording) -> None:
+    """Delete a recording's entry (the video or audio itself lives elsewhere)."""
+    _require_manage(user=actor, event=recording.event)
+    recording.delete()
 
 
 # --- uploads ---------------------------------------------------------------------------
@@ -517,6 +592,15 @@ def photo_caption_set(*, actor, photo: Photo, caption: str) -> Photo:
     return photo
 
 
+@transaction.atomic
+def photo_delete(*, actor, photo: Photo) -> None:
+    """Delete a photo and, once that is committed, its image and thumbnail."""
+    _require_manage(user=actor, event=photo.event)
+    files = [photo.image, photo.thumbnail]
+    photo.delete()
+    _files_delete_on_commit(files=files)
+
+
 def photo_add_external(*, actor, event: Event, url: str, caption: str = "") -> Photo:
     """A photo hosted elsewhere (e.g. the images of an imported post)."""
     _require_manage(user=actor, event=event)
@@ -526,26 +610,65 @@ def photo_add_external(*, actor, event: Event, url: str, caption: str = "") -> P
     return photo
 
 
+def _material_store(*, material: Material, upload: UploadedFile) -> None:
+    """Check an uploaded file and store it on the material (a notebook is validated)."""
+    name = Path(upload.name).name
+    if material.kind == Material.Kind.NOTEBOOK or name.lower().endswith(".ipynb"):
+        if not name.lower().endswith(".ipynb"):
+            raise ValidationError(_("A notebook file must end in .ipynb."))
+        content = upload_check_notebook(upload=upload)
+        material.kind = Material.Kind.NOTEBOOK
+        material.file.save(name, ContentFile(content), save=False)
+    else:
+        _check_size(upload=upload)
+        material.file.save(name, upload, save=False)
+
+
 def material_add(*, actor, event: Event, title: str, kind: str, url: str = "",
                  upload: UploadedFile | None = None, talk: Talk | None = None) -> Material:
     """Slides, code or a notebook: a link, an uploaded file, or both."""
     _require_manage(user=actor, event=event)
+    _check_talk(talk=talk, event=event)
     if not url and upload is None:
         raise ValidationError(_("Give a link or upload a file."))
     material = Material(event=event, talk=talk, title=title, kind=kind, url=url)
     if upload is not None:
-        if kind == Material.Kind.NOTEBOOK or upload.name.lower().endswith(".ipynb"):
-            if not upload.name.lower().endswith(".ipynb"):
-                raise ValidationError(_("A notebook file must end in .ipynb."))
-            content = upload_check_notebook(upload=upload)
-            material.kind = Material.Kind.NOTEBOOK
-            material.file.save(Path(upload.name).name, ContentFile(content), save=False)
-        else:
-            _check_size(upload=upload)
-            material.file.save(Path(upload.name).name, upload, save=False)
+        _material_store(material=material, upload=upload)
     material.full_clean()
     material.save()
     return material
+
+
+@transaction.atomic
+def material_update(*, actor, material: Material, title: str, kind: str, url: str = "",
+                    upload: UploadedFile | None = None, talk: Talk | None = None) -> Material:
+    """Change a material; a new upload replaces the stored file (the old one is removed
+    from storage once the change is saved). Without an upload the file is kept."""
+    _require_manage(user=actor, event=material.event)
+    _check_talk(talk=talk, event=material.event)
+    if not url and upload is None and not material.file:
+        raise ValidationError(_("Give a link or upload a file."))
+    material.title, material.kind, material.url, material.talk = title, kind, url, talk
+    if upload is None and material.file:
+        if material.file.name.lower().endswith(".ipynb"):
+            material.kind = Material.Kind.NOTEBOOK
+        elif kind == Material.Kind.NOTEBOOK:
+            raise ValidationError({"kind": _("A notebook file must end in .ipynb.")})
+    material.full_clean(exclude=["file"])
+    if upload is not None:
+        _files_delete_on_commit(files=[material.file])  # the old file, if any
+        _material_store(material=material, upload=upload)
+    material.save()
+    return material
+
+
+@transaction.atomic
+def material_delete(*, actor, material: Material) -> None:
+    """Delete a material and, once that is committed, its stored file."""
+    _require_manage(user=actor, event=material.event)
+    files = [material.file]
+    material.delete()
+    _files_delete_on_commit(files=files)
 
 
 # --- posts -----------------------------------------------------------------------------

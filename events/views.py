@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from events import feeds, selectors, services
 from events.forms import (
@@ -26,7 +26,18 @@ from events.forms import (
     TalkForm,
     WalkInsForm,
 )
-from events.models import RSVP, Event, Photo, Post, Series, Speaker, Tag
+from events.models import (
+    RSVP,
+    Event,
+    Material,
+    Photo,
+    Post,
+    Recording,
+    Series,
+    Speaker,
+    Tag,
+    Talk,
+)
 from events.rendering import notebook_render
 
 
@@ -350,12 +361,42 @@ def _form_page(request, event: Event, form, title: str, save, multipart: bool = 
                   {"form": form, "event": event, "page_title": title, "multipart": multipart})
 
 
+def _delete_page(request, event: Event, *, obj, kind: str, consequence: str, delete):
+    """GET: ask for confirmation; POST: delete and go back to the manage page."""
+    if request.method == "POST":
+        return _action(request, event, delete,
+                       _("%(kind)s “%(name)s” deleted.") % {"kind": kind, "name": obj})
+    return render(request, "events/confirm_delete.html", {
+        "event": event, "object": obj, "kind": kind, "consequence": consequence,
+        "page_title": _("Delete %(kind)s “%(name)s”?") % {"kind": kind, "name": obj}})
+
+
 @managed_event
 def talk_add(request, event: Event):
     form = TalkForm(request.POST or None, event=event)
     return _form_page(request, event, form, _("Add a talk"), lambda d: services.talk_add(
         actor=request.user, event=event, title=d["title"], speaker_names=d["speaker_names"],
         abstract=d["abstract"], starts_at=d["starts_at"], remote=d["remote"]))
+
+
+@managed_event
+def talk_edit(request, event: Event, pk: int):
+    talk = get_object_or_404(Talk, pk=pk, event=event)
+    form = TalkForm(request.POST or None, event=event, initial=TalkForm.initial_for(talk))
+    return _form_page(request, event, form, _("Edit the talk"), lambda d: services.talk_update(
+        actor=request.user, talk=talk, title=d["title"], speaker_names=d["speaker_names"],
+        abstract=d["abstract"], starts_at=d["starts_at"], remote=d["remote"]))
+
+
+@require_http_methods(["GET", "POST"])
+@managed_event
+def talk_delete(request, event: Event, pk: int):
+    talk = get_object_or_404(Talk, pk=pk, event=event)
+    return _delete_page(
+        request, event, obj=talk, kind=_("talk"),
+        consequence=_("Its recordings and materials stay with the event; the speakers keep "
+                      "their profiles."),
+        delete=lambda: services.talk_delete(actor=request.user, talk=talk))
 
 
 @managed_event
@@ -370,12 +411,58 @@ def recording_add(request, event: Event):
 
 
 @managed_event
+def recording_edit(request, event: Event, pk: int):
+    recording = get_object_or_404(Recording, pk=pk, event=event)
+    form = RecordingForm(request.POST or None, event=event,
+                         initial=RecordingForm.initial_for(recording))
+    return _form_page(request, event, form, _("Edit the recording"),
+                      lambda d: services.recording_update(
+                          actor=request.user, recording=recording, title=d["title"],
+                          url=d["url"], kind=d["kind"], provider=d["provider"],
+                          access_code=d["access_code"], duration=d["duration"],
+                          talk=d["talk"]))
+
+
+@require_http_methods(["GET", "POST"])
+@managed_event
+def recording_delete(request, event: Event, pk: int):
+    recording = get_object_or_404(Recording, pk=pk, event=event)
+    return _delete_page(
+        request, event, obj=recording, kind=_("recording"),
+        consequence=_("Only the entry on this site is deleted; the video or audio stays "
+                      "where it is hosted."),
+        delete=lambda: services.recording_delete(actor=request.user, recording=recording))
+
+
+@managed_event
 def material_add(request, event: Event):
     form = MaterialForm(request.POST or None, request.FILES or None, event=event)
     return _form_page(request, event, form, _("Add slides, code or a notebook"),
                       lambda d: services.material_add(
                           actor=request.user, event=event, title=d["title"], kind=d["kind"],
                           url=d["url"], upload=d["file"], talk=d["talk"]), multipart=True)
+
+
+@managed_event
+def material_edit(request, event: Event, pk: int):
+    material = get_object_or_404(Material, pk=pk, event=event)
+    form = MaterialForm(request.POST or None, request.FILES or None, event=event,
+                        material=material, initial=MaterialForm.initial_for(material))
+    return _form_page(request, event, form, _("Edit the material"),
+                      lambda d: services.material_update(
+                          actor=request.user, material=material, title=d["title"],
+                          kind=d["kind"], url=d["url"], upload=d["file"], talk=d["talk"]),
+                      multipart=True)
+
+
+@require_http_methods(["GET", "POST"])
+@managed_event
+def material_delete(request, event: Event, pk: int):
+    material = get_object_or_404(Material, pk=pk, event=event)
+    return _delete_page(
+        request, event, obj=material, kind=_("material"),
+        consequence=_("Its uploaded file is deleted too."),
+        delete=lambda: services.material_delete(actor=request.user, material=material))
 
 
 @managed_event
@@ -397,6 +484,16 @@ def photo_caption(request, event: Event, pk: int):
                    lambda: services.photo_caption_set(actor=request.user, photo=photo,
                                                       caption=form.cleaned_data.get("caption", "")),
                    _("Caption saved."))
+
+
+@require_http_methods(["GET", "POST"])
+@managed_event
+def photo_delete(request, event: Event, pk: int):
+    photo = get_object_or_404(Photo, pk=pk, event=event)
+    return _delete_page(
+        request, event, obj=photo, kind=_("photo"),
+        consequence=_("The image and its thumbnail are deleted too."),
+        delete=lambda: services.photo_delete(actor=request.user, photo=photo))
 
 
 @managed_event

@@ -3,11 +3,24 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from events.models import RSVP, Event, Post, Recording, Speaker, Talk, Venue
+from events.models import (
+    RSVP,
+    Event,
+    Material,
+    Photo,
+    Post,
+    Recording,
+    Series,
+    Speaker,
+    Tag,
+    Talk,
+    Venue,
+)
 from tests.hub.factories import UserFactory
 
-__all__ = ["EventFactory", "PostFactory", "RSVPFactory", "RecordingFactory", "SpeakerFactory",
-           "TalkFactory", "UserFactory", "VenueFactory"]
+__all__ = ["EventFactory", "MaterialFactory", "PhotoFactory", "PostFactory", "RSVPFactory",
+           "RecordingFactory", "SeriesFactory", "SpeakerFactory", "TagFactory", "TalkFactory",
+           "UserFactory", "VenueFactory"]
 
 
 class VenueFactory(factory.django.DjangoModelFactory):
@@ -88,3 +101,44 @@ class PostFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Post {n}")
     body = "Hello"
     published_at = factory.LazyFunction(timezone.now)
+
+
+class MaterialFactory(factory.django.DjangoModelFactory):
+    """A material with a stored file (pass ``file=None`` and a ``url`` for a link)."""
+
+    class Meta:
+        model = Material
+
+    event = factory.SubFactory(EventFactory)
+    title = factory.Sequence(lambda n: f"Slides {n}")
+    kind = Material.Kind.SLIDES
+    file = factory.django.FileField(filename="slides.pdf", data=b"%PDF-1.4 slides")
+
+
+class PhotoFactory(factory.django.DjangoModelFactory):
+    """An uploaded photo with its thumbnail."""
+
+    class Meta:
+        model = Photo
+
+    event = factory.SubFactory(EventFactory)
+    image = factory.django.ImageField(filename="room.jpg", width=64, height=48)
+    thumbnail = factory.django.ImageField(filename="room-thumb.jpg", width=32, height=24)
+    caption = "The room"
+
+
+class SeriesFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Series
+
+    slug = factory.Sequence(lambda n: f"series-{n}")
+    name = factory.Sequence(lambda n: f"Series {n}")
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tag
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"tag-{n}")
+    name = factory.LazyAttribute(lambda t: t.slug)

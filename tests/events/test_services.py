@@ -11,7 +11,15 @@ from PIL import Image
 
 from events import selectors, services
 from events.models import RSVP, Event, Material
-from tests.events.factories import EventFactory, RSVPFactory, TalkFactory, UserFactory
+from tests.events.factories import (
+    EventFactory,
+    MaterialFactory,
+    PhotoFactory,
+    RecordingFactory,
+    RSVPFactory,
+    TalkFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -285,3 +293,144 @@ def test_post_save_needs_the_events_organiser(event, organiser, other_organiser)
     assert post.language == "zh-hans" and post.slug == "summary"
     with pytest.raises(PermissionDenied):
         services.post_save(actor=other_organiser, event=event, title="x", body="y")
+
+
+# --- editing and deleting talks, recordings, materials and photos ----------------------
+
+def test_talk_update_replaces_speakers_and_fields(event, organiser):
+    talk = services.talk_add(actor=organiser, event=event, title="Old", speaker_names=["Ada"])
+    start = event.starts_at + timedelta(minutes=30)
+    talk = services.talk_update(actor=organiser, talk=talk, title="New", abstract="*hi*",
+                                speaker_names=["Grace", "Linus"], starts_at=start, remote=True)
+    talk.refresh_from_db()
+    assert talk.title == "New" and talk.remote and talk.starts_at == start
+    assert sorted(s.name for s in talk.speakers.all()) == ["Grace", "Linus"]
+    with pytest.raises(ValidationError):
+        services.talk_update(actor=organiser, talk=talk, title="x", speaker_names=[])
+
+
+def test_talk_delete_keeps_its_recordings_and_speakers(event, organiser):
+    talk = TalkFactory(event=event)
+    speaker = talk.speakers.get()
+    recording = RecordingFactory(event=event, talk=talk)
+    services.talk_delete(actor=organiser, talk=talk)
+    assert not event.talks.exists()
+    recording.refresh_from_db()
+    assert recording.talk is None
+    assert type(speaker).objects.filter(pk=speaker.pk).exists()
+
+
+def test_recording_update_and_delete(event, organiser):
+    recording = RecordingFactory(event=event)
+    services.recording_update(actor=organiser, recording=recording, title="Audio",
+                              url="https://pan.baidu.com/s/abc", kind="audio",
+                              provider="drive", access_code="y9ey",
+                              duration=timedelta(minutes=90))
+    recording.refresh_from_db()
+    assert (recording.title, recording.provider, recording.access_code) == \
+        ("Audio", "drive", "y9ey")
+    with pytest.raises(ValidationError):
+        services.recording_update(actor=organiser, recording=recording, title="x",
+                                  url="https://example.org", talk=TalkFactory())
+    services.recording_delete(actor=organiser, recording=recording)
+    assert not event.recordings.exists()
+
+
+def test_material_update_keeps_or_replaces_the_file(
+        event, organiser, django_capture_on_commit_callbacks):
+    material = MaterialFactory(event=event)
+    old_name = material.file.name
+    storage = material.file.storage
+    with django_capture_on_commit_callbacks(execute=True):
+        services.material_update(actor=organiser, material=material, title="Renamed",
+                                 kind="slides")
+    material.refresh_from_db()
+    assert material.title == "Renamed" and material.file.name == old_name
+    assert storage.exists(old_name)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.material_update(actor=organiser, material=material, title="v2",
+                                 kind="notebook",
+                                 upload=SimpleUploadedFile("v2.ipynb", _notebook()))
+    material.refresh_from_db()
+    assert material.kind == Material.Kind.NOTEBOOK and material.file.name.endswith(".ipynb")
+    assert not storage.exists(old_name) and storage.exists(material.file.name)
+    with pytest.raises(ValidationError):  # a PDF cannot become a notebook
+        services.material_update(actor=organiser, material=MaterialFactory(event=event),
+                                 title="x", kind="notebook")
+
+
+def test_material_update_needs_a_link_or_a_file(event, organiser):
+    material = MaterialFactory(event=event, file=None, url="https://example.org/s.pdf")
+    with pytest.raises(ValidationError, match="link or upload"):
+        services.material_update(actor=organiser, material=material, title="x",
+                                 kind="slides", url="")
+
+
+def test_material_delete_removes_its_file(event, organiser, django_capture_on_commit_callbacks):
+    material = MaterialFactory(event=event)
+    name, storage = material.file.name, material.file.storage
+    assert storage.exists(name)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.material_delete(actor=organiser, material=material)
+    assert not Material.objects.filter(pk=material.pk).exists()
+    assert not storage.exists(name)
+
+
+def test_photo_delete_removes_image_and_thumbnail(
+        event, organiser, django_capture_on_commit_callbacks):
+    photo = services.photos_upload(actor=organiser, event=event,
+                                   uploads=[SimpleUploadedFile("a.png", _png())])[0]
+    names, storage = [photo.image.name, photo.thumbnail.name], photo.image.storage
+    assert all(storage.exists(n) for n in names)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.photo_delete(actor=organiser, photo=photo)
+    assert not event.photos.exists()
+    assert not any(storage.exists(n) for n in names)
+
+
+def test_photo_delete_of_an_external_photo_and_a_missing_file(event, organiser):
+    external = services.photo_add_external(actor=organiser, event=event,
+                                           url="https://example.org/a.jpg")
+    services.photo_delete(actor=organiser, photo=external)
+    gone = PhotoFactory(event=event)
+    gone.image.storage.delete(gone.image.name)
+    services.photo_delete(actor=organiser, photo=gone)  # a lost file does not stop it
+    assert not event.photos.exists()
+
+
+def test_a_failed_delete_keeps_the_files(event, organiser, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    photo = PhotoFactory(event=event)
+    pk, name, storage = photo.pk, photo.image.name, photo.image.storage
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, \
+            pytest.raises(RuntimeError), transaction.atomic():
+        services.photo_delete(actor=organiser, photo=photo)
+        raise RuntimeError("rolled back")
+    assert callbacks == [] and storage.exists(name)
+    assert event.photos.filter(pk=pk).exists()
+
+
+@pytest.mark.parametrize("who", ["anonymous", "member", "other_organiser"])
+def test_only_this_events_organisers_edit_and_delete_content(event, request, who):
+    from django.contrib.auth.models import AnonymousUser
+
+    actor = AnonymousUser() if who == "anonymous" else request.getfixturevalue(who)
+    talk, recording = TalkFactory(event=event), RecordingFactory(event=event)
+    material, photo = MaterialFactory(event=event), PhotoFactory(event=event)
+    calls = [
+        lambda: services.talk_update(actor=actor, talk=talk, title="x", speaker_names=["A"]),
+        lambda: services.talk_delete(actor=actor, talk=talk),
+        lambda: services.recording_update(actor=actor, recording=recording, title="x",
+                                          url="https://example.org"),
+        lambda: services.recording_delete(actor=actor, recording=recording),
+        lambda: services.material_update(actor=actor, material=material, title="x",
+                                         kind="slides"),
+        lambda: services.material_delete(actor=actor, material=material),
+        lambda: services.photo_delete(actor=actor, photo=photo),
+    ]
+    for call in calls:
+        with pytest.raises(PermissionDenied):
+            call()
+    assert event.talks.count() == event.recordings.count() == 1
+    assert event.materials.count() == event.photos.count() == 1
