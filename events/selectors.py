@@ -197,3 +197,41 @@ def search(*, query: str, limit: int = 50) -> dict:
         | Q(body__icontains=query)).distinct()
     return {"events": events[:limit], "talks": talks[:limit], "posts": posts[:limit],
             "query": query}
+
+
+# --- the REST API ------------------------------------------------------------------------
+
+def event_list_api() -> QuerySet[Event]:
+    """Published (and cancelled) events for the API, newest first; never drafts."""
+    return event_list_public().prefetch_related("tags")
+
+
+def event_get_api(*, slug: str) -> Event:
+    """One published (or cancelled) event with everything its API page shows."""
+    return (
+        event_list_api()
+        .prefetch_related(
+            Prefetch("talks", queryset=Talk.objects.prefetch_related("speakers")),
+            Prefetch("recordings", queryset=Recording.objects.all()),
+            Prefetch("materials", queryset=Material.objects.all()),
+            Prefetch("photos", queryset=Photo.objects.all()),
+            Prefetch("posts", queryset=Post.objects.order_by("language", "-published_at")),
+        )
+        .get(slug=slug)
+    )
+
+
+def event_filter_when(*, queryset: QuerySet[Event], when: str) -> QuerySet[Event]:
+    """``upcoming``: not over yet, soonest first; ``past``: over, latest first."""
+    now = timezone.now()
+    if when == "upcoming":
+        return queryset.filter(ends_at__gte=now).order_by("starts_at", "id")
+    if when == "past":
+        return queryset.filter(ends_at__lt=now).order_by("-starts_at", "-id")
+    return queryset
+
+
+def post_list_public() -> QuerySet[Post]:
+    """Posts for the API: those about a draft event wait until the event is published."""
+    return post_list().filter(
+        Q(event__isnull=True) | Q(event__in=Event.objects.published()))

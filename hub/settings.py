@@ -257,6 +257,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name across apps need their own component names.
+    "ENUM_NAME_OVERRIDES": {"EventStatusEnum": "events.models.Event.Status"},
 }
 
 # --- Celery ---------------------------------------------------------------------------
