@@ -255,6 +255,15 @@ class PostForm(forms.Form):
                            help_text=_("Markdown. Images keep their URLs."))
 
 
+class PostImportForm(forms.Form):
+    files = MultipleFileField(
+        label=_("Markdown files"),
+        widget=MultipleFileInput(attrs={"accept": ".md,.markdown,text/markdown"}),
+        help_text=_("Posts as static-site blogs write them: YAML front matter (title, "
+                    "description, author, categories, tags) and a Markdown body. A file "
+                    "with the slug of an existing post updates that post."))
+
+
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Search events, talks and posts"), max_length=100,
                         required=False)

@@ -717,21 +717,38 @@ class ImportReport:
 _DATED_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
 
 
-def post_import_text(*, text: str, name: str) -> tuple[Post, bool]:
+POST_RESERVED_SLUGS = {"import"}
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+
+
+def post_can_import(*, user) -> bool:
+    """Who may upload posts that belong to no event (or to any event they organise)."""
+    return bool(user and user.is_authenticated and user.is_active
+                and (user.is_superuser or user.has_perm("events.import_posts")))
+
+
+def post_import_text(*, text: str, name: str, actor=None,
+                     event: Event | None = None) -> tuple[Post, bool]:
     """Import one Markdown file with YAML front matter; idempotent by slug.
 
     The slug is the front matter's ``slug`` or the file name (a Jekyll date prefix
     ``YYYY-MM-DD-`` gives the publication date). Images keep their URLs. Returns the
-    post and whether it was created.
+    post and whether it was created. Problems with the file raise ``ValueError``.
+
+    Without ``actor`` (``manage.py import_posts``) the operator is trusted. With an
+    ``actor`` (an upload on the site) the post's event, whether ``event`` (which wins
+    over the front matter's ``event:``) or the one the existing post already has, must be
+    one the actor organises, and a post of no event needs ``events.import_posts``.
     """
     try:
         doc = frontmatter.loads(text)
     except Exception as exc:  # YAML errors come in many types
-        raise ValueError(f"front matter is not valid YAML: {exc}") from exc
+        raise ValueError(_("the front matter is not valid YAML: %(error)s")
+                         % {"error": exc}) from exc
     meta = doc.metadata
     title = str(meta.get("title") or "").strip()
     if not title:
-        raise ValueError("front matter has no title")
+        raise ValueError(_("the front matter has no title"))
     stem = Path(name).stem
     published_at = None
     match = _DATED_NAME.match(stem)
@@ -743,16 +760,17 @@ def post_import_text(*, text: str, name: str) -> tuple[Post, bool]:
             try:
                 published_at = datetime.fromisoformat(str(raw_date))
             except ValueError as exc:
-                raise ValueError(f"date {raw_date!r} is not a date") from exc
+                raise ValueError(_("the date %(date)r is not a date")
+                                 % {"date": raw_date}) from exc
     elif match:
         published_at = datetime(int(match[1]), int(match[2]), int(match[3]), 12)
     if published_at is not None and timezone.is_naive(published_at):
         published_at = timezone.make_aware(published_at, ZoneInfo(settings.TIME_ZONE))
     slug = slugify(str(meta.get("slug") or stem))[:160]
-    if not slug:
-        raise ValueError("cannot make a slug from the file name; add `slug:` to the front matter")
-    event = None
-    if meta.get("event"):
+    if not slug or slug in POST_RESERVED_SLUGS:
+        raise ValueError(_("cannot make a slug from the file name; add `slug:` to the "
+                           "front matter"))
+    if event is None and meta.get("event"):
         event = Event.objects.filter(slug=str(meta["event"])).first()
     language = str(meta.get("lang") or meta.get("language") or "") or _guess_language(doc.content)
     if language not in dict(settings.LANGUAGES):
@@ -761,6 +779,10 @@ def post_import_text(*, text: str, name: str) -> tuple[Post, bool]:
         post, created = Post.objects.select_for_update().get_or_create(
             slug=slug, defaults={"title": title, "body": doc.content,
                                  "published_at": published_at or timezone.now()})
+        if actor is not None:
+            _require_import(actor=actor, event=event or post.event)
+            if post.event_id and post.event_id != getattr(event, "pk", post.event_id):
+                _require_import(actor=actor, event=post.event)
         post.title = title
         post.description = str(meta.get("description") or "")[:300]
         post.author = str(meta.get("author") or "")[:120]
@@ -776,6 +798,57 @@ def post_import_text(*, text: str, name: str) -> tuple[Post, bool]:
     return post, created
 
 
+def _require_import(*, actor, event: Event | None) -> None:
+    if event is not None:
+        if not event_can_manage(user=actor, event=event):
+            raise PermissionDenied(
+                _("only the organisers of %(event)s may import its posts")
+                % {"event": event.title})
+    elif not post_can_import(user=actor):
+        raise PermissionDenied(_("only organisers may import posts"))
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc)
+
+
+def posts_import_uploads(*, actor, uploads: list[UploadedFile],
+                         event: Event | None = None) -> ImportReport:
+    """Import Markdown files uploaded on the site, each on its own: a file that cannot be
+    read, or that the actor may not import, is reported by name and the rest go on.
+
+    With ``event`` (the upload form of an event's manage page) every post belongs to
+    that event and the actor must organise it; otherwise the actor needs
+    ``events.import_posts``.
+    """
+    if event is not None:
+        _require_manage(user=actor, event=event)
+    elif not post_can_import(user=actor):
+        raise PermissionDenied(_("Only organisers may import posts."))
+    if not uploads:
+        raise ValidationError(_("Choose at least one Markdown file."))
+    report = ImportReport()
+    for upload in uploads:
+        name = Path(upload.name or "").name
+        try:
+            if not name.lower().endswith(MARKDOWN_SUFFIXES):
+                raise ValueError(_("not a Markdown file (.md)"))
+            _check_size(upload=upload)
+            upload.seek(0)
+            try:
+                text = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                raise ValueError(_("the file is not UTF-8 text")) from exc
+            post, created = post_import_text(text=text, name=name, actor=actor, event=event)
+        except (OSError, ValueError, ValidationError, PermissionDenied) as exc:
+            report.failed.append((name, _error_text(exc)))
+            continue
+        (report.created if created else report.updated).append(post.slug)
+    return report
+
+
 def posts_import_files(*, paths: list[str | Path]) -> ImportReport:
     """Import many files; a file that cannot be read is reported and the rest go on."""
     report = ImportReport()
@@ -785,7 +858,7 @@ def posts_import_files(*, paths: list[str | Path]) -> ImportReport:
             text = path.read_text(encoding="utf-8")
             post, created = post_import_text(text=text, name=path.name)
         except (OSError, UnicodeDecodeError, ValueError, ValidationError) as exc:
-            report.failed.append((str(path), str(exc)))
+            report.failed.append((str(path), _error_text(exc)))
             continue
         (report.created if created else report.updated).append(post.slug)
     return report

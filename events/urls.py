@@ -12,6 +12,7 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("posts/", views.post_list, name="post_list"),
     path("posts/feed/atom/", views.posts_atom, name="posts_atom"),
+    path("posts/import/", views.post_import, name="post_import"),
     path("posts/<slug:slug>/", views.post_detail, name="post"),
     path("speakers/", views.speaker_list, name="speaker_list"),
     path("speakers/<slug:slug>/", views.speaker_detail, name="speaker"),
@@ -49,5 +50,7 @@ urlpatterns = [
     path("<slug:slug>/manage/photos/<int:pk>/caption/", views.photo_caption,
          name="photo_caption"),
     path("<slug:slug>/manage/summary/", views.post_edit, name="post_add"),
+    path("<slug:slug>/manage/summary/import/", views.event_post_import,
+         name="post_import_event"),
     path("<slug:slug>/manage/summary/<int:pk>/", views.post_edit, name="post_edit"),
 ]

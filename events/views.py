@@ -20,6 +20,7 @@ from events.forms import (
     MaterialForm,
     PhotoUploadForm,
     PostForm,
+    PostImportForm,
     RecordingForm,
     RSVPForm,
     SearchForm,
@@ -126,7 +127,9 @@ def series_detail(request, slug: str):
 
 
 def post_list(request):
-    return render(request, "events/post_list.html", {"posts": selectors.post_list()})
+    return render(request, "events/post_list.html", {
+        "posts": selectors.post_list(),
+        "can_import": services.post_can_import(user=request.user)})
 
 
 def post_detail(request, slug: str):
@@ -509,3 +512,36 @@ def post_edit(request, event: Event, pk: int | None = None):
         actor=request.user, event=event, post=post, title=d["title"], body=d["body"],
         description=d["description"], author=d["author"], language=d["language"],
         categories=d["categories"].split(), tags=d["tags"].split()))
+
+
+def _import_page(request, event: Event | None):
+    """Upload Markdown posts; all imported: back with a message, else the report."""
+    form = PostImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = services.posts_import_uploads(actor=request.user, event=event,
+                                                   uploads=form.cleaned_data["files"])
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            if not report.failed:
+                messages.success(request, _("%(created)s created, %(updated)s updated.") % {
+                    "created": len(report.created), "updated": len(report.updated)})
+                if event is not None:
+                    return redirect("events:manage", slug=event.slug)
+                return redirect("events:post_list")
+    return render(request, "events/post_import.html",
+                  {"form": form, "event": event, "report": report})
+
+
+@login_required
+def post_import(request):
+    if not services.post_can_import(user=request.user):
+        raise PermissionDenied(_("Only organisers may import posts."))
+    return _import_page(request, None)
+
+
+@managed_event
+def event_post_import(request, event: Event):
+    return _import_page(request, event)

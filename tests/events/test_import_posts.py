@@ -5,6 +5,7 @@ from django.core.management import CommandError, call_command
 
 from events.models import Post
 from events.services import post_import_text
+from tests.events.factories import EventFactory
 
 pytestmark = pytest.mark.django_db
 REFERENCE = Path("/work/shared/reference/meetup-summary-2019-09-07.md")
@@ -77,3 +78,83 @@ def test_import_the_real_reference_post():
     post, _ = post_import_text(text=REFERENCE.read_text(encoding="utf-8"),
                                name="2019-09-09-first-tfug-summary.md")
     assert post.language == "zh-hans" and "pan.baidu.com" in post.body
+
+
+# --- uploads on the site ----------------------------------------------------------------
+
+def _md(name: str, text: str = SAMPLE):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, text.encode("utf-8"), content_type="text/markdown")
+
+
+def test_upload_imports_good_files_and_names_each_bad_one(organiser, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from events.services import posts_import_uploads
+
+    settings.UPLOAD_MAX_BYTES = 5000
+    report = posts_import_uploads(actor=organiser, uploads=[
+        _md("2019-09-09-good.md"),
+        _md("no-title.md", "---\nauthor: x\n---\nbody"),
+        _md("bad.md", "---\ntitle: [unclosed\n---\nbody"),
+        SimpleUploadedFile("binary.md", b"\xff\xfe\x00garbage"),
+        _md("notes.txt"),
+        _md("huge.md", SAMPLE + "x" * 6000),
+    ])
+    assert report.created == ["2019-09-09-good"]
+    reasons = dict(report.failed)
+    assert set(reasons) == {"no-title.md", "bad.md", "binary.md", "notes.txt", "huge.md"}
+    assert "no title" in reasons["no-title.md"]
+    assert "YAML" in reasons["bad.md"]
+    assert "UTF-8" in reasons["binary.md"]
+    assert "Markdown" in reasons["notes.txt"]
+    assert "too large" in reasons["huge.md"]
+    again = posts_import_uploads(actor=organiser, uploads=[_md("2019-09-09-good.md")])
+    assert again.updated == ["2019-09-09-good"] and Post.objects.count() == 1
+
+
+def test_upload_for_an_event_attaches_the_post_to_it(event, organiser):
+    from events.services import posts_import_uploads
+
+    other = EventFactory()
+    text = SAMPLE.replace("layout: post", f"event: {other.slug}")
+    report = posts_import_uploads(actor=organiser, event=event,
+                                  uploads=[_md("summary.md", text)])
+    assert report.created == ["summary"]
+    assert Post.objects.get(slug="summary").event == event
+
+
+def test_upload_permissions_per_role(event, organiser, other_organiser, member):
+    from django.contrib.auth.models import AnonymousUser
+    from django.core.exceptions import PermissionDenied
+
+    from events.services import posts_import_uploads
+
+    for actor in (AnonymousUser(), member):
+        with pytest.raises(PermissionDenied):
+            posts_import_uploads(actor=actor, uploads=[_md("a.md")])
+    for actor in (AnonymousUser(), member, other_organiser):
+        with pytest.raises(PermissionDenied):
+            posts_import_uploads(actor=actor, event=event, uploads=[_md("a.md")])
+    assert not Post.objects.exists()
+    assert posts_import_uploads(actor=organiser, event=event,
+                                uploads=[_md("a.md")]).created == ["a"]
+
+
+def test_upload_cannot_take_over_another_events_post(event, organiser, other_organiser):
+    from events.services import posts_import_uploads
+
+    posts_import_uploads(actor=organiser, event=event, uploads=[_md("summary.md")])
+    theirs = EventFactory(organisers=[other_organiser])
+    # by the front matter's event...
+    text = SAMPLE.replace("layout: post", f"event: {event.slug}")
+    report = posts_import_uploads(actor=other_organiser, uploads=[_md("other.md", text)])
+    assert report.failed and "organisers" in report.failed[0][1]
+    # ...or by the slug of a post that belongs to another event
+    report = posts_import_uploads(actor=other_organiser, event=theirs,
+                                  uploads=[_md("summary.md", SAMPLE.replace("22+", "0"))])
+    assert [name for name, _ in report.failed] == ["summary.md"]
+    post = Post.objects.get(slug="summary")
+    assert post.event == event and "22+" in post.body
+    assert not Post.objects.filter(slug="other").exists()

@@ -309,3 +309,57 @@ def test_edit_pages_show_and_save_the_current_values(client, event, content, org
     assert client.post(url, {"title": "Deck", "kind": "slides", "url": ""}).status_code == 302
     material.refresh_from_db()
     assert material.title == "Deck" and material.file
+
+
+# --- uploading summary posts ------------------------------------------------------------
+
+def _md(name: str, text: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, text.encode("utf-8"), content_type="text/markdown")
+
+
+GOOD_POST = "---\ntitle: 首次活动小结\ntags: tfug meetup\n---\n\n现场 22+ 人\n"
+
+
+def test_post_upload_pages_per_role(client, event, member, other_organiser, organiser):
+    event_url = reverse("events:post_import_event", kwargs={"slug": event.slug})
+    global_url = reverse("events:post_import")
+    for url in (event_url, global_url):
+        assert "/login/" in client.get(url)["Location"]
+    _login(client, member)
+    assert client.get(event_url).status_code == 403
+    assert client.get(global_url).status_code == 403
+    assert "events/posts/import/" not in client.get(reverse("events:post_list")).content.decode()
+    _login(client, other_organiser)
+    assert client.get(event_url).status_code == 403
+    assert client.post(event_url, {"files": _md("x.md", GOOD_POST)}).status_code == 403
+    _login(client, organiser)
+    assert client.get(event_url).status_code == 200
+    assert client.get(global_url).status_code == 200
+    assert global_url in client.get(reverse("events:post_list")).content.decode()
+    assert event_url in client.get(reverse("events:manage",
+                                           kwargs={"slug": event.slug})).content.decode()
+
+
+def test_organiser_uploads_a_summary_post(client, event, organiser):
+    _login(client, organiser)
+    url = reverse("events:post_import_event", kwargs={"slug": event.slug})
+    response = client.post(url, {"files": _md("2019-09-09-first.md", GOOD_POST)})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("events:manage", kwargs={"slug": event.slug})
+    post = event.posts.get()
+    assert post.slug == "2019-09-09-first" and post.title == "首次活动小结"
+
+
+def test_post_upload_reports_each_bad_file(client, organiser):
+    _login(client, organiser)
+    response = client.post(reverse("events:post_import"), {"files": [
+        _md("good.md", GOOD_POST), _md("broken.md", "---\ntitle: [oops\n---\n"),
+        _md("photo.jpg", "not markdown")]})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "broken.md" in html and "not valid YAML" in html
+    assert "photo.jpg" in html and "not a Markdown file" in html
+    assert reverse("events:post", kwargs={"slug": "good"}) in html
+    assert client.post(reverse("events:post_import"), {}).status_code == 200  # no file: form
