@@ -1,5 +1,9 @@
 #!/usr/bin/env python
-"""Fill empty ``msgstr`` entries of a .po file from a JSON mapping {msgid: msgstr}.
+"""Fill ``msgstr`` entries of a .po file from a JSON mapping {msgid: msgstr}.
+
+An entry named in the mapping gets that translation and loses any fuzzy mark. An entry
+that is empty or fuzzy (makemessages' guess) and not in the mapping is reported, and
+keeps its fuzzy mark, so Django does not ship the guess.
 
 Usage: ``python scripts/po_fill.py LOCALE.po TRANSLATIONS.json``. Prints the msgids that
 still have no translation, so nothing ships half translated without anyone noticing.
@@ -31,13 +35,15 @@ def fill(po: Path, mapping: dict[str, str]) -> list[str]:
         msgid = _unquote(msgid_block)
         if not msgid:
             return match.group(0)
-        current = _unquote(msgstr_block)
-        new = mapping.get(msgid, current)
-        if not new:
-            missing.append(msgid)
+        fuzzy = "fuzzy" in "".join(line for line in comments.splitlines()
+                                    if line.startswith("#,"))
+        if msgid not in mapping:
+            # makemessages' fuzzy guesses are often wrong: they count as untranslated
+            if fuzzy or not _unquote(msgstr_block):
+                missing.append(msgid)
             return match.group(0)
         comments = comments.replace("#, fuzzy\n", "").replace(", fuzzy", "")
-        return f"{comments}msgid {msgid_block}msgstr {_quote(new)}"
+        return f"{comments}msgid {msgid_block}msgstr {_quote(mapping[msgid])}"
 
     text = po.read_text(encoding="utf-8")
     po.write_text(ENTRY.sub(replace, text), encoding="utf-8")
