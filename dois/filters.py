@@ -14,7 +14,8 @@ class IndividualFilter(django_filters.FilterSet):
     sex = django_filters.ChoiceFilter(label=_("Sex"), choices=Individual.Sex.choices)
     status = django_filters.ChoiceFilter(
         label=_("Status"),
-        choices=[c for c in Individual.Status.choices if c[0] != Individual.Status.MERGED])
+        choices=[c for c in Individual.Status.choices
+                 if c[0] not in (Individual.Status.MERGED, Individual.Status.WITHDRAWN)])
     seen_since = django_filters.DateFilter(label=_("Seen since"), field_name="last_seen",
                                            lookup_expr="gte")
     seen_until = django_filters.DateFilter(label=_("Seen until"), field_name="first_seen",

@@ -32,8 +32,8 @@ class CatalogueCounter(models.Model):
 
 class IndividualQuerySet(models.QuerySet):
     def listed(self) -> IndividualQuerySet:
-        """Individuals shown in the catalogue: not merged into another."""
-        return self.exclude(status=Individual.Status.MERGED)
+        """Individuals shown in the catalogue: not merged into another, not withdrawn."""
+        return self.exclude(status__in=[Individual.Status.MERGED, Individual.Status.WITHDRAWN])
 
 
 class Individual(models.Model):
@@ -48,6 +48,9 @@ class Individual(models.Model):
         ACTIVE = "active", _("Active")
         PRESUMED_DEAD = "presumed_dead", _("Presumed dead")
         MERGED = "merged", _("Merged into another individual")
+        # the decision that created it was undone and no photo shows it: kept (codes and
+        # decisions point at it) but hidden from the public catalogue
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     code = models.CharField(_("catalogue code"), max_length=20, unique=True)
     prefix = models.CharField(_("prefix"), max_length=10)
@@ -265,6 +268,15 @@ class Decision(models.Model):
         related_name="undone_by",
     )
     note = models.TextField(_("note"), blank=True)
+    quality = models.PositiveSmallIntegerField(
+        _("quality grade given"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text=_("The grade the researcher set with this decision (empty: unchanged)."),
+    )
+    side = models.CharField(_("side given"), max_length=10, choices=Photo.Side.choices,
+                            blank=True,
+                            help_text=_("The side the researcher set with this decision "
+                                        "(empty: unchanged)."))
 
     class Meta:
         verbose_name = _("decision")

@@ -70,8 +70,17 @@ def individual_list() -> QuerySet[Individual]:
             .order_by("prefix", "number"))
 
 
-def individual_get(*, code: str) -> Individual | None:
-    return Individual.objects.filter(code=code).select_related("merged_into").first()
+def user_curates(*, user) -> bool:
+    return bool(user and user.has_perm("dois.curate_catalogue"))
+
+
+def individual_get(*, code: str, user=None) -> Individual | None:
+    """The individual with ``code``; a withdrawn one only for curators (researchers)."""
+    individual = Individual.objects.filter(code=code).select_related("merged_into").first()
+    if (individual is not None and individual.status == Individual.Status.WITHDRAWN
+            and not user_curates(user=user)):
+        return None
+    return individual
 
 
 def individual_best_photos(*, individual: Individual, user=None,
@@ -235,19 +244,23 @@ class ReviewItem:
 def review_item(*, photo: Photo, user, per_candidate: int = 3) -> ReviewItem:
     """A photo with its proposed individuals, each with its best reference photos.
 
-    The model's ``Candidate`` rows of the photo's latest job (by rank) come first, then
-    the volunteer's guess if the model did not propose it.
+    The job shown is the photo's latest finished one (else its latest one). Its
+    ``Candidate`` rows (by rank) come first, then the volunteer's guess if the model did
+    not propose it. Withdrawn individuals are not proposed.
     """
-    job = (IdentificationJob.objects.filter(photo=photo).select_related("model_version")
-           .order_by("-created_at", "-id").first())
+    jobs = (IdentificationJob.objects.filter(photo=photo).select_related("model_version")
+            .order_by("-created_at", "-id"))
+    job = jobs.filter(status=IdentificationJob.Status.DONE).first() or jobs.first()
     candidates: list[ReviewCandidate] = []
     if job is not None:
         for cand in (Candidate.objects.filter(job=job).select_related("individual")
+                     .exclude(individual__status=Individual.Status.WITHDRAWN)
                      .order_by("rank")):
             candidates.append(ReviewCandidate(cand.individual, cand.rank, cand.score,
                                               "model"))
     guess = photo.proposed_individual
-    if guess is not None and all(c.individual.pk != guess.pk for c in candidates):
+    if (guess is not None and guess.status != Individual.Status.WITHDRAWN
+            and all(c.individual.pk != guess.pk for c in candidates)):
         candidates.append(ReviewCandidate(guess, None, None, "volunteer"))
     for cand in candidates:
         cand.photos = [p for p in individual_best_photos(individual=cand.individual,

@@ -73,14 +73,56 @@ def individual_create(*, created_by=None, nickname: str = "",
 
 def individual_update(*, individual: Individual, user, nickname: str, sex: str,
                       status: str, notes: str) -> Individual:
+    """A researcher's curation of one catalogue entry: nickname, sex, status, notes.
+
+    Merged individuals are not edited (edit the one they were merged into); ``merged``
+    is set by :func:`individual_merge` only and ``withdrawn`` by undoing the decision
+    that created the individual (:func:`decision_record`), though a withdrawn
+    individual may be set back to active or presumed dead here.
+    """
     _require(user, "dois.curate_catalogue")
-    if status == Individual.Status.MERGED:
-        raise ValidationError({"status": _("Use merge to merge individuals.")})
-    individual.nickname, individual.sex, individual.status, individual.notes = (
-        nickname, sex, status, notes)
-    individual.full_clean()
-    individual.save()
+    with transaction.atomic():
+        individual = Individual.objects.select_for_update().get(pk=individual.pk)
+        if individual.status == Individual.Status.MERGED:
+            raise ValidationError(_("%(code)s was merged into another individual; edit "
+                                    "that one.") % {"code": individual.code})
+        if status == Individual.Status.MERGED:
+            raise ValidationError({"status": _("Use merge to merge individuals.")})
+        if (status == Individual.Status.WITHDRAWN
+                and individual.status != Individual.Status.WITHDRAWN):
+            raise ValidationError({"status": _(
+                "An individual is withdrawn only by undoing the decision that created "
+                "it.")})
+        individual.nickname, individual.sex, individual.status, individual.notes = (
+            nickname.strip(), sex, status, notes.strip())
+        individual.full_clean()
+        individual.save(update_fields=["nickname", "sex", "status", "notes"])
     return individual
+
+
+def individual_withdraw_if_orphaned(*, individual: Individual) -> bool:
+    """Withdraw an individual whose founding decision was undone and that no photo shows.
+
+    Called inside :func:`decision_record`'s transaction after an undo. The row is kept
+    (decisions and candidates point at it; codes are never reused) but leaves the
+    public catalogue. Individuals that were not created by a decision (imported,
+    demo) and merged ones are left alone. Returns whether it was withdrawn.
+    """
+    individual = Individual.objects.select_for_update().get(pk=individual.pk)
+    if individual.status in (Individual.Status.MERGED, Individual.Status.WITHDRAWN):
+        return False
+    if Photo.objects.filter(individual=individual).exists():
+        return False
+    founded = Decision.objects.filter(individual=individual,
+                                      action=Decision.Action.NEW_INDIVIDUAL)
+    if not founded.exists() or founded.filter(undone_by__isnull=True).exists():
+        return False
+    note = _("Withdrawn on %(date)s: the decision that created it was undone and no "
+             "photo shows it.") % {"date": timezone.localdate().isoformat()}
+    individual.status = Individual.Status.WITHDRAWN
+    individual.notes = f"{individual.notes}\n{note}".strip()
+    individual.save(update_fields=["status", "notes"])
+    return True
 
 
 def individual_seen_refresh(*, individual: Individual) -> Individual:
@@ -325,7 +367,8 @@ def _decision_model_source(*, photo: Photo, individual: Individual | None):
 
 def decision_record(*, photo: Photo, action: str, decided_by,
                     individual: Individual | None = None, note: str = "",
-                    model_version=None, candidate_rank: int | None = None) -> Decision:
+                    model_version=None, candidate_rank: int | None = None,
+                    quality: int | None = None, side: str = "") -> Decision:
     """A researcher's decision for ``photo``, appended to its history.
 
     ``confirm`` (needs ``individual``) makes the photo a reference photo of it,
@@ -333,10 +376,27 @@ def decision_record(*, photo: Photo, action: str, decided_by,
     ``undo`` reverts the latest decision that is still in force (append-only: the undo is
     itself a decision). The model version and candidate rank are taken from the photo's
     latest finished job unless given.
+
+    ``quality`` (1 to 5) and ``side`` grade the photo with the decision (None and ""
+    leave them as they are); the decision records what was set. An undo does not grade.
+    Undoing the decision that created an individual withdraws that individual when no
+    photo shows it any more (:func:`individual_withdraw_if_orphaned`).
     """
     _require(decided_by, "dois.review_photo")
     if action not in Decision.Action.values:
         raise ValidationError({"action": _("Unknown action.")})
+    if quality is not None:
+        try:
+            quality = int(quality)
+        except (TypeError, ValueError):
+            quality = 0
+        if not 1 <= quality <= 5:
+            raise ValidationError({"quality": _("The quality grade is 1 to 5.")})
+    side = side or ""
+    if side and side not in Photo.Side.values:
+        raise ValidationError({"side": _("Choose left, right or unknown.")})
+    if action == Decision.Action.UNDO and (quality is not None or side):
+        raise ValidationError({"action": _("An undo does not change the grade or side.")})
     with transaction.atomic():
         photo = Photo.objects.select_for_update().get(pk=photo.pk)
         state_before, individual_before = photo.state, photo.individual
@@ -345,6 +405,10 @@ def decision_record(*, photo: Photo, action: str, decided_by,
             if individual is None:
                 raise ValidationError({"individual": _("Choose the individual.")})
             individual = individual_resolve(individual=individual)
+            if individual.status == Individual.Status.WITHDRAWN:
+                raise ValidationError({"individual": _(
+                    "%(code)s was withdrawn; reactivate it on its curation page first.")
+                    % {"code": individual.code}})
             photo.state, photo.individual = Photo.State.CONFIRMED, individual
         elif action == Decision.Action.NEW_INDIVIDUAL:
             individual = individual_create(created_by=decided_by)
@@ -363,15 +427,24 @@ def decision_record(*, photo: Photo, action: str, decided_by,
         if action != Decision.Action.UNDO and model_version is None:
             model_version, rank = _decision_model_source(photo=photo, individual=individual)
             candidate_rank = candidate_rank if candidate_rank is not None else rank
-        photo.save(update_fields=["state", "individual"])
+        fields = ["state", "individual"]
+        if quality is not None:
+            photo.quality = quality
+            fields.append("quality")
+        if side:
+            photo.side = side
+            fields.append("side")
+        photo.save(update_fields=fields)
         decision = Decision.objects.create(
             photo=photo, action=action, individual=individual, decided_by=decided_by,
             model_version=model_version, candidate_rank=candidate_rank,
             state_before=state_before, individual_before=individual_before,
-            state_after=photo.state, undoes=undoes, note=note,
+            state_after=photo.state, undoes=undoes, note=note, quality=quality, side=side,
         )
         for touched in {i for i in (individual_before, photo.individual) if i is not None}:
             individual_seen_refresh(individual=touched)
+        if action == Decision.Action.UNDO and individual_before is not None:
+            individual_withdraw_if_orphaned(individual=individual_before)
     return decision
 
 

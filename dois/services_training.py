@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,7 @@ logger = logging.getLogger(__name__)
 TRAIN_TASK = "dois.tasks.train_model"
 REEMBED_TASK = "dois.tasks.reembed_gallery"
 SMALL_CATALOGUE_PHOTOS = 500
+TRAINING_TIMEOUT_S = 4 * 3600  # default of settings.DOIS_TRAINING_TIMEOUT_S
 DEFAULT_PARAMS: dict[str, Any] = {
     "epochs": 10, "synthetic": 300, "input_size": 128, "embedding_dim": 128, "width": 1.0,
     "batch_size": 64, "synthetic_photos": 8, "holdout_synthetic": 60, "seed": 0,
@@ -207,7 +209,7 @@ def training_run_execute(*, run_id: int, worker: str = "") -> ModelVersion | Non
                           "notes": _("Trained by run %(id)s.") % {"id": run.pk}})
             TrainingRun.objects.filter(pk=run_id).update(
                 status=TrainingRun.Status.DONE, finished_at=timezone.now(), progress=1.0,
-                metrics=metrics, model_version=version)
+                metrics=metrics, model_version=version, error="")
         training_run_log(run_id=run_id, line=f"done: {version.name}")
         return version
     except Exception as exc:
@@ -216,6 +218,43 @@ def training_run_execute(*, run_id: int, worker: str = "") -> ModelVersion | Non
             status=TrainingRun.Status.FAILED, finished_at=timezone.now(),
             error=f"{type(exc).__name__}: {exc}"[:2000])
         return None
+
+
+# --- the sweep ------------------------------------------------------------------------
+
+
+def training_timeout_s() -> float:
+    """How long a run may stay ``running`` (``DOIS_TRAINING_TIMEOUT_S``, default 4 h)."""
+    return float(getattr(settings, "DOIS_TRAINING_TIMEOUT_S", TRAINING_TIMEOUT_S))
+
+
+def training_runs_sweep(*, older_than_s: float | None = None) -> list[int]:
+    """Fail runs left ``running`` longer than the timeout (their train worker died).
+
+    A run is marked ``running`` when a worker starts it and ``done`` or ``failed`` when it
+    ends, so a worker killed in between (out of memory, host lost, deploy) leaves it
+    running forever. The timeout counts from the run's start and is generous: a slow run
+    that really is alive and finishes afterwards still records its model version.
+    Queued runs are left alone (they may wait behind a long run). Returns the ids failed.
+    """
+    timeout = training_timeout_s() if older_than_s is None else float(older_than_s)
+    now = timezone.now()
+    with transaction.atomic():
+        stale = list(TrainingRun.objects.select_for_update(skip_locked=True).filter(
+            status=TrainingRun.Status.RUNNING, started_at__lt=now - timedelta(seconds=timeout))
+            .order_by("pk"))
+        for run in stale:
+            hours = round(timeout / 3600, 1)
+            run.status, run.finished_at = TrainingRun.Status.FAILED, now
+            run.error = _(
+                "The training worker stopped: the run was still marked running %(hours)s "
+                "hours after it started, with no result. Start a new run.") % {
+                "hours": f"{hours:g}"}
+            run.log = f"{run.log}[{now:%H:%M:%S}] {run.error}\n"
+            run.save(update_fields=["status", "finished_at", "error", "log"])
+    if stale:
+        logger.warning("training runs %s failed by the sweep", [r.pk for r in stale])
+    return [r.pk for r in stale]
 
 
 # --- activation -----------------------------------------------------------------------

@@ -78,10 +78,12 @@ def identify_embed_photos(self, model_version_id: int, photo_ids: list[int]) -> 
 
 @shared_task(name="dois.tasks.sweep_jobs")
 def sweep_jobs() -> dict:
-    """Re-send stuck identification jobs; fill the active gallery (beat, default queue)."""
+    """Re-send stuck identification jobs, fill the active gallery, fail training runs
+    whose worker died (beat, default queue)."""
     report = ident.identification_jobs_sweep()
     return {"resent": report.resent, "failed": report.failed,
-            "gallery_missing": report.gallery_missing}
+            "gallery_missing": report.gallery_missing,
+            "training_failed": training.training_runs_sweep()}
 
 
 @shared_task(name="dois.tasks.train_model", bind=True)

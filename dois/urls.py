@@ -7,6 +7,7 @@ app_name = "dois"
 urlpatterns = [
     path("", views.catalogue, name="catalogue"),
     path("individuals/<str:code>/", views.individual_detail, name="individual"),
+    path("individuals/<str:code>/edit/", views.individual_edit, name="individual_edit"),
     path("individuals/<str:code>/merge/", views.individual_merge, name="individual_merge"),
     path("submit/", views.submit, name="submit"),
     path("mine/", views.my_photos, name="mine"),

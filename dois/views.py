@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from dois import exports, selectors, selectors_identification, services
 from dois.filters import IndividualFilter
-from dois.forms import DecisionForm, MergeForm, PhotosForm, SightingForm
+from dois.forms import DecisionForm, IndividualForm, MergeForm, PhotosForm, SightingForm
 from dois.models import Individual, Photo
 
 DERIVATIVES = ("crop", "thumb", "full", "square")
@@ -34,7 +34,7 @@ def catalogue(request):
 
 
 def individual_detail(request, code: str):
-    individual = selectors.individual_get(code=code)
+    individual = selectors.individual_get(code=code, user=request.user)
     if individual is None:
         raise Http404
     if individual.merged_into_id:
@@ -51,6 +51,35 @@ def individual_detail(request, code: str):
         "rounding_km": settings.DOIS_PUBLIC_ROUNDING_KM, "grid": range(80, 480, 80),
         "merge_form": MergeForm() if request.user.has_perm("dois.curate_catalogue") else None,
     })
+
+
+@permission_required("dois.curate_catalogue", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def individual_edit(request, code: str):
+    """Researchers curate an individual: nickname, sex, status, notes."""
+    individual = selectors.individual_get(code=code, user=request.user)
+    if individual is None:
+        raise Http404
+    if individual.merged_into_id:
+        survivor = services.individual_resolve(individual=individual)
+        return redirect("dois:individual_edit", code=survivor.code)
+    form = IndividualForm(request.POST or None, individual=individual)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.individual_update(individual=individual, user=request.user,
+                                       **form.cleaned_data)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, exc)
+        else:
+            messages.success(request, _("%(code)s was saved.") % {"code": individual.code})
+            return redirect(individual)
+    return render(request, "dois/individual_edit.html",
+                  {"individual": individual, "form": form},
+                  status=400 if form.errors else 200)
 
 
 @require_POST
@@ -129,12 +158,14 @@ def review_queue(request):
 @require_http_methods(["GET", "POST"])
 def review(request, pk: int):
     photo = get_object_or_404(Photo.objects.select_related("sighting"), pk=pk)
-    form = DecisionForm(request.POST or None)
+    form = DecisionForm(request.POST or None, photo=photo)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
             decision = services.decision_record(
-                photo=photo, action=form.cleaned_data["action"], decided_by=request.user,
-                individual=form.cleaned_data["individual"], note=form.cleaned_data["note"])
+                photo=photo, action=data["action"], decided_by=request.user,
+                individual=data["individual"], note=data["note"],
+                quality=data["quality"], side=data["side"])
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect("dois:review", pk=photo.pk)

@@ -44,7 +44,7 @@ class IndividualViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.individual_list().select_related("merged_into")
 
     def get_object(self):
-        individual = selectors.individual_get(code=self.kwargs["code"])
+        individual = selectors.individual_get(code=self.kwargs["code"], user=self.request.user)
         if individual is None:
             raise Http404
         return individual

@@ -324,3 +324,135 @@ def test_confirm_needs_individual(researcher):
 @override_settings(DOIS_CATALOGUE_PREFIX="XYZ")
 def test_prefix_from_settings():
     assert services.individual_create().code == "XYZ-0001"
+
+
+# --- curation -------------------------------------------------------------------------
+
+def test_individual_update_edits_the_entry(researcher):
+    ind = IndividualFactory(nickname="Old")
+    services.individual_update(individual=ind, user=researcher, nickname=" Pearl ",
+                               sex="female", status="presumed_dead", notes="Scar on the left.")
+    ind.refresh_from_db()
+    assert (ind.nickname, ind.sex, ind.status, ind.notes) == (
+        "Pearl", "female", "presumed_dead", "Scar on the left.")
+
+
+@pytest.mark.parametrize("role", ["volunteer", "organiser"])
+def test_individual_update_needs_curate_permission(request, role):
+    ind = IndividualFactory(nickname="Old")
+    with pytest.raises(PermissionDenied):
+        services.individual_update(individual=ind, user=request.getfixturevalue(role),
+                                   nickname="New", sex="male", status="active", notes="")
+    ind.refresh_from_db()
+    assert ind.nickname == "Old"
+
+
+def test_individual_update_refuses_merged_withdrawn_and_bad_values(researcher):
+    ind = IndividualFactory()
+    for status in ("merged", "withdrawn", "sleeping"):
+        with pytest.raises(ValidationError):
+            services.individual_update(individual=ind, user=researcher, nickname="",
+                                       sex="unknown", status=status, notes="")
+    with pytest.raises(ValidationError):
+        services.individual_update(individual=ind, user=researcher, nickname="",
+                                   sex="both", status="active", notes="")
+    merged, survivor = IndividualFactory(), IndividualFactory()
+    services.individual_merge(source=merged, target=survivor, user=researcher)
+    with pytest.raises(ValidationError):
+        services.individual_update(individual=merged, user=researcher, nickname="x",
+                                   sex="unknown", status="active", notes="")
+    merged.refresh_from_db()
+    assert merged.status == Individual.Status.MERGED
+
+
+# --- grading with a decision ----------------------------------------------------------
+
+def test_decision_sets_quality_and_side_and_records_them(researcher):
+    ind = IndividualFactory()
+    photo = PhotoFactory(state=Photo.State.IDENTIFIED, quality=None)
+    decision = services.decision_record(photo=photo, action="confirm", individual=ind,
+                                        decided_by=researcher, quality=4, side="left")
+    photo.refresh_from_db()
+    assert (photo.quality, photo.side, photo.state) == (4, "left", Photo.State.CONFIRMED)
+    assert (decision.quality, decision.side) == (4, "left")
+    # nothing given: the grade stays as it is
+    other = services.decision_record(photo=photo, action="unusable", decided_by=researcher)
+    photo.refresh_from_db()
+    assert (photo.quality, photo.side) == (4, "left")
+    assert (other.quality, other.side) == (None, "")
+
+
+@pytest.mark.parametrize("quality, side", [(0, ""), (6, ""), ("x", ""), (None, "top")])
+def test_decision_refuses_bad_grades(researcher, quality, side):
+    photo = PhotoFactory(state=Photo.State.IDENTIFIED)
+    with pytest.raises(ValidationError):
+        services.decision_record(photo=photo, action="unusable", decided_by=researcher,
+                                 quality=quality, side=side)
+    photo.refresh_from_db()
+    assert photo.state == Photo.State.IDENTIFIED and not Decision.objects.exists()
+
+
+def test_undo_does_not_grade(researcher):
+    photo = PhotoFactory(state=Photo.State.IDENTIFIED)
+    services.decision_record(photo=photo, action="unusable", decided_by=researcher)
+    with pytest.raises(ValidationError):
+        services.decision_record(photo=photo, action="undo", decided_by=researcher, quality=3)
+
+
+# --- undoing a new individual ---------------------------------------------------------
+
+def test_undoing_new_individual_withdraws_it_without_deleting(researcher):
+    photo = PhotoFactory(state=Photo.State.IDENTIFIED)
+    created = services.decision_record(photo=photo, action="new_individual",
+                                       decided_by=researcher)
+    individual = created.individual
+    assert individual in Individual.objects.listed()
+    undo = services.decision_record(photo=photo, action="undo", decided_by=researcher)
+    photo.refresh_from_db()
+    individual.refresh_from_db()
+    assert photo.state == Photo.State.IDENTIFIED and photo.individual is None
+    assert individual.status == Individual.Status.WITHDRAWN
+    assert "Withdrawn" in individual.notes
+    assert individual not in Individual.objects.listed()
+    assert undo.undoes == created
+    assert Decision.objects.filter(photo=photo).count() == 2  # append-only
+    # deciding again founds a new individual; the withdrawn code is not reused
+    again = services.decision_record(photo=photo, action="new_individual",
+                                     decided_by=researcher)
+    assert again.individual != individual and again.individual.number > individual.number
+    # a withdrawn individual cannot be confirmed until a curator reactivates it
+    other = PhotoFactory(state=Photo.State.IDENTIFIED)
+    with pytest.raises(ValidationError):
+        services.decision_record(photo=other, action="confirm", individual=individual,
+                                 decided_by=researcher)
+    services.individual_update(individual=individual, user=researcher, nickname="",
+                               sex="unknown", status="active", notes=individual.notes)
+    services.decision_record(photo=other, action="confirm", individual=individual,
+                             decided_by=researcher)
+    other.refresh_from_db()
+    assert other.individual == individual
+
+
+def test_undoing_new_individual_keeps_it_while_other_photos_show_it(researcher):
+    founder, second = PhotoFactory(), PhotoFactory()
+    individual = services.decision_record(photo=founder, action="new_individual",
+                                          decided_by=researcher).individual
+    services.decision_record(photo=second, action="confirm", individual=individual,
+                             decided_by=researcher)
+    services.decision_record(photo=founder, action="undo", decided_by=researcher)
+    individual.refresh_from_db()
+    assert individual.status == Individual.Status.ACTIVE
+    # the last photo leaves too: nothing shows it and its founding was undone
+    services.decision_record(photo=second, action="undo", decided_by=researcher)
+    individual.refresh_from_db()
+    assert individual.status == Individual.Status.WITHDRAWN
+
+
+def test_undoing_a_confirm_never_withdraws_a_catalogue_individual(researcher):
+    individual = IndividualFactory()  # in the catalogue without a founding decision
+    photo = PhotoFactory()
+    services.decision_record(photo=photo, action="confirm", individual=individual,
+                             decided_by=researcher)
+    services.decision_record(photo=photo, action="undo", decided_by=researcher)
+    individual.refresh_from_db()
+    assert individual.status == Individual.Status.ACTIVE

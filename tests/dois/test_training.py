@@ -72,3 +72,48 @@ def test_a_run_trains_a_new_version_with_eval_metrics_then_activation_switches(
     ident.identification_jobs_run(job_ids=[job.pk])
     job.refresh_from_db()
     assert job.status == "done" and job.candidates.count() == 3
+
+
+def _run(status, started_hours_ago):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    started = timezone.now() - timedelta(hours=started_hours_ago)
+    return TrainingRun.objects.create(status=status, started_at=started)
+
+
+def test_sweep_fails_runs_left_running_by_a_dead_worker(settings):
+    settings.DOIS_TRAINING_TIMEOUT_S = 4 * 3600
+    dead = _run(TrainingRun.Status.RUNNING, 5)
+    alive = _run(TrainingRun.Status.RUNNING, 1)
+    waiting = _run(TrainingRun.Status.QUEUED, 9)
+    done = _run(TrainingRun.Status.DONE, 9)
+    assert training.training_runs_sweep() == [dead.pk]
+    for run in (dead, alive, waiting, done):
+        run.refresh_from_db()
+    assert dead.status == TrainingRun.Status.FAILED and dead.finished_at is not None
+    assert "training worker stopped" in dead.error and "4 hours" in dead.error
+    assert dead.error in dead.log
+    assert (alive.status, waiting.status, done.status) == ("running", "queued", "done")
+    assert training.training_runs_sweep() == []  # a second sweep changes nothing
+    assert training.training_runs_sweep(older_than_s=1800) == [alive.pk]
+
+
+def test_sweep_timeout_defaults_to_four_hours(settings):
+    if hasattr(settings, "DOIS_TRAINING_TIMEOUT_S"):
+        del settings.DOIS_TRAINING_TIMEOUT_S
+    assert training.training_timeout_s() == 4 * 3600
+    kept, failed = _run(TrainingRun.Status.RUNNING, 3.5), _run(TrainingRun.Status.RUNNING, 4.5)
+    assert training.training_runs_sweep() == [failed.pk]
+    kept.refresh_from_db()
+    assert kept.status == TrainingRun.Status.RUNNING
+
+
+def test_beat_sweep_task_also_sweeps_training_runs(model_version, _no_broker):
+    from dois.tasks import sweep_jobs
+
+    dead = _run(TrainingRun.Status.RUNNING, 30)
+    result = sweep_jobs()
+    dead.refresh_from_db()
+    assert result["training_failed"] == [dead.pk] and dead.status == "failed"

@@ -230,3 +230,119 @@ def test_review_confirm_without_code_is_400(client, researcher):
     response = client.post(reverse("dois:review", kwargs={"pk": photo.pk}),
                            {"action": "confirm", "individual": ""})
     assert response.status_code == 400
+
+
+# --- curation page --------------------------------------------------------------------
+
+@pytest.mark.parametrize("as_role", ROLES, indirect=True)
+def test_curation_page_permissions(client, catalogue, as_role):
+    ind, _, _ = catalogue
+    url = reverse("dois:individual_edit", kwargs={"code": ind.code})
+    researcher = as_role == "researcher"
+    assert client.get(url).status_code == (200 if researcher else 403)
+    response = client.post(url, {"nickname": "Snowy", "sex": "female",
+                                 "status": "presumed_dead", "notes": "Last seen 2019."})
+    ind.refresh_from_db()
+    if researcher:
+        assert response.status_code == 302 and response["Location"] == ind.get_absolute_url()
+        assert (ind.nickname, ind.sex, ind.status, ind.notes) == (
+            "Snowy", "female", "presumed_dead", "Last seen 2019.")
+    else:
+        assert response.status_code == 403
+        assert (ind.nickname, ind.status) == ("Pearl", "active")
+    page = client.get(ind.get_absolute_url()).content.decode()
+    assert (url in page) is researcher  # the link is for researchers only
+
+
+def test_curation_page_shows_form_errors_and_offers_no_merged_status(client, researcher):
+    ind = IndividualFactory(code="PRE-0301", nickname="Pearl")
+    client.force_login(researcher)
+    url = reverse("dois:individual_edit", kwargs={"code": ind.code})
+    html = client.get(url).content.decode()
+    assert 'value="presumed_dead"' in html and 'value="merged"' not in html
+    assert 'value="withdrawn"' not in html
+    response = client.post(url, {"nickname": "x", "sex": "unknown", "status": "merged"})
+    assert response.status_code == 400
+    ind.refresh_from_db()
+    assert ind.nickname == "Pearl"
+    zh = client.get(f"/zh-hans/dois/individuals/{ind.code}/edit/").content.decode()
+    assert "推定死亡" in zh or "保存" in zh
+
+
+def test_curation_of_a_merged_individual_goes_to_the_survivor(client, researcher):
+    survivor, merged = IndividualFactory(), IndividualFactory()
+    services.individual_merge(source=merged, target=survivor, user=researcher)
+    client.force_login(researcher)
+    response = client.get(reverse("dois:individual_edit", kwargs={"code": merged.code}))
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"/individuals/{survivor.code}/edit/")
+
+
+def test_withdrawn_individual_is_hidden_from_visitors_but_curators_reactivate_it(
+        client, researcher, volunteer):
+    photo = PhotoFactory(state=Photo.State.IDENTIFIED)
+    ind = services.decision_record(photo=photo, action="new_individual",
+                                   decided_by=researcher).individual
+    services.decision_record(photo=photo, action="undo", decided_by=researcher)
+    assert ind.code not in client.get(reverse("dois:catalogue")).content.decode()
+    assert client.get(ind.get_absolute_url()).status_code == 404
+    assert client.get(f"/api/v1/individuals/{ind.code}/").status_code == 404
+    client.force_login(volunteer)
+    assert client.get(ind.get_absolute_url()).status_code == 404
+    client.force_login(researcher)
+    assert "Withdrawn" in client.get(ind.get_absolute_url()).content.decode()
+    url = reverse("dois:individual_edit", kwargs={"code": ind.code})
+    assert 'value="withdrawn"' in client.get(url).content.decode()
+    client.post(url, {"nickname": "", "sex": "unknown", "status": "active", "notes": ""})
+    ind.refresh_from_db()
+    assert ind.status == "active"
+    client.logout()
+    assert client.get(ind.get_absolute_url()).status_code == 200
+
+
+# --- review: grading, model figures ---------------------------------------------------
+
+def test_review_sets_quality_and_side_with_the_decision(client, researcher):
+    ind = IndividualFactory(code="PRE-0401")
+    photo = PhotoFactory(state=Photo.State.IDENTIFIED, quality=None, side="unknown")
+    client.force_login(researcher)
+    url = reverse("dois:review", kwargs={"pk": photo.pk})
+    html = client.get(url).content.decode()
+    assert 'name="quality"' in html and 'name="side"' in html
+    assert 'form="decide" name="action" value="new_individual"' in html
+    response = client.post(url, {"candidate": "PRE-0401", "individual": "",
+                                 "quality": "5", "side": "right"})
+    assert response.status_code == 302
+    photo.refresh_from_db()
+    assert (photo.state, photo.individual, photo.quality, photo.side) == (
+        Photo.State.CONFIRMED, ind, 5, "right")
+    decision = Decision.objects.get(photo=photo)
+    assert (decision.quality, decision.side) == (5, "right")
+    html = client.get(url).content.decode()
+    assert '<option value="5" selected>' in html  # the form shows the photo's grade
+    # a bad grade is refused with the form's message, nothing is recorded
+    response = client.post(url, {"action": "unusable", "quality": "9"})
+    assert response.status_code == 400 and Decision.objects.filter(photo=photo).count() == 1
+
+
+def test_review_shows_model_version_and_new_individual_probability_when_done(
+        client, researcher):
+    from django.utils import timezone
+
+    from dois.models import IdentificationJob, ModelVersion
+    photo = PhotoFactory(state=Photo.State.IDENTIFIED)
+    version = ModelVersion.objects.create(name="fin-embedder-run7", file_path="x",
+                                          embedding_dim=8, input_size=64, threshold=0.5)
+    job = IdentificationJob.objects.create(photo=photo, model_version=version,
+                                           status="running")
+    client.force_login(researcher)
+    url = reverse("dois:review", kwargs={"pk": photo.pk})
+    html = client.get(url).content.decode()
+    assert "review-new-probability" not in html and "Running" in html
+    IdentificationJob.objects.filter(pk=job.pk).update(
+        status="done", finished_at=timezone.now(), new_individual_probability=0.873)
+    html = client.get(url).content.decode()
+    assert 'id="review-model-version"' in html and "fin-embedder-run7" in html
+    assert "New individual probability" in html and "87%" in html
+    zh = client.get(f"/zh-hans/dois/review/{photo.pk}/").content.decode()
+    assert "新个体概率" in zh

@@ -1,5 +1,7 @@
-// Polls the job's JSON (GET /api/v1/jobs/<id>/) until it is done or failed, shows the
-// state as it changes, then reloads the page once to show the result.
+// Polls the job's JSON (GET /api/v1/jobs/<id>/) until it is done or failed and shows the
+// state as it changes; then fetches this page once more and swaps in the result (the
+// candidates beside their reference photos) without reloading. Falls back to a reload
+// if that fetch fails.
 (function () {
   "use strict";
   var badge = document.getElementById("job-status");
@@ -8,6 +10,26 @@
   var delay = 500;
   function finished(status) { return status === "done" || status === "failed"; }
   if (finished(badge.getAttribute("data-status"))) return;
+
+  function swap(doc, id) {
+    var fresh = doc.getElementById(id);
+    var here = document.getElementById(id);
+    if (!fresh || !here) return false;
+    here.replaceWith(document.importNode(fresh, true));
+    return true;
+  }
+
+  function showResult() {
+    fetch(window.location.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        if (!swap(doc, "job-result")) { window.location.reload(); return; }
+        swap(doc, "job-error");
+      })
+      .catch(function () { window.location.reload(); });
+  }
+
   function poll() {
     fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
@@ -16,9 +38,10 @@
           var label = badge.getAttribute("data-label-" + data.status) || data.status;
           badge.textContent = label;
           badge.className = "badge job-" + data.status;
+          badge.setAttribute("data-status", data.status);
           var delayed = document.getElementById("job-delayed");
           if (delayed) delayed.hidden = !data.delayed;
-          if (finished(data.status)) { window.location.reload(); return; }
+          if (finished(data.status)) { showResult(); return; }
         }
         delay = Math.min(delay * 1.5, 5000);
         window.setTimeout(poll, delay);
