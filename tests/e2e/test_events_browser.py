@@ -2,6 +2,7 @@
 last seat, and the next member is offered the waitlist."""
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -23,10 +24,14 @@ def _log_in(browser, live_server, user):
 def _text_of(browser, selector: str, expected: str) -> str:
     """Wait for the next page: an element of the old page may still be there after a click."""
     def _match(driver):
-        elements = driver.find_elements(By.CSS_SELECTOR, selector)
-        return next((e.text for e in elements if expected in e.text), False)
+        for element in driver.find_elements(By.CSS_SELECTOR, selector):
+            text = element.text  # may be of the page being replaced: then look again
+            if expected in text:
+                return text
+        return False
 
-    return WebDriverWait(browser, 15).until(_match)
+    return WebDriverWait(browser, 15, ignored_exceptions=(StaleElementReferenceException,)
+                         ).until(_match)
 
 
 def _fill(browser, field_id, value):
