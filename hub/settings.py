@@ -272,6 +272,8 @@ CELERY_POLL_INTERVAL = env_float("CELERY_POLL_INTERVAL", 0.05)
 DOIS_JOB_TIMEOUT_S = env_int("DOIS_JOB_TIMEOUT_S", 120, minimum=5)
 # Jobs of one upload go to the broker in chunks of at most this many (one task each);
 # a single photo goes alone at once.
+# A training run still `running` this long after it started is marked failed by the sweep.
+DOIS_TRAINING_TIMEOUT_S = env_int("DOIS_TRAINING_TIMEOUT_S", 4 * 3600, minimum=60)
 DOIS_IDENTIFY_BATCH = env_int("DOIS_IDENTIFY_BATCH", 32, minimum=1)
 CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 1, minimum=1)
 CELERY_HEARTBEAT_INTERVAL_S = env_int("CELERY_HEARTBEAT_INTERVAL_S", 10, minimum=1)
