@@ -2,11 +2,10 @@
 last seat, and the next member is offered the waitlist."""
 
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
 from events.models import RSVP, Event
+from tests.e2e.support import text_of
 from tests.hub.factories import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -19,19 +18,6 @@ def _log_in(browser, live_server, user):
     browser.find_element(By.ID, "id_password").send_keys(PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
     browser.find_element(By.CSS_SELECTOR, "header")  # the next page has loaded
-
-
-def _text_of(browser, selector: str, expected: str) -> str:
-    """Wait for the next page: an element of the old page may still be there after a click."""
-    def _match(driver):
-        for element in driver.find_elements(By.CSS_SELECTOR, selector):
-            text = element.text  # may be of the page being replaced: then look again
-            if expected in text:
-                return text
-        return False
-
-    return WebDriverWait(browser, 15, ignored_exceptions=(StaleElementReferenceException,)
-                         ).until(_match)
 
 
 def _fill(browser, field_id, value):
@@ -63,7 +49,7 @@ def test_organiser_publishes_and_member_takes_the_last_seat(browser, live_server
     assert "visible to its organisers only" in browser.page_source
     browser.back()
     browser.find_element(By.ID, "publish-button").click()
-    assert "The event is published." in _text_of(browser, ".messages", "The event is published.")
+    assert "The event is published." in text_of(browser, ".messages", "The event is published.")
     event.refresh_from_db()
     assert event.status == Event.Status.PUBLISHED
 
@@ -71,7 +57,7 @@ def test_organiser_publishes_and_member_takes_the_last_seat(browser, live_server
     browser.get(live_server.url + event.get_absolute_url())
     assert "1 of 1 seats left" in browser.page_source
     browser.find_element(By.ID, "rsvp-button").click()
-    assert "You are going" in _text_of(browser, "#rsvp-state", "You are going")
+    assert "You are going" in text_of(browser, "#rsvp-state", "You are going")
     assert RSVP.objects.get(user=first).status == RSVP.Status.GOING
 
     _log_in(browser, live_server, second)
@@ -80,5 +66,5 @@ def test_organiser_publishes_and_member_takes_the_last_seat(browser, live_server
     button = browser.find_element(By.ID, "rsvp-button")
     assert button.text == "Join the waitlist"
     button.click()
-    assert "waitlist" in _text_of(browser, "#rsvp-state", "waitlist")
+    assert "waitlist" in text_of(browser, "#rsvp-state", "waitlist")
     assert RSVP.objects.get(user=second).status == RSVP.Status.WAITLISTED
