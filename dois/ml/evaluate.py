@@ -1,0 +1,187 @@
+"""Evaluate an embedder on a folder dataset: top-1, top-5, MAP@5 and open-set figures.
+
+``python -m dois.ml.evaluate DATASET [--model PATH] [--unknown DIR]`` prints one JSON
+object as its last line.
+
+DATASET holds one folder per individual. With ``gallery/`` and ``query/`` subfolders,
+gallery images are enrolled and each query image (of an individual in the gallery)
+is ranked against them; otherwise every image is queried against all the others
+(leave-one-out; individuals with a single image stay in as distractors). When file
+names say ``left`` or ``right``, an image is only compared with images of the same
+side (images without a side only with each other).
+
+``--unknown DIR``: images of individuals not in the gallery; adds ``unknown_auc``
+(ROC AUC of the new-individual probability, unknowns vs known queries),
+``unknown_flagged`` (share of unknowns above the model's threshold) and
+``known_flagged`` (share of known queries above it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Hashable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .datasets import Item, scan_dataset, scan_flat
+from .gallery import Gallery, new_individual_probability
+from .preprocess import load_images
+
+__all__ = ["ranking_metrics", "roc_auc", "embed_items", "evaluate_dataset", "main"]
+
+
+def ranking_metrics(*, ranked: Sequence[Sequence[Hashable]], truth: Sequence[Hashable]
+                    ) -> dict[str, float]:
+    """Top-1, top-5 and MAP@5 (1/rank of the first correct label in the top 5, else 0)."""
+    if len(ranked) != len(truth):
+        raise ValueError("one ranking per true label")
+    if not truth:
+        return {"top1": 0.0, "top5": 0.0, "map5": 0.0}
+    top1 = top5 = ap = 0.0
+    for labels, t in zip(ranked, truth, strict=True):
+        head = list(labels[:5])
+        if head and head[0] == t:
+            top1 += 1
+        if t in head:
+            top5 += 1
+            ap += 1.0 / (head.index(t) + 1)
+    n = len(truth)
+    return {"top1": top1 / n, "top5": top5 / n, "map5": ap / n}
+
+
+def roc_auc(*, positives: np.ndarray, negatives: np.ndarray) -> float | None:
+    """ROC AUC that a positive scores above a negative (ties count half)."""
+    pos, neg = np.asarray(positives, float), np.asarray(negatives, float)
+    if not len(pos) or not len(neg):
+        return None
+    allv = np.concatenate([pos, neg])
+    order = np.argsort(allv, kind="mergesort")
+    ranks = np.empty(len(allv))
+    sorted_v = allv[order]
+    i = 0
+    while i < len(allv):  # average ranks over ties
+        j = i
+        while j + 1 < len(allv) and sorted_v[j + 1] == sorted_v[i]:
+            j += 1
+        ranks[order[i:j + 1]] = (i + j) / 2.0 + 1.0
+        i = j + 1
+    u = ranks[: len(pos)].sum() - len(pos) * (len(pos) + 1) / 2.0
+    return float(u / (len(pos) * len(neg)))
+
+
+def embed_items(*, items: Sequence[Item], embedder: Any, batch: int = 64) -> np.ndarray:
+    """Load, preprocess and embed images in batches."""
+    size = embedder.input_size
+    out = np.zeros((len(items), embedder.embedding_dim), np.float32)
+    for s in range(0, len(items), batch):
+        part = items[s:s + batch]
+        out[s:s + len(part)] = embedder.embed(load_images([it.path for it in part], size=size))
+    return out
+
+
+def _side_groups(items: Sequence[Item]) -> dict[str | None, list[int]]:
+    groups: dict[str | None, list[int]] = {}
+    for i, it in enumerate(items):
+        groups.setdefault(it.side, []).append(i)
+    return groups
+
+
+def evaluate_dataset(*, dataset: str | Path, embedder: Any = None,
+                     model_path: str | Path | None = None,
+                     unknown: str | Path | None = None, k: int = 5) -> dict[str, Any]:
+    """Evaluate on ``dataset`` (see the module docstring); returns the metrics dict."""
+    if embedder is None:
+        from . import DEFAULT_MODEL_PATH
+        from .model import Embedder
+
+        embedder = Embedder(model_path or DEFAULT_MODEL_PATH)
+    dataset = Path(dataset)
+    split = (dataset / "gallery").is_dir() and (dataset / "query").is_dir()
+    if split:
+        gal_items, q_items = scan_dataset(dataset / "gallery"), scan_dataset(dataset / "query")
+    else:
+        gal_items, q_items = scan_dataset(dataset), []
+    if not gal_items:
+        raise ValueError(f"no images in {dataset}")
+    gal_vecs = embed_items(items=gal_items, embedder=embedder)
+    q_vecs = embed_items(items=q_items, embedder=embedder) if q_items else gal_vecs
+
+    ranked: list[list[Hashable]] = []
+    truth: list[Hashable] = []
+    known_feats: list[list] = []
+    galleries: dict[str | None, tuple[Gallery, list[int]]] = {}
+    for side, idx in _side_groups(gal_items).items():
+        galleries[side] = (Gallery(gal_vecs[idx], [gal_items[i].individual for i in idx]), idx)
+    if split:
+        for side, qidx in _side_groups(q_items).items():
+            if side not in galleries:
+                continue
+            gal, _ = galleries[side]
+            names = set(gal.names)
+            qidx = [i for i in qidx if q_items[i].individual in names]
+            for i, cands in zip(qidx, gal.search(q_vecs[qidx], k=k), strict=True):
+                ranked.append([c.label for c in cands])
+                truth.append(q_items[i].individual)
+                known_feats.append(cands)
+    else:
+        for gal, _idx in galleries.values():
+            counts: dict[str, int] = {}
+            for lab in gal.labels:
+                counts[lab] = counts.get(lab, 0) + 1
+            local = [j for j, lab in enumerate(gal.labels) if counts[lab] >= 2]
+            results = gal.search(gal.vectors[local], k=k, exclude=local)
+            for j, cands in zip(local, results, strict=True):
+                ranked.append([c.label for c in cands])
+                truth.append(gal.labels[j])
+                known_feats.append(cands)
+    metrics: dict[str, Any] = ranking_metrics(ranked=ranked, truth=truth)
+    individuals = {it.individual for it in gal_items} | {it.individual for it in q_items}
+    metrics.update(n_queries=len(truth), n_individuals=len(individuals),
+                   n_gallery=len(gal_items))
+    if unknown is not None:
+        meta = embedder.metadata
+        u_items = scan_flat(unknown)
+        u_vecs = embed_items(items=u_items, embedder=embedder)
+        p_unknown = []
+        for side, uidx in _side_groups(u_items).items():
+            gal = galleries.get(side, galleries.get(None, next(iter(galleries.values()))))[0]
+            for cands in gal.search(u_vecs[uidx], k=k):
+                p_unknown.append(new_individual_probability(cands, calibration=meta.calibration))
+        p_known = [new_individual_probability(c, calibration=meta.calibration)
+                   for c in known_feats]
+        thr = float(meta.new_individual_threshold)
+        auc = roc_auc(positives=np.array(p_unknown), negatives=np.array(p_known))
+        metrics.update(
+            unknown_auc=auc, n_unknown=len(u_items),
+            unknown_flagged=float(np.mean(np.array(p_unknown) > thr)) if p_unknown else None,
+            known_flagged=float(np.mean(np.array(p_known) > thr)) if p_known else None)
+    return metrics
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line entry point: prints the metrics as one JSON line."""
+    ap = argparse.ArgumentParser(prog="python -m dois.ml.evaluate")
+    ap.add_argument("dataset")
+    ap.add_argument("--model", default=None, help="model .keras path (default: shipped)")
+    ap.add_argument("--unknown", default=None, help="folder of images not in the gallery")
+    ap.add_argument("--backend", default="auto", choices=["auto", "tflite", "tf"])
+    args = ap.parse_args(argv)
+    from . import DEFAULT_MODEL_PATH
+    from .model import Embedder
+
+    model = Path(args.model) if args.model else DEFAULT_MODEL_PATH
+    embedder = Embedder(model, backend=args.backend)
+    metrics = evaluate_dataset(dataset=args.dataset, embedder=embedder, unknown=args.unknown)
+    metrics.update(model=str(model), backend=embedder.backend)
+    print(json.dumps(metrics))
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    sys.exit(main())

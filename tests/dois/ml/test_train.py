@@ -1,0 +1,31 @@
+"""A tiny training run writes a model that loads and embeds."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dois.ml.model import Embedder, load_metadata
+from dois.ml.synth import write_dataset
+from dois.ml.train import TrainConfig, train
+
+
+def test_tiny_training_run_writes_loadable_model(tmp_path):
+    data = tmp_path / "data"
+    write_dataset(root=data, n_individuals=3, photos_per_individual=3, seed=4, size=48)
+    calls = []
+    cfg = TrainConfig(input_size=32, batch_size=8, holdout_synthetic=6, width=0.5)
+    out = tmp_path / "model" / "tiny.keras"
+    result = train(data_dirs=[data], synthetic_individuals=3, epochs=1, out_path=out, seed=3,
+                   config=cfg, progress_callback=lambda e, t, m: calls.append((e, t, m)),
+                   checkpoint_dir=tmp_path / "ck", verbose=False)
+    assert result.out_path == out and out.is_file()
+    assert result.n_classes == 6
+    assert calls and calls[-1][:2] == (1, 1) and "loss" in calls[-1][2]
+    assert (tmp_path / "ck" / "embedder-last.keras").is_file()
+    meta = load_metadata(out)
+    assert meta.input_size == 32
+    assert set(meta.calibration) == {"w_score", "w_margin", "bias"}
+    assert "synthetic" in meta.training_data
+    vecs = Embedder(out).embed(np.random.default_rng(0).random((2, 32, 32, 3), np.float32))
+    assert vecs.shape == (2, meta.embedding_dim)
+    np.testing.assert_allclose(np.linalg.norm(vecs, axis=1), 1.0, rtol=1e-4)
