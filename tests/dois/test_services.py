@@ -88,13 +88,22 @@ def test_submit_keeps_original_bytes_and_hash(volunteer):
     data = image_bytes(seed=5)
     photo, job = services.photo_submit(sighting=SightingFactory(),
                                        upload=upload(data=data), uploaded_by=volunteer)
-    assert job is None  # no active model version
+    # a fresh install identifies with the shipped model, which becomes version one
+    assert job.status == "queued" and job.model_version.is_active
+    assert job.photo == photo
     with photo.original.open("rb") as fh:
         assert fh.read() == data
     import hashlib
     assert photo.sha256 == hashlib.sha256(data).hexdigest()
     assert photo.state == Photo.State.SUBMITTED
     assert (photo.crop_x, photo.crop_y, photo.crop_w, photo.crop_h) == (0, 0, 320, 240)
+
+
+def test_without_a_model_file_photos_are_saved_without_a_job(volunteer, settings, tmp_path):
+    settings.DOIS_MODEL_PATH = str(tmp_path / "absent.keras")
+    photo, job = services.photo_submit(sighting=SightingFactory(), upload=upload(seed=6),
+                                       uploaded_by=volunteer)
+    assert job is None and photo.pk is not None
 
 
 def test_duplicate_is_rejected(volunteer):
