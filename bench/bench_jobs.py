@@ -104,6 +104,8 @@ def main() -> int:
     ap.add_argument("--singles", type=int, default=40)
     ap.add_argument("--gallery", type=int, default=50, help="individuals in the gallery")
     ap.add_argument("--keep-db", action="store_true")
+    ap.add_argument("--concurrency", type=int, default=1,
+                    help="worker processes on the one worker host")
     ap.add_argument("--prefetch", type=int, default=2,
                     help="worker --prefetch-multiplier (1 = the project default)")
     args = ap.parse_args()
@@ -181,7 +183,7 @@ def main() -> int:
         conn.default_channel.queue_purge("identify")  # an absent queue is empty
     log = open(var / "worker.log", "wb")  # noqa: SIM115
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "hub", "worker", "-Q", "identify", "-c", "1",
+        [sys.executable, "-m", "celery", "-A", "hub", "worker", "-Q", "identify", "-c", str(args.concurrency),
          "-n", hostname, "--prefetch-multiplier", str(args.prefetch), "--without-gossip",
          "--without-mingle", "--loglevel", "WARNING"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -275,7 +277,7 @@ def main() -> int:
             "gallery_photos": len(gallery_ids),
             "model": model_path.name,
             "backend": next(iter(worker_timings)).get("backend"),
-            "worker_concurrency": 1,
+            "worker_concurrency": args.concurrency,
             "worker_prefetch_multiplier": args.prefetch,
             "threads_per_process": threads,
             "cores": os.cpu_count(),
