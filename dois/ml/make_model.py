@@ -23,8 +23,15 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 SHIPPED_DIR = Path(__file__).resolve().parent / "shipped"
 SHIPPED_MODEL = SHIPPED_DIR / "fin-embedder-v1.keras"
 SYNTH_EVAL_SEED = 900  # write_dataset seed for unseen synthetic evaluation individuals
-EPOCHS = 16
-SYNTHETIC_INDIVIDUALS = 2000
+# The shipped recipe: a supervised-contrastive loss over P x K batches (16 individuals x
+# 4 photos), 96 px input, 1000 synthetic individuals x 8 photos plus the real train sets.
+# It beat the first ArcFace recipe (16 epochs, 2000 x 4, 128 px) on unseen synthetic fins
+# (top-1 0.184 vs 0.034) and on telling unknown real fins apart (AUC 0.79 vs 0.24).
+EPOCHS = 20
+SYNTHETIC_INDIVIDUALS = 1000
+SYNTHETIC_PHOTOS = 8
+INPUT_SIZE = 96
+LOSS = "supcon"
 
 __all__ = ["data_root", "evaluate_all", "write_card", "main"]
 
@@ -78,6 +85,18 @@ def write_card(*, model_path: Path, results: dict[str, Any], command: str,
                f"nyala/test top-1 >= 0.40 ({'met' if nyala_top1 >= 0.40 else 'NOT met'}: "
                f"{nyala_top1:.3f}). An unknown AUC below 0.5 means the calibration, fitted "
                f"on held-out synthetic and nyala individuals, does not transfer to real fins.")
+    if meta.extra.get("loss", "arcface") == "supcon":
+        loss_text = (f"Trained with a supervised-contrastive loss (temperature "
+                     f"{meta.extra.get('temperature')}) on batches of P individuals x K photos;\n"
+                     f"  no classifier head, so the loss never depends on how many classes exist.")
+        aug_text = ("Synthetic photos are used as rendered (the renderer already varies pose,\n"
+                    "  scale, light, sea, glare, spray, blur and water); real photos get mild\n"
+                    "  pose, light, glare, spray, blur, water and noise augmentation")
+    else:
+        loss_text = (f"ArcFace head (margin {meta.extra.get('margin')}, scale "
+                     f"{meta.extra.get('scale')}) used in training only.")
+        aug_text = ("Augmentation: pose, scale, crop jitter, light, glare, spray, blur, water\n"
+                    "  occlusion, noise")
     text = f"""# Model card: {meta.name} {meta.version}
 
 - File: `{model_path.name}` ({size_mb:.2f} MB) with `{model_path.stem}.json` (metadata)
@@ -85,11 +104,9 @@ def write_card(*, model_path: Path, results: dict[str, Any], command: str,
 - Date: {meta.trained_at}
 - Architecture: small depthwise-separable CNN trained from scratch (no pretrained
   weights), input {meta.input_size}x{meta.input_size} RGB in [0, 1] (crop padded to a square,
-  never stretched), {meta.embedding_dim}-d L2-normalised embedding, ArcFace head
-  (margin {meta.extra.get('margin')}, scale {meta.extra.get('scale')}) used in training only.
+  never stretched), {meta.embedding_dim}-d L2-normalised embedding. {loss_text}
 - Training data: {meta.training_data}.
-  Augmentation: pose, scale, crop jitter, light, glare, spray, blur, water occlusion,
-  noise; no horizontal flip (left and right sides are different views).
+  {aug_text}; no horizontal flip (left and right sides are different views).
 - Never trained on: `nyala/test`, `fins-smru`, `fins-naukma-unknown`, and the unseen
   synthetic evaluation individuals (seed {SYNTH_EVAL_SEED}).
 - Command: `{command}` ({meta.extra.get('epochs')} epochs, seed {meta.extra.get('seed')},
@@ -151,7 +168,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         t0 = time.time()
         train(data_dirs=dirs, synthetic_individuals=args.synthetic, epochs=args.epochs,
               out_path=out, seed=args.seed,
-              config=TrainConfig(name="fin-embedder", version="v1"),
+              config=TrainConfig(name="fin-embedder", version="v1", input_size=INPUT_SIZE,
+                                 loss=LOSS, synthetic_photos=SYNTHETIC_PHOTOS),
               checkpoint_dir=Path(tempfile.gettempdir()) / "dois-make-model")
         train_seconds = time.time() - t0
     elif out.with_suffix(".json").exists():

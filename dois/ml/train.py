@@ -1,4 +1,10 @@
-"""Train the fin embedder with an ArcFace head.
+"""Train the fin embedder with an ArcFace head (default) or a supervised-contrastive loss.
+
+``TrainConfig(loss="supcon")``: batches of P individuals x K photos and a
+supervised-contrastive loss, which needs no per-class weights and so generalises to
+unseen individuals better than ArcFace over thousands of classes with a few photos
+each; synthetic photos are used as rendered (the renderer already varies pose, light
+and sea; augmenting them again drowned the identity), real photos get mild augmentation.
 
 Data: folder-per-individual datasets (``--data``; images whose names say ``left`` or
 ``right`` become one class per individual and side) and synthetic fins
@@ -50,6 +56,11 @@ class TrainConfig:
     margin: float = 0.2
     scale: float = 24.0
     subcenters: int = 1
+    loss: str = "arcface"  # "supcon" (P identities x K photos per batch) or "arcface"
+    temperature: float = 0.1  # supervised-contrastive temperature
+    photos_per_class: int = 4  # K of a P x K batch
+    augment_synthetic: bool = False  # synthetic photos already vary pose, light and sea
+    real_class_share: float = 0.0  # share of each P x K batch's classes that are real
     synthetic_photos: int = 4
     holdout_synthetic: int = 60
     holdout_real_share: float = 0.08
@@ -152,6 +163,82 @@ def _dataset(images: np.ndarray, labels: np.ndarray, index: np.ndarray, *, batch
     return ds.map(load, num_parallel_calls=2).prefetch(2)
 
 
+def _mild_augment() -> Any:
+    from .augment import AugmentConfig
+
+    return AugmentConfig(rotate_deg=6.0, scale=(0.9, 1.1), shift=0.04, p_glare=0.1,
+                         p_spray=0.1, p_blur=0.2, p_water=0.1, noise=0.02)
+
+
+def _supcon_loss(emb: Any, labels: Any, temperature: float) -> Any:
+    """Supervised-contrastive loss: each photo's other photos of its class are positives."""
+    import tensorflow as tf
+
+    n = tf.shape(emb)[0]
+    eye = tf.eye(n)
+    logits = tf.matmul(emb, emb, transpose_b=True) / temperature - 1e9 * eye
+    pos = tf.cast(tf.equal(labels[:, None], labels[None, :]), tf.float32) - eye
+    logp = logits - tf.reduce_logsumexp(logits, axis=1, keepdims=True)
+    has = tf.reduce_sum(pos, axis=1)
+    per = -tf.reduce_sum(pos * logp, axis=1) / tf.maximum(has, 1.0)
+    w = tf.cast(has > 0, tf.float32)
+    return tf.reduce_sum(per * w) / tf.maximum(tf.reduce_sum(w), 1.0)
+
+
+def _fit_supcon(*, embedder: Any, images: np.ndarray, labels: np.ndarray,
+                is_real: np.ndarray, cfg: TrainConfig, epochs: int, steps: int, batch: int,
+                schedule: Any, rng: np.random.Generator, on_epoch: Callable) -> None:
+    """Train with P classes x K photos per batch and the supervised-contrastive loss."""
+    import keras
+    import tensorflow as tf
+
+    from .augment import augment_batch
+
+    k = max(2, min(cfg.photos_per_class, batch))
+    p = max(2, batch // k)
+    by_class = [np.flatnonzero(labels == c) for c in range(int(labels.max()) + 1)]
+    classes = np.array([c for c, ix in enumerate(by_class) if len(ix)])
+    p = min(p, len(classes))
+    real_cls = np.array([c for c in classes if is_real[by_class[c][0]]])
+    synth_cls = np.array([c for c in classes if not is_real[by_class[c][0]]])
+    p_real = int(round(p * cfg.real_class_share)) if len(real_cls) and len(synth_cls) else 0
+    p_real = min(p_real, len(real_cls), p - 1)
+
+    def pick_classes() -> np.ndarray:
+        if not p_real:
+            return rng.choice(classes, size=p, replace=False)
+        return np.concatenate([rng.choice(real_cls, size=p_real, replace=False),
+                               rng.choice(synth_cls, size=min(p - p_real, len(synth_cls)),
+                                          replace=False)])
+    opt = keras.optimizers.AdamW(schedule, weight_decay=cfg.weight_decay)
+    aug_cfg = _mild_augment()
+    augment = cfg.augment
+
+    @tf.function
+    def step(x: Any, y: Any, real: Any) -> Any:
+        xf = tf.cast(x, tf.float32) / 255.0
+        if augment:
+            xf = tf.where(real[:, None, None, None], augment_batch(xf, aug_cfg), xf)
+        with tf.GradientTape() as tape:
+            emb = embedder(xf, training=True)
+            loss = _supcon_loss(emb, y, cfg.temperature)
+        grads = tape.gradient(loss, embedder.trainable_variables)
+        opt.apply_gradients(zip(grads, embedder.trainable_variables, strict=True))
+        return loss
+
+    for epoch in range(epochs):
+        losses = []
+        for _ in range(steps):
+            pick = pick_classes()
+            idx = np.concatenate([rng.choice(by_class[c], size=k, replace=len(by_class[c]) < k)
+                                  for c in pick])
+            real = np.ones(len(idx), bool) if cfg.augment_synthetic else is_real[idx]
+            losses.append(float(step(tf.constant(images[idx]),
+                                     tf.constant(labels[idx].astype(np.int32)),
+                                     tf.constant(real))))
+        on_epoch(epoch, {"loss": float(np.mean(losses))})
+
+
 def train(*, data_dirs: Sequence[str | Path] = (), synthetic_individuals: int = 0,
           epochs: int = 10, out_path: str | Path, seed: int = 0,
           progress_callback: ProgressCallback | None = None,
@@ -224,6 +311,8 @@ def train(*, data_dirs: Sequence[str | Path] = (), synthetic_individuals: int = 
 
     images = np.concatenate(chunks)
     labels = np.concatenate(label_chunks)
+    is_real = np.concatenate([np.full(len(c), i < len(chunks) - int(bool(synthetic_individuals)))
+                              for i, c in enumerate(chunks)])
     index_parts, start = [], 0
     for chunk, rep in zip(chunks, repeats, strict=True):
         index_parts.append(np.tile(np.arange(start, start + len(chunk)), rep))
@@ -242,9 +331,6 @@ def train(*, data_dirs: Sequence[str | Path] = (), synthetic_individuals: int = 
     schedule = keras.optimizers.schedules.CosineDecay(
         cfg.learning_rate * 0.1, decay_steps=max(1, total - warm), alpha=0.02,
         warmup_target=cfg.learning_rate, warmup_steps=warm)
-    model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=cfg.weight_decay),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=[keras.metrics.SparseCategoricalAccuracy(name="acc")])
     history: list[dict[str, float]] = []
 
     class Progress(keras.callbacks.Callback):
@@ -261,8 +347,17 @@ def train(*, data_dirs: Sequence[str | Path] = (), synthetic_individuals: int = 
             if progress_callback is not None:
                 progress_callback(epoch + 1, epochs, metrics)
 
-    ds = _dataset(images, labels, index, batch=batch, seed=seed, augment=cfg.augment)
-    model.fit(ds, epochs=epochs, steps_per_epoch=steps, verbose=0, callbacks=[Progress()])
+    if cfg.loss == "supcon":
+        progress = Progress()
+        _fit_supcon(embedder=embedder, images=images, labels=labels, is_real=is_real, cfg=cfg,
+                    epochs=epochs, steps=steps, batch=batch, schedule=schedule, rng=rng,
+                    on_epoch=progress.on_epoch_end)
+    else:
+        model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=cfg.weight_decay),
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                      metrics=[keras.metrics.SparseCategoricalAccuracy(name="acc")])
+        ds = _dataset(images, labels, index, batch=batch, seed=seed, augment=cfg.augment)
+        model.fit(ds, epochs=epochs, steps_per_epoch=steps, verbose=0, callbacks=[Progress()])
     # Running BatchNorm statistics lag the weights: re-estimate them on clean photos.
     pick = rng.permutation(len(images))[: batch * 16]
     recalibrate_batchnorm(embedder, [images[pick[i:i + batch]].astype(np.float32) / 255.0
@@ -292,7 +387,9 @@ def train(*, data_dirs: Sequence[str | Path] = (), synthetic_individuals: int = 
         trained_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         metrics=metrics,
         extra={"epochs": epochs, "seed": seed, "classes": len(class_names),
-               "margin": cfg.margin, "scale": cfg.scale, "batch_size": batch,
+               "margin": cfg.margin, "scale": cfg.scale, "loss": cfg.loss,
+               "temperature": cfg.temperature, "synthetic_photos": cfg.synthetic_photos,
+               "batch_size": batch,
                "learning_rate": cfg.learning_rate, "train_images": int(len(images))})
     if calibration is not None:
         meta.calibration = calibration
@@ -313,6 +410,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--size", type=int, default=TrainConfig.input_size, help="input size")
     ap.add_argument("--batch", type=int, default=TrainConfig.batch_size)
+    ap.add_argument("--loss", default=TrainConfig.loss, choices=["arcface", "supcon"])
+    ap.add_argument("--synthetic-photos", type=int, default=TrainConfig.synthetic_photos)
     ap.add_argument("--checkpoints", default=None, help="folder for per-epoch checkpoints")
     ap.add_argument("--threads", type=int, default=0, help="TF intra-op threads (0: auto)")
     args = ap.parse_args(argv)
@@ -320,7 +419,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .model import set_threads
 
         set_threads(intra_op=args.threads, inter_op=max(1, math.ceil(args.threads / 2)))
-    cfg = TrainConfig(input_size=args.size, batch_size=args.batch)
+    cfg = TrainConfig(input_size=args.size, batch_size=args.batch, loss=args.loss,
+                      synthetic_photos=args.synthetic_photos)
     res = train(data_dirs=args.data, synthetic_individuals=args.synthetic, epochs=args.epochs,
                 out_path=args.out, seed=args.seed, config=cfg, checkpoint_dir=args.checkpoints)
     print(f"trained {res.epochs} epochs in {res.seconds:.0f}s -> {res.out_path}")
