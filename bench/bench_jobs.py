@@ -183,7 +183,8 @@ def main() -> int:
         conn.default_channel.queue_purge("identify")  # an absent queue is empty
     log = open(var / "worker.log", "wb")  # noqa: SIM115
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "hub", "worker", "-Q", "identify", "-c", str(args.concurrency),
+        [sys.executable, "-m", "celery", "-A", "hub", "worker", "-Q", "identify",
+         "-c", str(args.concurrency),
          "-n", hostname, "--prefetch-multiplier", str(args.prefetch), "--without-gossip",
          "--without-mingle", "--loglevel", "WARNING"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
