@@ -13,7 +13,7 @@ from tests.events.factories import EventFactory, UserFactory
 @pytest.mark.django_db(transaction=True)
 def test_two_members_cannot_take_the_last_seat():
     if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL")
+        pytest.fail("row locks need PostgreSQL: run the suite with `make test`")
     event = EventFactory(capacity=1)
     users = [UserFactory(username=f"racer{i}") for i in range(2)]
     barrier = threading.Barrier(2)
@@ -42,7 +42,7 @@ def test_two_members_cannot_take_the_last_seat():
 def test_second_transaction_waits_for_the_lock():
     """Hold the event row lock in one connection; the other RSVP must wait for it."""
     if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL")
+        pytest.fail("row locks need PostgreSQL: run the suite with `make test`")
     import time
 
     from django.db import transaction
