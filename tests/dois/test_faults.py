@@ -14,7 +14,8 @@ from dois.models import Candidate, Embedding, IdentificationJob, ModelVersion
 from dois.selectors_identification import job_delayed
 from hub.celery import app
 from tests.dois.factories import PhotoFactory, upload
-from tests.dois.jobs_support import broker_dead, gallery_make, wait_for
+from tests.dois.jobs_support import gallery_make
+from tests.support import broker_dead, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

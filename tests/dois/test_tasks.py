@@ -15,7 +15,8 @@ from dois.services_identification import identification_job_create
 from dois.services_training import model_version_activate
 from hub.celery import app
 from tests.dois.factories import PhotoFactory, upload
-from tests.dois.jobs_support import gallery_make, wait_for
+from tests.dois.jobs_support import gallery_make
+from tests.support import task_queue, wait_for
 
 
 @pytest.fixture
@@ -24,17 +25,14 @@ def _no_broker():
     return None
 
 
-def _route(name: str) -> str:
-    return app.amqp.router.route({}, name)["queue"].name
-
 
 def test_tasks_go_to_their_queues():
-    assert _route("dois.tasks.identify_batch") == "identify"
-    assert _route("dois.tasks.identify_photo") == "identify"
-    assert _route("dois.tasks.identify_embed_photos") == "identify"
-    assert _route("dois.tasks.train_model") == "train"
-    assert _route("dois.tasks.reembed_gallery") == "train"
-    assert _route("dois.tasks.sweep_jobs") == "default"
+    assert task_queue("dois.tasks.identify_batch") == "identify"
+    assert task_queue("dois.tasks.identify_photo") == "identify"
+    assert task_queue("dois.tasks.identify_embed_photos") == "identify"
+    assert task_queue("dois.tasks.train_model") == "train"
+    assert task_queue("dois.tasks.reembed_gallery") == "train"
+    assert task_queue("dois.tasks.sweep_jobs") == "default"
     assert app.conf.beat_schedule["dois-sweep-jobs"]["task"] == "dois.tasks.sweep_jobs"
 
 

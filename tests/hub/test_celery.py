@@ -1,6 +1,5 @@
 """The Celery app: routes, and a real worker process that runs tasks and beats its heart."""
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -8,16 +7,13 @@ from django.utils import timezone
 
 from hub.celery import app
 from hub.models import WorkerHeartbeat
-
-
-def _route(name: str) -> str:
-    return app.amqp.router.route({}, name)["queue"].name
+from tests.support import task_queue, wait_for
 
 
 def test_tasks_are_routed_to_their_queues():
-    assert _route("dois.tasks.identify_photo") == "identify"
-    assert _route("dois.tasks.train_model") == "train"
-    assert _route("hub.tasks.worker_heartbeats_prune") == "default"
+    assert task_queue("dois.tasks.identify_photo") == "identify"
+    assert task_queue("dois.tasks.train_model") == "train"
+    assert task_queue("hub.tasks.worker_heartbeats_prune") == "default"
 
 
 def test_visibility_timeout_fits_the_job_timeout(settings):
@@ -26,27 +22,19 @@ def test_visibility_timeout_fits_the_job_timeout(settings):
     assert app.conf.worker_prefetch_multiplier == 1
 
 
-def _wait_for(predicate, *, timeout: float = 30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
-
-
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_real_worker_beats_and_runs_a_task(start_worker, purge_queues):
     worker = start_worker(queues="default", name="hubtest")
-    beat = _wait_for(lambda: WorkerHeartbeat.objects.filter(hostname=worker.name).first())
+    beat = wait_for(lambda: WorkerHeartbeat.objects.filter(hostname=worker.name).first(),
+                    timeout=30)
     assert beat.queues == ["default"]
 
     WorkerHeartbeat.objects.create(hostname="ghost@nowhere", queues=[],
                                    last_seen=timezone.now() - timedelta(days=3))
     app.send_task("hub.tasks.worker_heartbeats_prune")
-    _wait_for(lambda: not WorkerHeartbeat.objects.filter(hostname="ghost@nowhere").exists())
+    wait_for(lambda: not WorkerHeartbeat.objects.filter(hostname="ghost@nowhere").exists(),
+             timeout=30)
     assert WorkerHeartbeat.objects.filter(hostname=worker.name).exists()
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from hub import services
 from hub.models import Project
 from tests.hub.factories import PASSWORD, ProjectFactory, UserFactory
+from tests.support import broker_dead
 
 pytestmark = pytest.mark.django_db
 
@@ -142,18 +143,10 @@ def fake_model_ok():
 
 
 def test_dead_broker_makes_healthz_say_so_and_pages_keep_working(client, monkeypatch):
-    from hub.celery import app
-
-    old = app.conf.broker_url
-    dead = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-    monkeypatch.setenv("CELERY_BROKER_URL", dead)  # Celery reads this variable first
-    app.conf.broker_url = dead
-    try:
+    with broker_dead(monkeypatch):
         response = client.get("/healthz")
         assert response.status_code == 503
         body = json.loads(response.content)
         assert "broker" in body["failing"]
         assert "unreachable" in body["checks"]["broker"]["detail"]
         assert client.get("/en/").status_code == 200
-    finally:
-        app.conf.broker_url = old
