@@ -1,5 +1,3 @@
-from importlib.util import find_spec
-
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
@@ -26,9 +24,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("dois.api.urls")),
+    path("api/v1/", include("events.api.urls")),
 ]
-if find_spec("events.api") is not None:
-    urlpatterns.append(path("api/v1/", include("events.api.urls")))
 
 urlpatterns += i18n_patterns(
     path("", include(hub_patterns)),

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from events.selectors import event_list_upcoming
+from events.selectors import event_list_upcoming, recording_list_latest
 from hub import selectors, services
 from hub.forms import ProfileForm, SignUpForm
 from hub.health import run_checks
@@ -15,17 +15,11 @@ from hub.models import Project
 
 
 def home(request):
-    context = {
+    return render(request, "hub/home.html", {
         "upcoming": event_list_upcoming(limit=5),
+        "recordings": recording_list_latest(limit=5),
         "projects": selectors.project_list_public(),
-    }
-    try:  # the events app adds recordings; the home page shows them once it does
-        from events.selectors import recording_list_latest
-
-        context["recordings"] = recording_list_latest(limit=5)
-    except ImportError:
-        context["recordings"] = []
-    return render(request, "hub/home.html", context)
+    })
 
 
 def project_list(request):
