@@ -42,6 +42,13 @@ def test_draft_projects_are_hidden(client):
     assert client.get("/en/projects/secret/").status_code == 404
 
 
+def test_project_summary_is_markdown_without_script(client):
+    ProjectFactory(slug="md", summary="**Fins** <script>alert(1)</script>")
+    body = client.get("/en/projects/md/").text
+    assert "<strong>Fins</strong>" in body
+    assert "<script>alert" not in body
+
+
 def test_project_page_shows_its_log(client):
     project = ProjectFactory(slug="dois", name="DoIs")
     services.project_update_add(project=project, date=timezone.now().date(), title="Model v2")
