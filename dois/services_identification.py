@@ -13,10 +13,12 @@ own version. The demo loader and the sweep may call it too; it is idempotent.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -48,6 +50,23 @@ EMBED_TASK = "dois.tasks.identify_embed_photos"
 MAX_ATTEMPTS = 3
 TOP_K = 5
 GALLERY_STATES = (Photo.State.CONFIRMED, Photo.State.NEW_INDIVIDUAL)
+
+
+@contextmanager
+def _job_transaction() -> Iterator[None]:
+    """A transaction for a worker's job bookkeeping (claim, results).
+
+    On PostgreSQL its commit does not wait for the write-ahead log to reach the disk
+    (``synchronous_commit = off`` for this transaction only). A database crash may then
+    forget the last fraction of a second of claims and results, never half of one: the
+    jobs are back in ``queued`` or ``running`` and the sweep runs them again. The photos
+    and jobs themselves are written by the web process with normal, durable commits.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        yield
 
 
 def identify_batch_size() -> int:
@@ -144,24 +163,37 @@ def _send_buffered() -> None:
 def identification_jobs_send(*, job_ids: list[int]) -> bool:
     """Hand jobs to the broker in chunks; on a broker error they stay queued (unsent).
 
-    Returns False when any chunk could not be sent; the periodic sweep re-sends those.
+    One broker connection for all chunks and one ``sent_at`` update for all of them;
+    after the first failed chunk the rest are not tried. Returns False when any job was
+    not sent; the periodic sweep re-sends those.
     """
-    ok = True
     size = identify_batch_size()
-    for start in range(0, len(job_ids), size):
-        chunk = [int(i) for i in job_ids[start:start + size]]
-        try:
-            if len(chunk) == 1:
-                current_app.send_task(IDENTIFY_TASK, args=chunk, queue="identify")
-            else:
-                current_app.send_task(IDENTIFY_BATCH_TASK, args=[chunk], queue="identify")
-        except Exception:  # noqa: BLE001 - any broker failure: the periodic sweep re-sends
-            logger.warning("could not send identification jobs %s; they stay queued", chunk,
-                           exc_info=True)
-            ok = False
-            continue
-        IdentificationJob.objects.filter(pk__in=chunk).update(sent_at=timezone.now())
-    return ok
+    chunks = [[int(i) for i in job_ids[start:start + size]]
+              for start in range(0, len(job_ids), size)]
+    sent: list[int] = []
+    try:
+        with current_app.producer_or_acquire() as producer:
+            for chunk in chunks:
+                try:
+                    if len(chunk) == 1:
+                        current_app.send_task(IDENTIFY_TASK, args=chunk, queue="identify",
+                                              producer=producer)
+                    else:
+                        current_app.send_task(IDENTIFY_BATCH_TASK, args=[chunk],
+                                              queue="identify", producer=producer,
+                                              argsrepr=f"[{len(chunk)} jobs]")
+                except Exception:  # noqa: BLE001 - any broker failure: the sweep re-sends
+                    # the broker is down: do not wait for it once per chunk
+                    logger.warning("could not send identification jobs %s; they and the "
+                                   "rest of this upload stay queued", chunk, exc_info=True)
+                    break
+                sent.extend(chunk)
+    except Exception:  # noqa: BLE001 - no connection from the pool at all
+        logger.warning("could not reach the broker; jobs %s stay queued", job_ids,
+                       exc_info=True)
+    if sent:
+        IdentificationJob.objects.filter(pk__in=sent).update(sent_at=timezone.now())
+    return len(sent) == sum(len(c) for c in chunks)
 
 
 def identification_job_send(*, job_id: int) -> bool:
@@ -218,32 +250,32 @@ def identification_jobs_requeue(*, job_ids: list[int], error: str = "") -> None:
 
 def identification_jobs_claim(*, job_ids: list[int], worker: str
                               ) -> tuple[list[IdentificationJob], list[int]]:
-    """Lock the jobs, skip finished ones, give up on worn-out ones, mark the rest running.
+    """Mark the open jobs among ``job_ids`` running, give up on worn-out ones.
 
-    Returns the claimed jobs and the ids skipped (done, failed or given up). A few
-    queries for the whole batch, whatever its size.
+    Returns the claimed jobs (with their photo and model version) and the ids skipped
+    (done, failed, given up, or claimed again meanwhile by another worker: the last
+    claim wins). Two statements for the whole batch, whatever its size: an update, and
+    a read of what this claim changed (a third only when a job has run out of attempts).
     """
     now = timezone.now()
     Status = IdentificationJob.Status
-    with transaction.atomic():
-        jobs = list(IdentificationJob.objects.select_for_update(of=("self",))
-                    .filter(pk__in=job_ids).select_related("photo", "model_version")
-                    .order_by("pk"))
-        open_jobs = [j for j in jobs if j.status not in (Status.DONE, Status.FAILED)]
-        worn = [j.pk for j in open_jobs if j.attempts >= MAX_ATTEMPTS]
-        claimed = [j for j in open_jobs if j.attempts < MAX_ATTEMPTS]
-        if worn:
-            IdentificationJob.objects.filter(pk__in=worn).update(
-                status=Status.FAILED, finished_at=now,
-                error=_("Gave up after %(n)d attempts: the worker stopped or timed out "
-                        "each time.") % {"n": MAX_ATTEMPTS})
-        if claimed:
-            IdentificationJob.objects.filter(pk__in=[j.pk for j in claimed]).update(
-                status=Status.RUNNING, attempts=F("attempts") + 1, started_at=now,
-                worker=worker[:255], error="")
-        for job in claimed:
-            job.status, job.attempts, job.started_at = Status.RUNNING, job.attempts + 1, now
-            job.worker, job.error = worker[:255], ""
+    worker = worker[:255]
+    open_states = (Status.QUEUED, Status.RUNNING)
+    IdentificationJob.objects.filter(
+        pk__in=job_ids, status__in=open_states, attempts__lt=MAX_ATTEMPTS).update(
+        status=Status.RUNNING, attempts=F("attempts") + 1, started_at=now, worker=worker,
+        error="")
+    jobs = list(IdentificationJob.objects.filter(pk__in=job_ids)
+                .select_related("photo", "model_version").order_by("pk"))
+    claimed = [j for j in jobs
+               if j.status == Status.RUNNING and j.started_at == now and j.worker == worker]
+    worn = [j.pk for j in jobs if j.status in open_states and j.attempts >= MAX_ATTEMPTS
+            and j not in claimed]
+    if worn:
+        IdentificationJob.objects.filter(pk__in=worn, status__in=open_states).update(
+            status=Status.FAILED, finished_at=now,
+            error=_("Gave up after %(n)d attempts: the worker stopped or timed out "
+                    "each time.") % {"n": MAX_ATTEMPTS})
     claimed_ids = {j.pk for j in claimed}
     return claimed, [j.pk for j in jobs if j.pk not in claimed_ids]
 
@@ -269,6 +301,7 @@ class GalleryIndex:
     photo_ids: list[int]
     individual_ids: list[int]
     row_of_photo: dict[int, int]
+    checked_at: float = 0.0  # time.monotonic() of the last key check
 
 
 _gallery_cache: dict[int, GalleryIndex] = {}
@@ -289,12 +322,22 @@ def gallery_key(*, model_version: ModelVersion) -> tuple:
 
 
 def gallery_get(*, model_version: ModelVersion) -> GalleryIndex:
-    """The version's gallery, cached in this process until its key changes."""
+    """The version's gallery, cached in this process until its key changes.
+
+    The key is read at most once per ``DOIS_GALLERY_RECHECK_S`` seconds (its count
+    grows with the catalogue; a bulk upload's batches follow each other in well under
+    that), so a decision reaches the workers' galleries within that time.
+    """
     from dois.ml.gallery import Gallery
 
-    key = gallery_key(model_version=model_version)
     cached = _gallery_cache.get(model_version.pk)
+    now = time.monotonic()
+    recheck = float(getattr(settings, "DOIS_GALLERY_RECHECK_S", 0))
+    if cached is not None and now - cached.checked_at < recheck:
+        return cached
+    key = gallery_key(model_version=model_version)
     if cached is not None and cached.key == key:
+        cached.checked_at = now
         return cached
     rows = list(_gallery_rows(model_version).order_by("id")
                 .values_list("photo_id", "photo__individual_id", "vector"))
@@ -304,7 +347,7 @@ def gallery_get(*, model_version: ModelVersion) -> GalleryIndex:
     index = GalleryIndex(
         key=key, gallery=Gallery(vectors, [i for _p, i, _v in rows]),
         photo_ids=[p for p, _i, _v in rows], individual_ids=[i for _p, i, _v in rows],
-        row_of_photo={p: n for n, (p, _i, _v) in enumerate(rows)})
+        row_of_photo={p: n for n, (p, _i, _v) in enumerate(rows)}, checked_at=now)
     _gallery_cache[model_version.pk] = index
     return index
 
@@ -348,6 +391,63 @@ class JobResult:
     timings: dict
 
 
+def _results_write_orm(*, todo: list[JobResult], jobs: dict[int, tuple], now) -> None:
+    """Write results with the ORM (any database; several statements per batch)."""
+    Embedding.objects.bulk_create(
+        [Embedding(photo_id=jobs[r.job_id][0], model_version_id=jobs[r.job_id][1],
+                   vector=np.asarray(r.vector, np.float32).tobytes()) for r in todo],
+        update_conflicts=True, unique_fields=["photo", "model_version"],
+        update_fields=["vector"])
+    ids = [r.job_id for r in todo]
+    Candidate.objects.filter(job_id__in=ids).delete()
+    Candidate.objects.bulk_create([
+        Candidate(job_id=r.job_id, individual_id=ind, rank=rank, score=float(score),
+                  photo_id=photo_id)
+        for r in todo for rank, (ind, score, photo_id) in enumerate(r.candidates, start=1)])
+    IdentificationJob.objects.bulk_update(
+        [IdentificationJob(pk=r.job_id, status=IdentificationJob.Status.DONE, finished_at=now,
+                           error="", new_individual_probability=float(
+                               r.new_individual_probability), timings=r.timings)
+         for r in todo],
+        ["status", "finished_at", "error", "new_individual_probability", "timings"])
+
+
+def _results_write_postgresql(*, todo: list[JobResult], jobs: dict[int, tuple], now) -> None:
+    """Write results on PostgreSQL: one statement per table, rows passed as arrays.
+
+    Same rows as :func:`_results_write_orm`; the ORM's ``bulk_update`` builds a CASE
+    expression per row and field in Python, which cost more than the embedding itself.
+    """
+    ids = [r.job_id for r in todo]
+    cands = [(r.job_id, ind, rank, float(score), photo_id)
+             for r in todo for rank, (ind, score, photo_id) in enumerate(r.candidates, start=1)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO dois_embedding "
+            "(photo_id, model_version_id, vector, created_at) "
+            "SELECT v.p, v.m, v.b, %s FROM unnest(%s::bigint[], %s::bigint[], %s::bytea[]) "
+            "AS v(p, m, b) ON CONFLICT (photo_id, model_version_id) "
+            "DO UPDATE SET vector = EXCLUDED.vector",
+            [now, [jobs[i][0] for i in ids], [jobs[i][1] for i in ids],
+             [np.asarray(r.vector, np.float32).tobytes() for r in todo]])
+        cursor.execute("DELETE FROM dois_candidate WHERE job_id = ANY(%s)", [ids])
+        if cands:
+            cursor.execute(
+                "INSERT INTO dois_candidate "
+                "(job_id, individual_id, rank, score, photo_id) "
+                "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::smallint[], "
+                "%s::float8[], %s::bigint[])",
+                [list(col) for col in zip(*cands, strict=True)])
+        cursor.execute(
+            "UPDATE dois_identificationjob AS j SET status = %s, "
+            "finished_at = %s, error = '', new_individual_probability = v.p, "
+            "timings = v.t::jsonb FROM unnest(%s::bigint[], %s::float8[], %s::text[]) "
+            "AS v(id, p, t) WHERE j.id = v.id",
+            [IdentificationJob.Status.DONE, now, ids,
+             [float(r.new_individual_probability) for r in todo],
+             [json.dumps(r.timings) for r in todo]])
+
+
 def identification_job_results_store(*, results: list[JobResult]) -> list[int]:
     """Write jobs' results once, in one transaction: embeddings, candidates, ``done``.
 
@@ -356,39 +456,24 @@ def identification_job_results_store(*, results: list[JobResult]) -> list[int]:
     """
     if not results:
         return []
-    Status = IdentificationJob.Status
     now = timezone.now()
-    with transaction.atomic():
-        jobs = {j.pk: j for j in IdentificationJob.objects.select_for_update(of=("self",))
-                .filter(pk__in=[r.job_id for r in results])}
-        todo = [r for r in results if r.job_id in jobs and jobs[r.job_id].status != Status.DONE]
+    with _job_transaction():
+        jobs = {pk: (photo_id, version_id) for pk, status, photo_id, version_id in
+                IdentificationJob.objects.select_for_update()
+                .filter(pk__in=[r.job_id for r in results])
+                .exclude(status=IdentificationJob.Status.DONE)
+                .values_list("pk", "status", "photo_id", "model_version_id")}
+        todo = [r for r in results if r.job_id in jobs]
         if not todo:
             return []
-        Embedding.objects.bulk_create(
-            [Embedding(photo_id=jobs[r.job_id].photo_id,
-                       model_version_id=jobs[r.job_id].model_version_id,
-                       vector=np.asarray(r.vector, np.float32).tobytes()) for r in todo],
-            update_conflicts=True, unique_fields=["photo", "model_version"],
-            update_fields=["vector"])
-        ids = [r.job_id for r in todo]
-        Candidate.objects.filter(job_id__in=ids).delete()
-        Candidate.objects.bulk_create([
-            Candidate(job_id=r.job_id, individual_id=ind, rank=rank, score=float(score),
-                      photo_id=photo_id)
-            for r in todo for rank, (ind, score, photo_id) in enumerate(r.candidates, start=1)])
-        changed = []
-        for r in todo:
-            job = jobs[r.job_id]
-            job.status, job.finished_at, job.error = Status.DONE, now, ""
-            job.new_individual_probability = float(r.new_individual_probability)
-            job.timings = r.timings
-            changed.append(job)
-        IdentificationJob.objects.bulk_update(
-            changed, ["status", "finished_at", "error", "new_individual_probability", "timings"])
+        if connection.vendor == "postgresql":
+            _results_write_postgresql(todo=todo, jobs=jobs, now=now)
+        else:
+            _results_write_orm(todo=todo, jobs=jobs, now=now)
         # the catalogue's rule (services.photo_job_result_mark), for the whole batch at once
-        Photo.objects.filter(pk__in=[jobs[i].photo_id for i in ids],
+        Photo.objects.filter(pk__in=[jobs[r.job_id][0] for r in todo],
                              state=Photo.State.SUBMITTED).update(state=Photo.State.IDENTIFIED)
-    return ids
+    return [r.job_id for r in todo]
 
 
 def identification_job_result_store(*, job_id: int, vector: np.ndarray,

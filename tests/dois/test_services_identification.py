@@ -91,6 +91,67 @@ def test_a_run_stores_candidates_embedding_and_state_once(model_version):
         new_individual_probability=1.0, timings={})
 
 
+def test_the_postgresql_and_orm_result_writers_store_the_same_rows(model_version, monkeypatch):
+    from django.db import connection
+
+    inds, refs = gallery_make(individuals=3, per_individual=1, model_version=model_version)
+    jobs = [_job() for _ in range(2)]
+    for job in jobs:
+        ident.identification_jobs_claim(job_ids=[job.pk], worker="w")
+    vector = np.linspace(-1, 1, 32).astype(np.float32)
+    timings = {"batch_size": 2, "embed_ms": 1.5, "backend": "tflite"}
+    cands = [(inds[2].pk, 0.9, refs[2].pk), (inds[0].pk, 0.5, refs[0].pk),
+             (inds[1].pk, 0.25, None)]
+    rows = {}
+    for job, vendor in zip(jobs, ["postgresql", "other"], strict=True):
+        monkeypatch.setattr(connection, "vendor", vendor)
+        assert ident.identification_job_results_store(results=[ident.JobResult(
+            job_id=job.pk, vector=vector, candidates=cands,
+            new_individual_probability=0.125, timings=timings)]) == [job.pk]
+        monkeypatch.undo()
+        job.refresh_from_db()
+        emb = Embedding.objects.get(photo=job.photo, model_version=model_version)
+        rows[vendor] = (
+            job.status, job.error, job.new_individual_probability, job.timings,
+            job.finished_at is not None, bytes(emb.vector),
+            list(job.candidates.order_by("rank").values_list(
+                "rank", "individual_id", "score", "photo_id")),
+            Photo.objects.get(pk=job.photo_id).state)
+    assert rows["postgresql"] == rows["other"]
+    assert rows["other"][0] == "done" and rows["other"][3] == timings
+    assert np.array_equal(np.frombuffer(rows["other"][5], np.float32), vector)
+    assert rows["other"][6][0] == (1, inds[2].pk, 0.9, refs[2].pk)
+    assert rows["other"][7] == Photo.State.IDENTIFIED
+
+
+def test_sending_a_bulk_upload_marks_it_sent_at_once_and_stops_at_a_dead_broker(
+        settings, model_version, monkeypatch, django_assert_num_queries):
+    from celery import current_app
+
+    settings.DOIS_IDENTIFY_BATCH = 2
+    ids = [_job().pk for _ in range(5)]
+    IdentificationJob.objects.filter(pk__in=ids).update(sent_at=None)
+    calls = []
+    monkeypatch.setattr(current_app, "send_task",
+                        lambda name, args=None, **kw: calls.append((name, args)))
+    with django_assert_num_queries(1):  # one UPDATE of sent_at for all chunks
+        assert ident.identification_jobs_send(job_ids=ids)
+    assert [a for _n, a in calls] == [[ids[0:2]], [ids[2:4]], [ids[4]]]
+    assert IdentificationJob.objects.filter(pk__in=ids, sent_at__isnull=True).count() == 0
+
+    IdentificationJob.objects.filter(pk__in=ids).update(sent_at=None)
+    tries = []
+
+    def dead(name, args=None, **kw):
+        tries.append(args)
+        raise ConnectionRefusedError("broker down")
+
+    monkeypatch.setattr(current_app, "send_task", dead)
+    assert not ident.identification_jobs_send(job_ids=ids)
+    assert len(tries) == 1  # no wait for a dead broker once per chunk
+    assert IdentificationJob.objects.filter(pk__in=ids, sent_at__isnull=True).count() == 5
+
+
 def test_the_same_vector_ranks_its_own_individual_first(model_version):
     inds, refs = gallery_make(individuals=3, per_individual=1, model_version=model_version)
     twin = PhotoFactory(original=ContentFile(refs[1].original.open("rb").read(), "twin.jpg"),
@@ -184,7 +245,8 @@ def test_sweep_asks_for_missing_gallery_embeddings(model_version, _no_broker):
 
 
 def test_confirming_a_photo_puts_its_job_embedding_into_the_cached_gallery(
-        model_version, researcher):
+        model_version, researcher, settings, django_assert_num_queries):
+    settings.DOIS_GALLERY_RECHECK_S = 0
     gallery_make(individuals=2, per_individual=1, model_version=model_version)
     before = ident.gallery_get(model_version=model_version)
     job = _job()
@@ -193,6 +255,11 @@ def test_confirming_a_photo_puts_its_job_embedding_into_the_cached_gallery(
     target = IndividualFactory()
     services.decision_record(photo=job.photo, action="confirm", decided_by=researcher,
                              individual=target)
+    # within the recheck interval the worker does not even ask the database
+    settings.DOIS_GALLERY_RECHECK_S = 60
+    with django_assert_num_queries(0):
+        assert ident.gallery_get(model_version=model_version) is before
+    settings.DOIS_GALLERY_RECHECK_S = 0
     after = ident.gallery_get(model_version=model_version)
     assert after is not before and len(after.photo_ids) == len(before.photo_ids) + 1
     assert after.individual_ids[after.row_of_photo[job.photo_id]] == target.pk
