@@ -10,6 +10,7 @@ import logging
 import os
 
 from celery import Celery, bootsteps
+from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
 
@@ -18,6 +19,20 @@ logger = logging.getLogger(__name__)
 app = Celery("hub")
 app.config_from_object("hub.celeryconfig")
 app.autodiscover_tasks(["hub", "events", "dois"])
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _database_connections_tidy(task=None, **_kwargs) -> None:
+    """Close connections that broke or outlived ``CONN_MAX_AGE``; keep the others.
+
+    Not for eager (in-process) calls: those run inside the caller's transaction.
+    """
+    if task is not None and getattr(task.request, "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()
 
 
 class HeartbeatStep(bootsteps.StartStopStep):

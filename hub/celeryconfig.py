@@ -54,6 +54,11 @@ task_acks_late = False
 worker_prefetch_multiplier = 1
 worker_concurrency = settings.CELERY_WORKER_CONCURRENCY
 worker_hijack_root_logger = False
+# Celery's Django fixup closes the database connections before and after every task
+# unless this is set: a new PostgreSQL connection per task cost more than a batch's
+# queries. It now recycles them every this many tasks, and hub.celery closes broken or
+# expired ones (CONN_MAX_AGE) around each task, as Django does around each request.
+CELERY_DB_REUSE_MAX = 500
 worker_send_task_events = False
 task_serializer = "json"
 accept_content = ["json"]

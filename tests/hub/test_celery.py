@@ -46,3 +46,27 @@ def test_two_workers_with_different_queues_and_host_names(start_worker, purge_qu
     replies = app.control.inspect(destination=[a.name, b.name], timeout=2).active_queues()
     assert {q["name"] for q in replies[a.name]} == {"identify"}
     assert {q["name"] for q in replies[b.name]} == {"train"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_keep_healthy_database_connections_between_tasks_and_drop_stale_ones():
+    """Celery's Django fixup would close the connection around every task; we only close
+    broken or expired ones (CONN_MAX_AGE), as Django does around requests."""
+    import time
+
+    from celery.signals import task_postrun, task_prerun
+    from django.db import connection
+
+    from hub.tasks import worker_heartbeats_prune as task
+
+    assert app.conf.get("CELERY_DB_REUSE_MAX")  # read by Celery's Django fixup
+    connection.ensure_connection()
+    raw = connection.connection
+    connection.close_at = time.monotonic() + 60
+    task_prerun.send(sender=task, task_id="t1", task=task, args=(), kwargs={})
+    task_postrun.send(sender=task, task_id="t1", task=task, args=(), kwargs={})
+    assert connection.connection is raw  # kept: one connection for many tasks
+
+    connection.close_at = time.monotonic() - 1  # outlived CONN_MAX_AGE
+    task_prerun.send(sender=task, task_id="t2", task=task, args=(), kwargs={})
+    assert connection.connection is None
