@@ -13,7 +13,7 @@ export PORT
 .PHONY: help run test test-fast lint bench model lock messages demo clean services browser-deps
 
 help:
-	@echo "make run    set up and run the whole site (web, worker, beat, demo data, model)"
+	@echo "make run    set up and run the whole site (web, workers, beat, demo data, model)"
 	@echo "make test   set up and run the whole test suite"
 	@echo "make lint   ruff;  make bench  benchmarks as JSON;  make model  retrain the shipped model"
 

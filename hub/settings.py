@@ -7,6 +7,7 @@ Development needs no configuration at all: SQLite and the Celery broker live in
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -275,7 +276,13 @@ DOIS_JOB_TIMEOUT_S = env_int("DOIS_JOB_TIMEOUT_S", 120, minimum=5)
 # A training run still `running` this long after it started is marked failed by the sweep.
 DOIS_TRAINING_TIMEOUT_S = env_int("DOIS_TRAINING_TIMEOUT_S", 4 * 3600, minimum=60)
 DOIS_IDENTIFY_BATCH = env_int("DOIS_IDENTIFY_BATCH", 32, minimum=1)
-CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 1, minimum=1)
+# Worker processes per host; TensorFlow gets cores / processes threads in each (as
+# Celery's own default, one process per core: they overlap one batch's database writes
+# with the next one's decoding, which threads inside one process cannot).
+CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", os.cpu_count() or 1,
+                                    minimum=1)
+# A worker re-reads whether the gallery changed at most this often (seconds).
+DOIS_GALLERY_RECHECK_S = env_float("DOIS_GALLERY_RECHECK_S", 2.0)
 CELERY_HEARTBEAT_INTERVAL_S = env_int("CELERY_HEARTBEAT_INTERVAL_S", 10, minimum=1)
 CELERY_HEARTBEAT_STALE_S = env_int("CELERY_HEARTBEAT_STALE_S", 60, minimum=2)
 
