@@ -118,7 +118,7 @@ def main() -> int:
     ap.add_argument("--photos", type=int, default=512)
     ap.add_argument("--singles", type=int, default=40)
     ap.add_argument("--gallery", type=int, default=50, help="individuals in the gallery")
-    ap.add_argument("--rounds", type=int, default=3,
+    ap.add_argument("--rounds", type=int, default=5,
                     help="throughput rounds (queue, then in-process); medians are reported")
     ap.add_argument("--keep-db", action="store_true")
     ap.add_argument("--concurrency", type=int, default=0,
