@@ -2,7 +2,21 @@
 
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.hub.factories import PASSWORD
+
+
+def log_in(browser, live_server, username: str) -> None:
+    """Log in through the login form and wait until the browser has left that page."""
+    login_url = f"{live_server.url}/en/accounts/login/"
+    browser.delete_all_cookies()
+    browser.get(login_url)
+    browser.find_element(By.NAME, "username").send_keys(username)
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    WebDriverWait(browser, 15).until(ec.url_changes(login_url))
 
 
 def text_of(browser, selector: str, expected: str, *, timeout: float = 15) -> str:

@@ -10,18 +10,10 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from dois.models import Decision, Photo
 from tests.dois.factories import IndividualFactory, image_bytes
-from tests.hub.factories import PASSWORD, UserFactory
+from tests.e2e.support import log_in
+from tests.hub.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(browser, live_server, username):
-    browser.delete_all_cookies()
-    browser.get(f"{live_server.url}/en/accounts/login/")
-    browser.find_element(By.NAME, "username").send_keys(username)
-    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-    WebDriverWait(browser, 10).until(ec.url_changes(f"{live_server.url}/en/accounts/login/"))
 
 
 def test_volunteer_uploads_and_researcher_confirms(browser, live_server, tmp_path):

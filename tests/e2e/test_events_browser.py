@@ -5,19 +5,10 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from events.models import RSVP, Event
-from tests.e2e.support import text_of
-from tests.hub.factories import PASSWORD, UserFactory
+from tests.e2e.support import log_in, text_of
+from tests.hub.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _log_in(browser, live_server, user):
-    browser.delete_all_cookies()
-    browser.get(f"{live_server.url}/en/accounts/login/")
-    browser.find_element(By.ID, "id_username").send_keys(user.username)
-    browser.find_element(By.ID, "id_password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-    browser.find_element(By.CSS_SELECTOR, "header")  # the next page has loaded
 
 
 def _fill(browser, field_id, value):
@@ -31,7 +22,7 @@ def test_organiser_publishes_and_member_takes_the_last_seat(browser, live_server
     first = UserFactory(username="first", roles=["volunteer"])
     second = UserFactory(username="second", roles=["volunteer"])
 
-    _log_in(browser, live_server, organiser)
+    log_in(browser, live_server, organiser.username)
     browser.get(f"{live_server.url}/en/events/new/")
     browser.find_element(By.ID, "id_title").send_keys("Keras hands-on")
     browser.find_element(By.ID, "id_description").send_keys("Bring a **laptop**.")
@@ -45,22 +36,26 @@ def test_organiser_publishes_and_member_takes_the_last_seat(browser, live_server
     browser.find_element(By.ID, "publish-button")
     event = Event.objects.get(title="Keras hands-on")
     assert event.status == Event.Status.DRAFT
+    manage_url = browser.current_url
     browser.find_element(By.ID, "preview-link").click()
-    assert "visible to its organisers only" in browser.page_source
-    browser.back()
+    assert "visible to its organisers only" in text_of(browser, "body",
+                                                       "visible to its organisers only")
+    # a fresh load, not history.back(): a page restored from the back/forward cache may
+    # still be swapping its nodes when the button is looked up
+    browser.get(manage_url)
     browser.find_element(By.ID, "publish-button").click()
     assert "The event is published." in text_of(browser, ".messages", "The event is published.")
     event.refresh_from_db()
     assert event.status == Event.Status.PUBLISHED
 
-    _log_in(browser, live_server, first)
+    log_in(browser, live_server, first.username)
     browser.get(live_server.url + event.get_absolute_url())
     assert "1 of 1 seats left" in browser.page_source
     browser.find_element(By.ID, "rsvp-button").click()
     assert "You are going" in text_of(browser, "#rsvp-state", "You are going")
     assert RSVP.objects.get(user=first).status == RSVP.Status.GOING
 
-    _log_in(browser, live_server, second)
+    log_in(browser, live_server, second.username)
     browser.get(live_server.url + event.get_absolute_url())
     assert "0 of 1 seats left" in browser.page_source
     button = browser.find_element(By.ID, "rsvp-button")
