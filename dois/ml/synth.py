@@ -12,6 +12,7 @@ a mirrored image is a different view, not the same photo.
 
 from __future__ import annotations
 
+import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ __all__ = [
     "fin_identity",
     "render_individual_photo",
     "render_batch",
+    "render_uploads",
     "write_dataset",
 ]
 
@@ -249,6 +251,42 @@ def render_batch(
                                                 size=size, as_array=True)
             labels[i] = label
             i += 1
+    return images, labels
+
+
+def _upload_one(args: tuple[int, int, int, int, int]) -> np.ndarray:
+    from .preprocess import load_image
+
+    individual_seed, photo_seed, size, render_size, quality = args
+    buffer = io.BytesIO()
+    render_individual_photo(individual_seed=individual_seed, photo_seed=photo_seed,
+                            size=render_size).save(buffer, "JPEG", quality=quality)
+    return load_image(buffer.getvalue(), size=size, as_uint8=True)
+
+
+def render_uploads(
+    *, individual_seeds: list[int], photos_per_individual: int, size: int,
+    photo_offset: int = 0, render_size: int = 224, quality: int = 90, processes: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
+    """Like :func:`render_batch`, but each photo takes the way of an uploaded one.
+
+    Rendered at ``render_size``, saved as a JPEG and loaded by
+    :func:`dois.ml.preprocess.load_image` at ``size``: the same pixels the evaluation
+    and the site see (a fin rendered straight at a small size is sharper and noisier
+    than one downscaled from a photo). ``processes`` > 1 renders in that many fresh
+    (spawned) processes; the result does not depend on it.
+    """
+    jobs = [(seed, photo_offset + p, size, render_size, quality)
+            for seed in individual_seeds for p in range(photos_per_individual)]
+    labels = np.repeat(np.arange(len(individual_seeds), dtype=np.int64), photos_per_individual)
+    if processes > 1 and len(jobs) > 64:
+        import multiprocessing
+
+        with multiprocessing.get_context("spawn").Pool(processes) as pool:
+            arrays = pool.map(_upload_one, jobs, chunksize=64)
+    else:
+        arrays = [_upload_one(job) for job in jobs]
+    images = np.stack(arrays) if arrays else np.zeros((0, size, size, 3), np.uint8)
     return images, labels
 
 

@@ -34,7 +34,7 @@ import numpy as np
 from .datasets import Item, scan_dataset
 from .gallery import Gallery, fit_calibration, top_features
 from .preprocess import load_images
-from .synth import render_batch
+from .synth import render_batch, render_uploads
 
 __all__ = ["TrainConfig", "TrainResult", "train", "main"]
 
@@ -62,6 +62,9 @@ class TrainConfig:
     augment_synthetic: bool = False  # synthetic photos already vary pose, light and sea
     real_class_share: float = 0.0  # share of each P x K batch's classes that are real
     synthetic_photos: int = 4
+    # Synthetic photos as uploads: rendered at this size, saved as JPEG and loaded like
+    # any photo (0: rendered straight at the input size, which the evaluation never sees).
+    synthetic_render_size: int = 224
     holdout_synthetic: int = 60
     holdout_real_share: float = 0.08
     real_repeat: int = 2
@@ -140,6 +143,15 @@ def _calibration_examples(vectors: np.ndarray, labels: list[str], groups: list[s
             margins.append(m)
             is_new.append(1)
     return (np.array(top1s), np.array(margins), np.array(is_new), hits / max(total, 1))
+
+
+def _render_synthetic(*, seeds: list[int], photos: int, size: int, cfg: TrainConfig
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    if not cfg.synthetic_render_size:
+        return render_batch(individual_seeds=seeds, photos_per_individual=photos, size=size)
+    return render_uploads(individual_seeds=seeds, photos_per_individual=photos, size=size,
+                          render_size=cfg.synthetic_render_size,
+                          processes=min(4, os.cpu_count() or 1))
 
 
 def _dataset(images: np.ndarray, labels: np.ndarray, index: np.ndarray, *, batch: int,
@@ -293,8 +305,8 @@ def train(*, data_dirs: Sequence[str | Path] = (), synthetic_individuals: int = 
     if synthetic_individuals:
         seeds = [SYNTH_TRAIN_BASE + seed * 100_000 + i for i in range(synthetic_individuals)]
         log(f"rendering {synthetic_individuals} synthetic individuals x {cfg.synthetic_photos}")
-        imgs, labs = render_batch(individual_seeds=seeds,
-                                  photos_per_individual=cfg.synthetic_photos, size=size)
+        imgs, labs = _render_synthetic(seeds=seeds, photos=cfg.synthetic_photos, size=size,
+                                       cfg=cfg)
         offset = len(class_names)
         class_names.extend(f"synthetic/{s}" for s in seeds)
         chunks.append(imgs)
@@ -304,7 +316,7 @@ def train(*, data_dirs: Sequence[str | Path] = (), synthetic_individuals: int = 
                             f"{cfg.synthetic_photos} photos (seeds from {seeds[0]})")
     if cfg.holdout_synthetic:
         hs = [SYNTH_HOLDOUT_BASE + seed * 100_000 + i for i in range(cfg.holdout_synthetic)]
-        himgs, hlabs = render_batch(individual_seeds=hs, photos_per_individual=5, size=size)
+        himgs, hlabs = _render_synthetic(seeds=hs, photos=5, size=size, cfg=cfg)
         hold_vectors_src.append((himgs, [f"synthetic/{hs[i]}" for i in hlabs], "synthetic"))
     if not chunks:
         raise ValueError("no training data: give data_dirs or synthetic_individuals")
@@ -389,6 +401,7 @@ def train(*, data_dirs: Sequence[str | Path] = (), synthetic_individuals: int = 
         extra={"epochs": epochs, "seed": seed, "classes": len(class_names),
                "margin": cfg.margin, "scale": cfg.scale, "loss": cfg.loss,
                "temperature": cfg.temperature, "synthetic_photos": cfg.synthetic_photos,
+               "synthetic_render_size": cfg.synthetic_render_size,
                "batch_size": batch,
                "learning_rate": cfg.learning_rate, "train_images": int(len(images))})
     if calibration is not None:

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 from PIL import Image
 
-from dois.ml.synth import fin_identity, render_batch, render_individual_photo, write_dataset
+from dois.ml.preprocess import load_image
+from dois.ml.synth import (
+    fin_identity,
+    render_batch,
+    render_individual_photo,
+    render_uploads,
+    write_dataset,
+)
 
 
 def test_same_seeds_give_identical_pixels():
@@ -50,3 +59,20 @@ def test_write_dataset_layout(tmp_path):
     assert sorted(p.name for p in (tmp_path / folders[0]).iterdir()) == ["0.jpg", "1.jpg"]
     with Image.open(paths[0]) as img:
         assert img.size == (32, 32)
+
+
+def test_render_uploads_gives_the_pixels_of_an_uploaded_jpeg_in_any_number_of_processes():
+    images, labels = render_uploads(individual_seeds=[5, 6], photos_per_individual=33,
+                                    size=48, render_size=112, quality=85, processes=2)
+    assert images.shape == (66, 48, 48, 3) and images.dtype == np.uint8
+    assert labels.tolist() == [0] * 33 + [1] * 33
+    buffer = io.BytesIO()
+    render_individual_photo(individual_seed=6, photo_seed=2, size=112).save(
+        buffer, "JPEG", quality=85)
+    assert np.array_equal(images[35], load_image(buffer.getvalue(), size=48, as_uint8=True))
+    alone, _ = render_uploads(individual_seeds=[5, 6], photos_per_individual=33, size=48,
+                              render_size=112, quality=85, processes=1)
+    assert np.array_equal(images, alone)
+    # not the same as rendering straight at the small size
+    straight, _ = render_batch(individual_seeds=[5], photos_per_individual=1, size=48)
+    assert not np.array_equal(images[0], straight[0])
