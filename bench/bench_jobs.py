@@ -124,8 +124,8 @@ def main() -> int:
     ap.add_argument("--concurrency", type=int, default=0,
                     help="worker processes on the one worker host "
                          "(default: CELERY_WORKER_CONCURRENCY, i.e. one per core)")
-    ap.add_argument("--prefetch", type=int, default=2,
-                    help="worker --prefetch-multiplier (1 = the project default)")
+    ap.add_argument("--prefetch", type=int, default=1,
+                    help="worker --prefetch-multiplier (default 1, the project's setting)")
     args = ap.parse_args()
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
