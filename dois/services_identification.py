@@ -54,13 +54,13 @@ GALLERY_STATES = (Photo.State.CONFIRMED, Photo.State.NEW_INDIVIDUAL)
 
 @contextmanager
 def _job_transaction() -> Iterator[None]:
-    """A transaction for a worker's job bookkeeping (claim, results).
+    """A transaction for a worker's results of a batch.
 
     On PostgreSQL its commit does not wait for the write-ahead log to reach the disk
     (``synchronous_commit = off`` for this transaction only). A database crash may then
-    forget the last fraction of a second of claims and results, never half of one: the
-    jobs are back in ``queued`` or ``running`` and the sweep runs them again. The photos
-    and jobs themselves are written by the web process with normal, durable commits.
+    forget the last fraction of a second of results, never half of one: the jobs are back
+    in ``running`` and the sweep runs them again. The photos and jobs themselves are
+    written by the web process with normal, durable commits.
     """
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -193,7 +193,7 @@ def identification_jobs_send(*, job_ids: list[int]) -> bool:
                        exc_info=True)
     if sent:
         IdentificationJob.objects.filter(pk__in=sent).update(sent_at=timezone.now())
-    return len(sent) == sum(len(c) for c in chunks)
+    return len(sent) == len(job_ids)
 
 
 def identification_job_send(*, job_id: int) -> bool:
@@ -269,14 +269,14 @@ def identification_jobs_claim(*, job_ids: list[int], worker: str
                 .select_related("photo", "model_version").order_by("pk"))
     claimed = [j for j in jobs
                if j.status == Status.RUNNING and j.started_at == now and j.worker == worker]
+    claimed_ids = {j.pk for j in claimed}
     worn = [j.pk for j in jobs if j.status in open_states and j.attempts >= MAX_ATTEMPTS
-            and j not in claimed]
+            and j.pk not in claimed_ids]
     if worn:
         IdentificationJob.objects.filter(pk__in=worn, status__in=open_states).update(
             status=Status.FAILED, finished_at=now,
             error=_("Gave up after %(n)d attempts: the worker stopped or timed out "
                     "each time.") % {"n": MAX_ATTEMPTS})
-    claimed_ids = {j.pk for j in claimed}
     return claimed, [j.pk for j in jobs if j.pk not in claimed_ids]
 
 
@@ -391,6 +391,12 @@ class JobResult:
     timings: dict
 
 
+def _candidate_rows(todo: list[JobResult]) -> list[tuple[int, int, int, float, int | None]]:
+    """``(job, individual, rank, score, photo)`` for every candidate of ``todo``."""
+    return [(r.job_id, ind, rank, float(score), photo_id)
+            for r in todo for rank, (ind, score, photo_id) in enumerate(r.candidates, start=1)]
+
+
 def _results_write_orm(*, todo: list[JobResult], jobs: dict[int, tuple], now) -> None:
     """Write results with the ORM (any database; several statements per batch)."""
     Embedding.objects.bulk_create(
@@ -401,9 +407,8 @@ def _results_write_orm(*, todo: list[JobResult], jobs: dict[int, tuple], now) ->
     ids = [r.job_id for r in todo]
     Candidate.objects.filter(job_id__in=ids).delete()
     Candidate.objects.bulk_create([
-        Candidate(job_id=r.job_id, individual_id=ind, rank=rank, score=float(score),
-                  photo_id=photo_id)
-        for r in todo for rank, (ind, score, photo_id) in enumerate(r.candidates, start=1)])
+        Candidate(job_id=job, individual_id=ind, rank=rank, score=score, photo_id=photo)
+        for job, ind, rank, score, photo in _candidate_rows(todo)])
     IdentificationJob.objects.bulk_update(
         [IdentificationJob(pk=r.job_id, status=IdentificationJob.Status.DONE, finished_at=now,
                            error="", new_individual_probability=float(
@@ -419,8 +424,7 @@ def _results_write_postgresql(*, todo: list[JobResult], jobs: dict[int, tuple], 
     expression per row and field in Python, which cost more than the embedding itself.
     """
     ids = [r.job_id for r in todo]
-    cands = [(r.job_id, ind, rank, float(score), photo_id)
-             for r in todo for rank, (ind, score, photo_id) in enumerate(r.candidates, start=1)]
+    cands = _candidate_rows(todo)
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO dois_embedding "
@@ -458,11 +462,11 @@ def identification_job_results_store(*, results: list[JobResult]) -> list[int]:
         return []
     now = timezone.now()
     with _job_transaction():
-        jobs = {pk: (photo_id, version_id) for pk, status, photo_id, version_id in
+        jobs = {pk: (photo_id, version_id) for pk, photo_id, version_id in
                 IdentificationJob.objects.select_for_update()
                 .filter(pk__in=[r.job_id for r in results])
                 .exclude(status=IdentificationJob.Status.DONE)
-                .values_list("pk", "status", "photo_id", "model_version_id")}
+                .values_list("pk", "photo_id", "model_version_id")}
         todo = [r for r in results if r.job_id in jobs]
         if not todo:
             return []
