@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import io
 import json
 import os
 import secrets
@@ -65,12 +64,9 @@ def _drop_database(url: str) -> None:
 
 
 def _fin_jpeg(*, individual: int, photo: int, size: int = 320) -> bytes:
-    from dois.ml.synth import render_individual_photo
+    from dois.ml.synth import render_jpeg
 
-    image = render_individual_photo(individual_seed=individual, photo_seed=photo, size=size)
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=88)
-    return buffer.getvalue()
+    return render_jpeg(individual_seed=individual, photo_seed=photo, size=size, quality=88)
 
 
 def _model_path(var: Path) -> Path:

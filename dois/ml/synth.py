@@ -25,6 +25,7 @@ __all__ = [
     "fin_identity",
     "render_individual_photo",
     "render_batch",
+    "render_jpeg",
     "render_uploads",
     "write_dataset",
 ]
@@ -254,14 +255,22 @@ def render_batch(
     return images, labels
 
 
+def render_jpeg(*, individual_seed: int, photo_seed: int, size: int = 224,
+                quality: int = 90) -> bytes:
+    """One photo of one individual as the bytes of a JPEG file (deterministic)."""
+    buffer = io.BytesIO()
+    render_individual_photo(individual_seed=individual_seed, photo_seed=photo_seed,
+                            size=size).save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()
+
+
 def _upload_one(args: tuple[int, int, int, int, int]) -> np.ndarray:
     from .preprocess import load_image
 
     individual_seed, photo_seed, size, render_size, quality = args
-    buffer = io.BytesIO()
-    render_individual_photo(individual_seed=individual_seed, photo_seed=photo_seed,
-                            size=render_size).save(buffer, "JPEG", quality=quality)
-    return load_image(buffer.getvalue(), size=size, as_uint8=True)
+    data = render_jpeg(individual_seed=individual_seed, photo_seed=photo_seed,
+                       size=render_size, quality=quality)
+    return load_image(data, size=size, as_uint8=True)
 
 
 def render_uploads(
@@ -307,7 +316,7 @@ def write_dataset(
         folder.mkdir(parents=True, exist_ok=True)
         for p in range(photos_per_individual):
             path = folder / f"{p}.jpg"
-            render_individual_photo(individual_seed=ind_seed, photo_seed=p, size=size).save(
-                path, quality=quality)
+            path.write_bytes(render_jpeg(individual_seed=ind_seed, photo_seed=p, size=size,
+                                         quality=quality))
             paths.append(path)
     return paths
