@@ -301,7 +301,8 @@ class GalleryIndex:
     photo_ids: list[int]
     individual_ids: list[int]
     row_of_photo: dict[int, int]
-    checked_at: float = 0.0  # time.monotonic() of the last key check
+    checked_at: float = 0.0  # time.monotonic() of the last full key check
+    seen_embedding: int = 0  # every embedding up to this id has been looked at
 
 
 _gallery_cache: dict[int, GalleryIndex] = {}
@@ -321,24 +322,53 @@ def gallery_key(*, model_version: ModelVersion) -> tuple:
     return (emb["n"], emb["top"], dec, merged)
 
 
-def gallery_get(*, model_version: ModelVersion) -> GalleryIndex:
-    """The version's gallery, cached in this process until its key changes.
+def gallery_changed(*, index: GalleryIndex, model_version: ModelVersion, full: bool) -> bool:
+    """Whether the gallery may have changed since ``index`` was built.
 
-    The key is read at most once per ``DOIS_GALLERY_RECHECK_S`` seconds (its count
-    grows with the catalogue; a bulk upload's batches follow each other in well under
-    that), so a decision reaches the workers' galleries within that time.
+    Always checked, with lookups whose cost does not grow with the catalogue: a decision,
+    a merge, or a gallery embedding among those added since the last check. With
+    ``full``, the whole key (:func:`gallery_key`), whose row count also notices rows
+    removed outside the services and embeddings committed out of id order; its cost
+    grows with the catalogue.
+    """
+    if full:
+        return gallery_key(model_version=model_version) != index.key
+    _count, _top, top_decision, merged = index.key
+    states = ", ".join(["%s"] * len(GALLERY_STATES))  # placeholders only
+    sql = ("SELECT (SELECT MAX(id) FROM dois_decision), "  # noqa: S608
+           "(SELECT COUNT(*) FROM dois_individual WHERE status = %s), "
+           "(SELECT MAX(id) FROM dois_embedding), "
+           "EXISTS (SELECT 1 FROM dois_embedding e JOIN dois_photo p ON p.id = e.photo_id "
+           "WHERE e.id > %s AND e.model_version_id = %s AND p.individual_id IS NOT NULL "
+           f"AND p.state IN ({states}))")
+    with connection.cursor() as cursor:  # one round trip: this runs for every batch
+        cursor.execute(sql, [Individual.Status.MERGED, index.seen_embedding,
+                             model_version.pk, *GALLERY_STATES])
+        decision, merged_now, newest, new_rows = cursor.fetchone()
+    if decision != top_decision or merged_now != merged or new_rows:
+        return True
+    index.seen_embedding = newest or 0
+    return False
+
+
+def gallery_get(*, model_version: ModelVersion) -> GalleryIndex:
+    """The version's gallery, cached in this process until it changes.
+
+    Every call notices new decisions, merges and gallery embeddings (a few index
+    lookups); the full key is read at most once per ``DOIS_GALLERY_RECHECK_S`` seconds.
     """
     from dois.ml.gallery import Gallery
 
     cached = _gallery_cache.get(model_version.pk)
     now = time.monotonic()
-    recheck = float(getattr(settings, "DOIS_GALLERY_RECHECK_S", 0))
-    if cached is not None and now - cached.checked_at < recheck:
-        return cached
+    if cached is not None:
+        full = now - cached.checked_at >= float(settings.DOIS_GALLERY_RECHECK_S)
+        if not gallery_changed(index=cached, model_version=model_version, full=full):
+            if full:
+                cached.checked_at = now
+            return cached
+    newest = Embedding.objects.aggregate(top=Max("id"))["top"] or 0
     key = gallery_key(model_version=model_version)
-    if cached is not None and cached.key == key:
-        cached.checked_at = now
-        return cached
     rows = list(_gallery_rows(model_version).order_by("id")
                 .values_list("photo_id", "photo__individual_id", "vector"))
     dim = model_version.embedding_dim
@@ -347,7 +377,8 @@ def gallery_get(*, model_version: ModelVersion) -> GalleryIndex:
     index = GalleryIndex(
         key=key, gallery=Gallery(vectors, [i for _p, i, _v in rows]),
         photo_ids=[p for p, _i, _v in rows], individual_ids=[i for _p, i, _v in rows],
-        row_of_photo={p: n for n, (p, _i, _v) in enumerate(rows)}, checked_at=now)
+        row_of_photo={p: n for n, (p, _i, _v) in enumerate(rows)}, checked_at=now,
+        seen_embedding=newest)
     _gallery_cache[model_version.pk] = index
     return index
 

@@ -281,7 +281,8 @@ DOIS_IDENTIFY_BATCH = env_int("DOIS_IDENTIFY_BATCH", 32, minimum=1)
 # with the next one's decoding, which threads inside one process cannot).
 CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", os.cpu_count() or 1,
                                     minimum=1)
-# A worker re-reads whether the gallery changed at most this often (seconds).
+# A worker does the full (row-counting) check of its cached gallery at most this often
+# (seconds); decisions, merges and new reference embeddings are noticed at once.
 DOIS_GALLERY_RECHECK_S = env_float("DOIS_GALLERY_RECHECK_S", 2.0)
 CELERY_HEARTBEAT_INTERVAL_S = env_int("CELERY_HEARTBEAT_INTERVAL_S", 10, minimum=1)
 CELERY_HEARTBEAT_STALE_S = env_int("CELERY_HEARTBEAT_STALE_S", 60, minimum=2)
