@@ -335,7 +335,10 @@ class ModelVersion(models.Model):
 
 
 class Embedding(models.Model):
-    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="embeddings")
+    # db_index=False here and below: the unique constraint's index starts with this
+    # column and serves its lookups; a second index only slows every write down.
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="embeddings",
+                              db_index=False)
     model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE,
                                       related_name="embeddings")
     vector = models.BinaryField(_("vector (float32 bytes)"))
@@ -362,7 +365,8 @@ class IdentificationJob(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
-    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="jobs")
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="jobs",
+                              db_index=False)
     model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT,
                                       related_name="jobs")
     status = models.CharField(_("status"), max_length=10, choices=Status.choices,
@@ -394,7 +398,7 @@ class IdentificationJob(models.Model):
 
 class Candidate(models.Model):
     job = models.ForeignKey(IdentificationJob, on_delete=models.CASCADE,
-                            related_name="candidates")
+                            related_name="candidates", db_index=False)
     individual = models.ForeignKey(Individual, on_delete=models.CASCADE,
                                    related_name="candidacies")
     rank = models.PositiveSmallIntegerField(_("rank"))
