@@ -17,10 +17,10 @@ import json
 import logging
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +28,7 @@ from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Max, Q
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -248,36 +249,130 @@ def identification_jobs_requeue(*, job_ids: list[int], error: str = "") -> None:
         status=IdentificationJob.Status.QUEUED, error=error[:2000])
 
 
-def identification_jobs_claim(*, job_ids: list[int], worker: str
-                              ) -> tuple[list[IdentificationJob], list[int]]:
-    """Mark the open jobs among ``job_ids`` running, give up on worn-out ones.
+_CLAIM_SQL = """
+WITH claimed AS (
+    UPDATE dois_identificationjob
+    SET status = %(running)s, attempts = attempts + 1, started_at = %(now)s,
+        worker = %(worker)s, error = ''
+    WHERE id = ANY(%(ids)s) AND status = ANY(%(open)s) AND attempts < %(max)s
+    RETURNING id
+)
+SELECT j.id, j.status, j.attempts, j.sent_at, j.photo_id, j.model_version_id,
+       p.original, p.crop_x, p.crop_y, p.crop_w, p.crop_h, claimed.id IS NOT NULL
+FROM dois_identificationjob AS j
+JOIN dois_photo AS p ON p.id = j.photo_id
+LEFT JOIN claimed ON claimed.id = j.id
+WHERE j.id = ANY(%(ids)s)
+ORDER BY j.id
+"""
 
-    Returns the claimed jobs (with their photo and model version) and the ids skipped
-    (done, failed, given up, or claimed again meanwhile by another worker: the last
-    claim wins). Two statements for the whole batch, whatever its size: an update, and
-    a read of what this claim changed (a third only when a job has run out of attempts).
+
+
+@dataclass(frozen=True)
+class ClaimedPhoto:
+    """What a run reads of a photo: its file and crop box."""
+
+    pk: int
+    original: FieldFile
+    crop_box: tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    """A job this worker has claimed, with what its run needs (no ORM instances: building
+    them cost more than the claim's SQL)."""
+
+    pk: int
+    attempts: int
+    started_at: datetime
+    sent_at: datetime | None
+    photo_id: int
+    model_version_id: int
+    model_version: ModelVersion
+    photo: ClaimedPhoto
+
+
+def _claimed_photo(*, pk: int, name: str, box: tuple[int, int, int, int]) -> ClaimedPhoto:
+    field_ = Photo._meta.get_field("original")
+    return ClaimedPhoto(pk=pk, original=FieldFile(None, field_, name), crop_box=box)
+
+
+def _claim_postgresql(*, job_ids: list[int], worker: str, now
+                      ) -> tuple[list[ClaimedJob], list[tuple[int, str, int]]]:
+    """One statement: the update and a read of every job, the claimed ones marked.
+
+    The read sees the rows as they were before the update (one snapshot), so a claimed
+    job's new state is filled in here.
     """
-    now = timezone.now()
     Status = IdentificationJob.Status
-    worker = worker[:255]
-    open_states = (Status.QUEUED, Status.RUNNING)
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM_SQL, {
+            "running": Status.RUNNING, "now": now, "worker": worker, "ids": job_ids,
+            "open": [Status.QUEUED, Status.RUNNING], "max": MAX_ATTEMPTS})
+        rows = cursor.fetchall()
+    versions = ModelVersion.objects.in_bulk({row[5] for row in rows if row[11]})
+    claimed, seen = [], []
+    for (pk, status, attempts, sent_at, photo_id, version_id, original, cx, cy, cw, ch,
+         mine) in rows:
+        seen.append((pk, status, attempts))
+        if not mine:
+            continue
+        claimed.append(ClaimedJob(
+            pk=pk, attempts=attempts + 1, started_at=now, sent_at=sent_at, photo_id=photo_id,
+            model_version_id=version_id, model_version=versions[version_id],
+            photo=_claimed_photo(pk=photo_id, name=original, box=(cx, cy, cx + cw, cy + ch))))
+    return claimed, seen
+
+
+def _claim_orm(*, job_ids: list[int], worker: str, now
+               ) -> tuple[list[ClaimedJob], list[tuple[int, str, int]]]:
+    """The ORM's way (any database): an update, then a read of what it changed."""
+    Status = IdentificationJob.Status
     IdentificationJob.objects.filter(
-        pk__in=job_ids, status__in=open_states, attempts__lt=MAX_ATTEMPTS).update(
+        pk__in=job_ids, status__in=(Status.QUEUED, Status.RUNNING),
+        attempts__lt=MAX_ATTEMPTS).update(
         status=Status.RUNNING, attempts=F("attempts") + 1, started_at=now, worker=worker,
         error="")
     jobs = list(IdentificationJob.objects.filter(pk__in=job_ids)
                 .select_related("photo", "model_version").order_by("pk"))
-    claimed = [j for j in jobs
-               if j.status == Status.RUNNING and j.started_at == now and j.worker == worker]
-    claimed_ids = {j.pk for j in claimed}
-    worn = [j.pk for j in jobs if j.status in open_states and j.attempts >= MAX_ATTEMPTS
-            and j.pk not in claimed_ids]
+    claimed = [ClaimedJob(
+        pk=j.pk, attempts=j.attempts, started_at=j.started_at, sent_at=j.sent_at,
+        photo_id=j.photo_id, model_version_id=j.model_version_id,
+        model_version=j.model_version, photo=_claimed_photo(
+            pk=j.photo_id, name=j.photo.original.name, box=j.photo.crop_box))
+        for j in jobs
+        if j.status == Status.RUNNING and j.started_at == now and j.worker == worker]
+    mine = {j.pk for j in claimed}
+    # as the PostgreSQL read reports them: before this claim
+    seen = [(j.pk, j.status, j.attempts) if j.pk not in mine else (j.pk, "", 0)
+            for j in jobs]
+    return claimed, seen
+
+
+def identification_jobs_claim(*, job_ids: list[int], worker: str
+                              ) -> tuple[list[ClaimedJob], list[int]]:
+    """Mark the open jobs among ``job_ids`` running, give up on worn-out ones.
+
+    Returns the claimed jobs (with their photo and model version) and the ids skipped
+    (done, failed, given up, or claimed again meanwhile by another worker: the last
+    claim wins). Two round trips for the whole batch, whatever its size (a third only
+    when a job has run out of attempts).
+    """
+    now = timezone.now()
+    Status = IdentificationJob.Status
+    worker = worker[:255]
+    claim = _claim_postgresql if connection.vendor == "postgresql" else _claim_orm
+    claimed, seen = claim(job_ids=list(job_ids), worker=worker, now=now)
+    mine = {j.pk for j in claimed}
+    worn = [pk for pk, status, attempts in seen if pk not in mine
+            and status in (Status.QUEUED, Status.RUNNING) and attempts >= MAX_ATTEMPTS]
     if worn:
-        IdentificationJob.objects.filter(pk__in=worn, status__in=open_states).update(
+        IdentificationJob.objects.filter(pk__in=worn, status__in=(
+            Status.QUEUED, Status.RUNNING)).update(
             status=Status.FAILED, finished_at=now,
             error=_("Gave up after %(n)d attempts: the worker stopped or timed out "
                     "each time.") % {"n": MAX_ATTEMPTS})
-    return claimed, [j.pk for j in jobs if j.pk not in claimed_ids]
+    return claimed, [pk for pk, _status, _attempts in seen if pk not in mine]
 
 
 def worker_threads() -> int:
@@ -388,7 +483,7 @@ def gallery_forget() -> None:
     _gallery_cache.clear()
 
 
-def _photo_bytes(photo: Photo) -> bytes:
+def _photo_bytes(photo: Photo | ClaimedPhoto) -> bytes:
     try:
         with photo.original.open("rb") as fh:
             return fh.read()
@@ -396,7 +491,7 @@ def _photo_bytes(photo: Photo) -> bytes:
         raise inference.ImageUnusable(f"the photo's file is missing: {exc}") from exc
 
 
-def photos_prepare(*, photos: list[Photo], size: int
+def photos_prepare(*, photos: Sequence[Photo | ClaimedPhoto], size: int
                    ) -> tuple[np.ndarray, list[int], dict[int, str]]:
     """Load the crops of ``photos``; returns the batch, the indices loaded, and errors."""
     arrays, ok, errors = [], [], {}
@@ -428,8 +523,16 @@ def _candidate_rows(todo: list[JobResult]) -> list[tuple[int, int, int, float, i
             for r in todo for rank, (ind, score, photo_id) in enumerate(r.candidates, start=1)]
 
 
-def _results_write_orm(*, todo: list[JobResult], jobs: dict[int, tuple], now) -> None:
+def _results_write_orm(*, results: list[JobResult], now) -> list[int]:
     """Write results with the ORM (any database; several statements per batch)."""
+    jobs = {pk: (photo_id, version_id) for pk, photo_id, version_id in
+            IdentificationJob.objects.select_for_update()
+            .filter(pk__in=[r.job_id for r in results])
+            .exclude(status=IdentificationJob.Status.DONE)
+            .values_list("pk", "photo_id", "model_version_id")}
+    todo = [r for r in results if r.job_id in jobs]
+    if not todo:
+        return []
     Embedding.objects.bulk_create(
         [Embedding(photo_id=jobs[r.job_id][0], model_version_id=jobs[r.job_id][1],
                    vector=np.asarray(r.vector, np.float32).tobytes()) for r in todo],
@@ -446,69 +549,87 @@ def _results_write_orm(*, todo: list[JobResult], jobs: dict[int, tuple], now) ->
                                r.new_individual_probability), timings=r.timings)
          for r in todo],
         ["status", "finished_at", "error", "new_individual_probability", "timings"])
+    # the catalogue's rule (services.photo_job_result_mark), for the whole batch at once
+    Photo.objects.filter(pk__in=[jobs[r.job_id][0] for r in todo],
+                         state=Photo.State.SUBMITTED).update(state=Photo.State.IDENTIFIED)
+    return ids
 
 
-def _results_write_postgresql(*, todo: list[JobResult], jobs: dict[int, tuple], now) -> None:
-    """Write results on PostgreSQL: one statement per table, rows passed as arrays.
+# One statement for a batch's results on PostgreSQL. ``done`` marks the jobs that are not
+# done yet (its row locks make a concurrent second run wait, then skip them); the other
+# parts write only for those jobs. A job that is not done has no candidates (they are
+# written with ``done`` in one transaction), so the candidate insert never conflicts;
+# ON CONFLICT keeps it from failing should one exist anyway.
+_RESULTS_SQL = """
+WITH v AS (
+    SELECT * FROM jsonb_to_recordset(%(jobs)s::jsonb) AS v(id bigint, p float8, t jsonb, n int)
+), done AS (
+    UPDATE dois_identificationjob AS j
+    SET status = %(done)s, finished_at = %(now)s, error = '',
+        new_individual_probability = v.p, timings = v.t
+    FROM v WHERE j.id = v.id AND j.status <> %(done)s
+    RETURNING j.id, j.photo_id, j.model_version_id, v.n
+), emb AS (
+    INSERT INTO dois_embedding (photo_id, model_version_id, vector, created_at)
+    SELECT done.photo_id, done.model_version_id,
+           substring(%(vectors)s::bytea FROM done.n * %(width)s + 1 FOR %(width)s), %(now)s
+    FROM done
+    ON CONFLICT (photo_id, model_version_id) DO UPDATE SET vector = EXCLUDED.vector
+), cand AS (
+    INSERT INTO dois_candidate (job_id, individual_id, rank, score, photo_id)
+    SELECT c.job, c.ind, c.rank, c.score, c.photo
+    FROM jsonb_to_recordset(%(candidates)s::jsonb)
+         AS c(job bigint, ind bigint, rank smallint, score float8, photo bigint)
+    JOIN done ON done.id = c.job
+    ON CONFLICT (job_id, rank) DO UPDATE SET individual_id = EXCLUDED.individual_id,
+        score = EXCLUDED.score, photo_id = EXCLUDED.photo_id
+), photos AS (
+    UPDATE dois_photo AS p SET state = %(identified)s
+    FROM done WHERE p.id = done.photo_id AND p.state = %(submitted)s
+)
+SELECT id FROM done
+"""
 
-    Same rows as :func:`_results_write_orm`; the ORM's ``bulk_update`` builds a CASE
-    expression per row and field in Python, which cost more than the embedding itself.
+
+def _results_write_postgresql(*, results: list[JobResult], now) -> list[int]:
+    """Write results on PostgreSQL in one statement (:data:`_RESULTS_SQL`).
+
+    Same rows as :func:`_results_write_orm`. Rows travel as one JSON document and the
+    vectors as one byte string: the ORM's ``bulk_update`` (a CASE per row and field) and
+    psycopg's per-element array adaptation cost more than the embedding itself.
     """
-    ids = [r.job_id for r in todo]
-    cands = _candidate_rows(todo)
+    vectors = [np.asarray(r.vector, np.float32).tobytes() for r in results]
+    width = len(vectors[0])
+    if any(len(v) != width for v in vectors):
+        raise ValueError("the vectors of a batch differ in length")
+    jobs = [{"id": r.job_id, "p": float(r.new_individual_probability), "t": r.timings, "n": n}
+            for n, r in enumerate(results)]
+    candidates = [{"job": job, "ind": ind, "rank": rank, "score": score, "photo": photo}
+                  for job, ind, rank, score, photo in _candidate_rows(results)]
     with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO dois_embedding "
-            "(photo_id, model_version_id, vector, created_at) "
-            "SELECT v.p, v.m, v.b, %s FROM unnest(%s::bigint[], %s::bigint[], %s::bytea[]) "
-            "AS v(p, m, b) ON CONFLICT (photo_id, model_version_id) "
-            "DO UPDATE SET vector = EXCLUDED.vector",
-            [now, [jobs[i][0] for i in ids], [jobs[i][1] for i in ids],
-             [np.asarray(r.vector, np.float32).tobytes() for r in todo]])
-        cursor.execute("DELETE FROM dois_candidate WHERE job_id = ANY(%s)", [ids])
-        if cands:
-            cursor.execute(
-                "INSERT INTO dois_candidate "
-                "(job_id, individual_id, rank, score, photo_id) "
-                "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::smallint[], "
-                "%s::float8[], %s::bigint[])",
-                [list(col) for col in zip(*cands, strict=True)])
-        cursor.execute(
-            "UPDATE dois_identificationjob AS j SET status = %s, "
-            "finished_at = %s, error = '', new_individual_probability = v.p, "
-            "timings = v.t::jsonb FROM unnest(%s::bigint[], %s::float8[], %s::text[]) "
-            "AS v(id, p, t) WHERE j.id = v.id",
-            [IdentificationJob.Status.DONE, now, ids,
-             [float(r.new_individual_probability) for r in todo],
-             [json.dumps(r.timings) for r in todo]])
+        cursor.execute(_RESULTS_SQL, {
+            "jobs": json.dumps(jobs), "candidates": json.dumps(candidates),
+            "vectors": b"".join(vectors), "width": width, "now": now,
+            "done": IdentificationJob.Status.DONE, "identified": Photo.State.IDENTIFIED,
+            "submitted": Photo.State.SUBMITTED})
+        return [row[0] for row in cursor.fetchall()]
 
 
 def identification_job_results_store(*, results: list[JobResult]) -> list[int]:
     """Write jobs' results once, in one transaction: embeddings, candidates, ``done``.
 
-    Jobs are locked first; a job already ``done`` is left alone (a second run stores
-    nothing), its candidates are replaced otherwise. Returns the ids stored.
+    A job already ``done`` is left alone (a second run stores nothing; a concurrent one
+    waits for the first one's row locks, then skips). Returns the ids stored.
     """
     if not results:
         return []
     now = timezone.now()
     with _job_transaction():
-        jobs = {pk: (photo_id, version_id) for pk, photo_id, version_id in
-                IdentificationJob.objects.select_for_update()
-                .filter(pk__in=[r.job_id for r in results])
-                .exclude(status=IdentificationJob.Status.DONE)
-                .values_list("pk", "photo_id", "model_version_id")}
-        todo = [r for r in results if r.job_id in jobs]
-        if not todo:
-            return []
         if connection.vendor == "postgresql":
-            _results_write_postgresql(todo=todo, jobs=jobs, now=now)
+            stored = set(_results_write_postgresql(results=results, now=now))
         else:
-            _results_write_orm(todo=todo, jobs=jobs, now=now)
-        # the catalogue's rule (services.photo_job_result_mark), for the whole batch at once
-        Photo.objects.filter(pk__in=[jobs[r.job_id][0] for r in todo],
-                             state=Photo.State.SUBMITTED).update(state=Photo.State.IDENTIFIED)
-    return [r.job_id for r in todo]
+            stored = set(_results_write_orm(results=results, now=now))
+    return [r.job_id for r in results if r.job_id in stored]
 
 
 def identification_job_result_store(*, job_id: int, vector: np.ndarray,
@@ -530,7 +651,7 @@ def identification_jobs_run(*, job_ids: list[int], worker: str = "") -> RunRepor
     report = RunReport()
     t0 = time.perf_counter()
     claimed, report.skipped = identification_jobs_claim(job_ids=list(job_ids), worker=worker)
-    by_version: dict[int, list[IdentificationJob]] = {}
+    by_version: dict[int, list[ClaimedJob]] = {}
     for job in claimed:
         by_version.setdefault(job.model_version_id, []).append(job)
     for jobs in by_version.values():

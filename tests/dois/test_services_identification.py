@@ -124,6 +124,27 @@ def test_the_postgresql_and_orm_result_writers_store_the_same_rows(model_version
     assert rows["other"][7] == Photo.State.IDENTIFIED
 
 
+def test_a_batch_stores_each_job_its_own_vector_and_skips_jobs_already_done(model_version):
+    inds, refs = gallery_make(individuals=2, per_individual=1, model_version=model_version)
+    jobs = [_job() for _ in range(3)]
+    ident.identification_jobs_claim(job_ids=[j.pk for j in jobs], worker="w")
+    IdentificationJob.objects.filter(pk=jobs[1].pk).update(status="done")
+    vectors = [np.full(32, n + 1, np.float32) for n in range(3)]
+    stored = ident.identification_job_results_store(results=[ident.JobResult(
+        job_id=job.pk, vector=vector, candidates=[(inds[n % 2].pk, 0.5, refs[n % 2].pk)],
+        new_individual_probability=n / 4, timings={"n": n})
+        for n, (job, vector) in enumerate(zip(jobs, vectors, strict=True))])
+    assert stored == [jobs[0].pk, jobs[2].pk]
+    for n in (0, 2):
+        emb = Embedding.objects.get(photo_id=jobs[n].photo_id, model_version=model_version)
+        assert np.array_equal(np.frombuffer(bytes(emb.vector), np.float32), vectors[n])
+        job = IdentificationJob.objects.get(pk=jobs[n].pk)
+        assert job.timings == {"n": n} and job.new_individual_probability == n / 4
+        assert list(job.candidates.values_list("individual_id", flat=True)) == [inds[n % 2].pk]
+    assert not Embedding.objects.filter(photo_id=jobs[1].photo_id).exists()
+    assert not Candidate.objects.filter(job=jobs[1]).exists()
+
+
 def test_sending_a_bulk_upload_marks_it_sent_at_once_and_stops_at_a_dead_broker(
         settings, model_version, monkeypatch, django_assert_num_queries):
     from celery import current_app
@@ -207,6 +228,37 @@ def test_claim_gives_up_after_max_attempts(model_version):
     job.refresh_from_db()
     assert report.skipped == [job.pk]
     assert job.status == "failed" and "Gave up after 3 attempts" in job.error
+
+
+@pytest.mark.parametrize("vendor", ["postgresql", "other"])
+def test_claim_takes_open_jobs_skips_the_rest_and_fails_worn_out_ones(
+        model_version, monkeypatch, vendor):
+    from django.db import connection
+
+    fresh, retried, done, worn = (_job() for _ in range(4))
+    IdentificationJob.objects.filter(pk=retried.pk).update(status="running", attempts=1)
+    IdentificationJob.objects.filter(pk=done.pk).update(status="done", attempts=1)
+    IdentificationJob.objects.filter(pk=worn.pk).update(status="queued",
+                                                        attempts=ident.MAX_ATTEMPTS)
+    Photo.objects.filter(pk=fresh.photo_id).update(
+        crop_x=3, crop_y=4, crop_w=50, crop_h=60)
+    monkeypatch.setattr(connection, "vendor", vendor)  # "other": the ORM's way
+    claimed, skipped = ident.identification_jobs_claim(
+        job_ids=[worn.pk, done.pk, retried.pk, fresh.pk], worker="w9@test")
+    monkeypatch.undo()
+    assert [j.pk for j in claimed] == sorted([fresh.pk, retried.pk])
+    assert sorted(skipped) == sorted([done.pk, worn.pk])
+    by_pk = {j.pk: j for j in claimed}
+    assert by_pk[fresh.pk].attempts == 1 and by_pk[retried.pk].attempts == 2
+    assert by_pk[fresh.pk].photo.crop_box == (3, 4, 53, 64)
+    assert by_pk[fresh.pk].photo.original.name == fresh.photo.original.name
+    assert by_pk[fresh.pk].model_version == model_version
+    assert by_pk[fresh.pk].sent_at == IdentificationJob.objects.get(pk=fresh.pk).sent_at
+    rows = dict(IdentificationJob.objects.values_list("pk", "status"))
+    assert rows == {fresh.pk: "running", retried.pk: "running", done.pk: "done",
+                    worn.pk: "failed"}
+    stored = IdentificationJob.objects.get(pk=fresh.pk)
+    assert stored.worker == "w9@test" and stored.started_at == by_pk[fresh.pk].started_at
 
 
 def test_sweep_resends_unsent_and_stale_jobs_and_fails_worn_out_ones(model_version, _no_broker):
