@@ -109,6 +109,43 @@ def _wait(ids: list[int], *, timeout: float, poll: float = 0.01) -> float:
     raise SystemExit(f"jobs not finished within {timeout}s")
 
 
+def _cpu_seconds(*, worker_group: int) -> dict[str, float]:
+    """CPU seconds used so far by each part of the system (Linux ``/proc``).
+
+    Parts: the worker host (its process group), PostgreSQL, Redis, this process, and
+    everything else; compare two readings to see where a phase spent the machine.
+    """
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {"worker": 0.0, "postgres": 0.0, "redis": 0.0, "bench": 0.0, "other": 0.0}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = (entry / "stat").read_text()
+        except OSError:  # the process ended meanwhile
+            continue
+        comm = raw[raw.index("(") + 1:raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2:].split()
+        seconds = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+        if int(entry.name) == os.getpid():
+            part = "bench"
+        elif int(fields[2]) == worker_group:  # process group id
+            part = "worker"
+        elif comm.startswith("postgres"):
+            part = "postgres"
+        elif comm.startswith("redis"):
+            part = "redis"
+        else:
+            part = "other"
+        out[part] += seconds
+    return out
+
+
+def _cpu_per_photo(before: dict[str, float], after: dict[str, float], photos: int
+                   ) -> dict[str, float]:
+    return {k: round((after[k] - before[k]) * 1000 / photos, 3) for k in before}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--photos", type=int, default=512)
@@ -258,6 +295,14 @@ def main() -> int:
                 gallery.search(embedder.embed(batch), k=ident.TOP_K)
             return time.perf_counter() - t0
 
+        cpu_queue = dict.fromkeys(_cpu_seconds(worker_group=worker.pid), 0.0)
+        cpu_inprocess = dict(cpu_queue)
+
+        def cpu_add(into: dict[str, float], before: dict[str, float]) -> None:
+            after = _cpu_seconds(worker_group=worker.pid)
+            for k, v in _cpu_per_photo(before, after, args.photos).items():
+                into[k] += v / max(1, args.rounds - 1)
+
         def queue_again() -> float:
             """The same jobs once more: back to the state of a fresh commit, then sent."""
             with transaction.atomic():
@@ -269,14 +314,23 @@ def main() -> int:
                 Photo.objects.filter(pk__in=[p.pk for p in photos]).update(
                     state=Photo.State.SUBMITTED)
             time.sleep(0.5)
+            before = _cpu_seconds(worker_group=worker.pid)
             t0 = time.perf_counter()
             ident.identification_jobs_send(job_ids=ids)  # what the commit hook does
-            return _wait(ids, timeout=600, poll=0.005) - t0
+            seconds = _wait(ids, timeout=600, poll=0.005) - t0
+            cpu_add(cpu_queue, before)
+            return seconds
+
+        def inprocess_measured() -> float:
+            before = _cpu_seconds(worker_group=worker.pid)
+            seconds = inprocess()
+            cpu_add(cpu_inprocess, before)
+            return seconds
 
         inprocess_times = [inprocess()]
         for _round in range(1, args.rounds):
             queue_times.append(queue_again())
-            inprocess_times.append(inprocess())
+            inprocess_times.append(inprocess_measured())
         queue_seconds = statistics.median(queue_times)
         inprocess_seconds = statistics.median(inprocess_times)
 
@@ -342,6 +396,9 @@ def main() -> int:
             "single_ms_p95": round(p95, 1),
             "target_single_ms": 300,
             "worker_embed_ms_median_per_batch": embed_ms,
+            # CPU milliseconds per photo by part of the system, mean over rounds 2..n
+            "cpu_ms_per_photo_queue": {k: round(v, 2) for k, v in cpu_queue.items()},
+            "cpu_ms_per_photo_inprocess": {k: round(v, 2) for k, v in cpu_inprocess.items()},
         }
     finally:
         os.killpg(worker.pid, 15)
