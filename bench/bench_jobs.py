@@ -112,11 +112,13 @@ def _wait(ids: list[int], *, timeout: float, poll: float = 0.01) -> float:
 def _cpu_seconds(*, worker_group: int) -> dict[str, float]:
     """CPU seconds used so far by each part of the system (Linux ``/proc``).
 
-    Parts: the worker host (its process group), PostgreSQL, Redis, this process, and
+    Parts: the worker host's main process (it takes messages from the broker and hands
+    them to its pool) and its pool processes, PostgreSQL, Redis, this process, and
     everything else; compare two readings to see where a phase spent the machine.
     """
     tick = os.sysconf("SC_CLK_TCK")
-    out = {"worker": 0.0, "postgres": 0.0, "redis": 0.0, "bench": 0.0, "other": 0.0}
+    out = {"worker_main": 0.0, "worker_pool": 0.0, "postgres": 0.0, "redis": 0.0,
+           "bench": 0.0, "other": 0.0}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -129,8 +131,10 @@ def _cpu_seconds(*, worker_group: int) -> dict[str, float]:
         seconds = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
         if int(entry.name) == os.getpid():
             part = "bench"
+        elif int(entry.name) == worker_group:
+            part = "worker_main"
         elif int(fields[2]) == worker_group:  # process group id
-            part = "worker"
+            part = "worker_pool"
         elif comm.startswith("postgres"):
             part = "postgres"
         elif comm.startswith("redis"):
@@ -148,7 +152,7 @@ def _cpu_per_photo(before: dict[str, float], after: dict[str, float], photos: in
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--photos", type=int, default=512)
+    ap.add_argument("--photos", type=int, default=1024)
     ap.add_argument("--singles", type=int, default=40)
     ap.add_argument("--gallery", type=int, default=50, help="individuals in the gallery")
     ap.add_argument("--rounds", type=int, default=5,
