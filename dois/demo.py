@@ -1,8 +1,7 @@
 """A small demo catalogue: a dozen individuals in the Pearl River Estuary.
 
-Fin images come from :mod:`dois.ml.synth` when it is importable, otherwise from a
-simple Pillow drawing. Everything goes through the services, so the demo also shows the
-decision history. Running it twice changes nothing.
+Fin images come from :mod:`dois.ml.synth` (NumPy and Pillow only). Everything goes
+through the services, so the demo also shows the decision history. Running it twice changes nothing.
 """
 
 from __future__ import annotations
@@ -13,9 +12,10 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image
 
 from dois import services
+from dois.ml.synth import render_individual_photo
 from dois.models import Individual, Photo
 
 NICKNAMES = ["Pinky", "Notch", "Lantau", "Moon", "Spot", "Zigzag", "Pearl", "Ripple",
@@ -27,41 +27,8 @@ SIDES = [Photo.Side.LEFT, Photo.Side.RIGHT]
 TZ = ZoneInfo("Asia/Shanghai")
 
 
-def _fin_pillow(*, individual_seed: int, photo_seed: int, size: int) -> Image.Image:
-    """A grey fin with individual nicks on the trailing edge, over a noisy sea."""
-    ind = random.Random(individual_seed)
-    rng = random.Random(individual_seed * 1000 + photo_seed)
-    image = Image.new("RGB", (size, size), (40 + rng.randint(0, 30), 90, 130 + rng.randint(0, 40)))
-    draw = ImageDraw.Draw(image)
-    for _ in range(200):
-        x, y = rng.randrange(size), rng.randrange(size)
-        draw.point((x, y), fill=(200, 220, 235))
-    s = size / 256
-    dx, dy = rng.randint(-15, 15) * s, rng.randint(-10, 10) * s
-    tip = (140 * s + ind.randint(-20, 20) * s + dx, 60 * s + ind.randint(-15, 25) * s + dy)
-    base_l, base_r = (70 * s + dx, 210 * s + dy), (200 * s + dx, 210 * s + dy)
-    edge = [tip]
-    for k in range(1, 8):
-        t = k / 8
-        x = tip[0] + (base_r[0] - tip[0]) * t
-        y = tip[1] + (base_r[1] - tip[1]) * t
-        notch = ind.choice([0, 0, 0, 6, 10]) * s
-        edge.append((x - notch, y))
-    pink = ind.randint(0, 80)
-    draw.polygon([base_l, tip, *edge, base_r], fill=(150 + pink, 140 + pink // 2, 145))
-    for _ in range(ind.randint(2, 6)):
-        mx = ind.uniform(0.3, 0.7) * (base_r[0] - base_l[0]) + base_l[0]
-        my = ind.uniform(0.5, 0.9) * (base_r[1] - tip[1]) + tip[1]
-        draw.ellipse((mx - 4 * s, my - 4 * s, mx + 4 * s, my + 4 * s), fill=(90, 90, 95))
-    draw.rectangle((0, 205 * s + dy, size, size), fill=(30, 80, 120))
-    return image.filter(ImageFilter.GaussianBlur(rng.uniform(0, 1)))
-
-
 def fin_image(*, individual_seed: int, photo_seed: int, size: int = 256) -> Image.Image:
-    try:
-        from dois.ml.synth import render_individual_photo
-    except ImportError:
-        return _fin_pillow(individual_seed=individual_seed, photo_seed=photo_seed, size=size)
+    """One synthetic photo of one demo individual (:mod:`dois.ml.synth`)."""
     return render_individual_photo(individual_seed=individual_seed, photo_seed=photo_seed,
                                    size=size)
 

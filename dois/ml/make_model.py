@@ -28,7 +28,10 @@ SYNTH_EVAL_SEED = 900  # write_dataset seed for unseen synthetic evaluation indi
 # upload (rendered at 224 px, JPEG, loaded like any photo) plus the real train sets.
 # Unseen synthetic top-1 by recipe (same data and seed): 96 px photos rendered straight
 # at the input size, 20 epochs 0.184; the same as uploads 0.244; 128 px 0.358; 160 px
-# with 24 epochs 0.538 (about 30 minutes of training on 2 cores).
+# with 24 epochs 0.538 (about 30 minutes of training on 2 cores). Four times as many
+# individuals (4000 x 8) for the same number of steps (6 epochs) gave 0.532, with
+# nyala/test 0.044 and fins-smru 0.208: the network, not the number of individuals,
+# is what limits it at this training length.
 EPOCHS = 24
 SYNTHETIC_INDIVIDUALS = 1000
 SYNTHETIC_PHOTOS = 8
