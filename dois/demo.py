@@ -1,7 +1,8 @@
 """A small demo catalogue: a dozen individuals in the Pearl River Estuary.
 
 Fin images come from :mod:`dois.ml.synth` (NumPy and Pillow only). Everything goes
-through the services, so the demo also shows the decision history. Running it twice changes nothing.
+through the services, so the demo also shows the decision history. Running it twice
+changes nothing.
 """
 
 from __future__ import annotations

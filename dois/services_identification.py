@@ -267,12 +267,10 @@ ORDER BY j.id
 """
 
 
-
 @dataclass(frozen=True)
 class ClaimedPhoto:
-    """What a run reads of a photo: its file and crop box."""
+    """What a run reads of a photo: its file and crop box (its id is the job's ``photo_id``)."""
 
-    pk: int
     original: FieldFile
     crop_box: tuple[int, int, int, int]
 
@@ -292,9 +290,9 @@ class ClaimedJob:
     photo: ClaimedPhoto
 
 
-def _claimed_photo(*, pk: int, name: str, box: tuple[int, int, int, int]) -> ClaimedPhoto:
+def _claimed_photo(*, name: str, box: tuple[int, int, int, int]) -> ClaimedPhoto:
     field_ = Photo._meta.get_field("original")
-    return ClaimedPhoto(pk=pk, original=FieldFile(None, field_, name), crop_box=box)
+    return ClaimedPhoto(original=FieldFile(None, field_, name), crop_box=box)
 
 
 def _claim_postgresql(*, job_ids: list[int], worker: str, now
@@ -320,7 +318,7 @@ def _claim_postgresql(*, job_ids: list[int], worker: str, now
         claimed.append(ClaimedJob(
             pk=pk, attempts=attempts + 1, started_at=now, sent_at=sent_at, photo_id=photo_id,
             model_version_id=version_id, model_version=versions[version_id],
-            photo=_claimed_photo(pk=photo_id, name=original, box=(cx, cy, cx + cw, cy + ch))))
+            photo=_claimed_photo(name=original, box=(cx, cy, cx + cw, cy + ch))))
     return claimed, seen
 
 
@@ -339,14 +337,12 @@ def _claim_orm(*, job_ids: list[int], worker: str, now
         pk=j.pk, attempts=j.attempts, started_at=j.started_at, sent_at=j.sent_at,
         photo_id=j.photo_id, model_version_id=j.model_version_id,
         model_version=j.model_version, photo=_claimed_photo(
-            pk=j.photo_id, name=j.photo.original.name, box=j.photo.crop_box))
+            name=j.photo.original.name, box=j.photo.crop_box))
         for j in jobs
         if j.status == Status.RUNNING and j.started_at == now and j.worker == worker]
-    mine = {j.pk for j in claimed}
-    # as the PostgreSQL read reports them: before this claim
-    seen = [(j.pk, j.status, j.attempts) if j.pk not in mine else (j.pk, "", 0)
-            for j in jobs]
-    return claimed, seen
+    # the caller reads these only for the jobs this claim did not take, which it left as
+    # they were
+    return claimed, [(j.pk, j.status, j.attempts) for j in jobs]
 
 
 def identification_jobs_claim(*, job_ids: list[int], worker: str
