@@ -15,7 +15,9 @@ broker_transport_options: dict = {
     # an unacknowledged message comes back after this (Redis's default is an hour)
     "visibility_timeout": _timeout * 2,
 }
+broker_transport = None  # from the URL's scheme
 if broker_url.startswith("filesystem://"):
+    broker_transport = "hub.broker_fs:Transport"  # message files that appear whole
     _folder = settings.CELERY_BROKER_DIR
     for _sub in ("queue", "processed"):
         (_folder / _sub).mkdir(parents=True, exist_ok=True)
