@@ -19,13 +19,15 @@ broker_transport = None  # from the URL's scheme
 if broker_url.startswith("filesystem://"):
     broker_transport = "hub.broker_fs:Transport"  # message files that appear whole
     _folder = settings.CELERY_BROKER_DIR
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_folder / _sub).mkdir(parents=True, exist_ok=True)
     broker_transport_options.update(
         {
             "data_folder_in": str(_folder / "queue"),
             "data_folder_out": str(_folder / "queue"),
             "processed_folder": str(_folder / "processed"),
+            # exchange tables; kombu's default is "control" in the working directory
+            "control_folder": str(_folder / "control"),
             "store_processed": False,
             "polling_interval": settings.CELERY_POLL_INTERVAL,
         }

@@ -11,9 +11,11 @@ from hub import broker_fs
 
 
 def _connection(folder):
+    # kombu keeps declared exchanges per process: each test uses its own queue name
     return Connection("filesystem://", transport=broker_fs.Transport, transport_options={
         "data_folder_in": str(folder), "data_folder_out": str(folder),
-        "store_processed": False})
+        "control_folder": str(folder.parent / f"{folder.name}-control"),
+        "store_processed": False, "polling_interval": 0.01})
 
 
 def test_a_message_appears_under_its_final_name_only_when_whole(tmp_path, monkeypatch):
@@ -34,7 +36,7 @@ def test_a_message_appears_under_its_final_name_only_when_whole(tmp_path, monkey
         assert len(seen_while_writing) == 1
         assert not any(name.endswith(".msg") for name in seen_while_writing[0])
         assert [p.name.endswith(".jobs.msg") for p in tmp_path.iterdir()] == [True]
-        message = queue.get(timeout=1)
+        message = queue.get(timeout=5)
         assert message.payload == {"job": 7}
         message.ack()
         queue.close()
@@ -42,12 +44,12 @@ def test_a_message_appears_under_its_final_name_only_when_whole(tmp_path, monkey
 
 def test_a_consumer_skips_a_message_still_being_written(tmp_path):
     with _connection(tmp_path) as conn:
-        queue = conn.SimpleQueue("jobs")
+        queue = conn.SimpleQueue("skips")
         (tmp_path / "writing-0123").write_bytes(b"")  # what a writer leaves mid-write
         with pytest.raises(queue.Empty):
             queue.get(timeout=0.2)
         queue.put({"job": 8})
-        assert queue.get(timeout=1).payload == {"job": 8}
+        assert queue.get(timeout=5).payload == {"job": 8}
         assert (tmp_path / "writing-0123").exists()
         queue.close()
 
@@ -75,6 +77,8 @@ def test_the_project_uses_it_for_filesystem_urls_only(settings, tmp_path):
         settings.CELERY_BROKER_URL = "filesystem://"
         assert importlib.reload(celeryconfig).broker_transport == "hub.broker_fs:Transport"
         assert (tmp_path / "queue").is_dir()
+        assert celeryconfig.broker_transport_options["control_folder"] == str(
+            tmp_path / "control")
         settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/0"
         assert importlib.reload(celeryconfig).broker_transport is None  # kombu's own
     finally:
