@@ -29,23 +29,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-EVAL_SEED_BASE = 900 * 1_000_003  # dois.ml.synth.write_dataset(seed=900), as make_model
-TRAIN_SEED_BASE = 1_000_000  # dois.ml.train.SYNTH_TRAIN_BASE
-
-
-def _supcon(emb: Any, labels: Any, temperature: float) -> Any:
-    import jax
-    import jax.numpy as jnp
-
-    eye = jnp.eye(emb.shape[0])
-    logits = emb @ emb.T / temperature - 1e9 * eye
-    pos = (labels[:, None] == labels[None, :]).astype(jnp.float32) - eye
-    logp = logits - jax.nn.logsumexp(logits, axis=1, keepdims=True)
-    has = pos.sum(1)
-    per = -(pos * logp).sum(1) / jnp.maximum(has, 1.0)
-    weight = (has > 0).astype(jnp.float32)
-    return (per * weight).sum() / jnp.maximum(weight.sum(), 1.0)
-
 
 def _leave_one_out_top1(vectors: np.ndarray, labels: np.ndarray) -> float:
     sims = vectors @ vectors.T
@@ -71,15 +54,17 @@ def main(argv: list[str] | None = None) -> int:
     import jax.numpy as jnp
     import keras
 
+    from dois.ml.make_model import SYNTH_EVAL_SEED
     from dois.ml.model import build_embedder, recalibrate_batchnorm
-    from dois.ml.synth import render_uploads
+    from dois.ml.synth import dataset_seeds, render_uploads
+    from dois.ml.train import SYNTH_TRAIN_BASE, _supcon_loss
 
     t0 = time.time()
-    ev_x, ev_y = render_uploads(individual_seeds=[EVAL_SEED_BASE + i for i in range(100)],
-                                photos_per_individual=5, size=args.size,
-                                processes=args.processes)
+    ev_x, ev_y = render_uploads(  # make_model's unseen evaluation individuals
+        individual_seeds=dataset_seeds(seed=SYNTH_EVAL_SEED, n_individuals=100),
+        photos_per_individual=5, size=args.size, processes=args.processes)
     x_all, y_all = render_uploads(
-        individual_seeds=[TRAIN_SEED_BASE + i for i in range(args.ids)],
+        individual_seeds=[SYNTH_TRAIN_BASE + i for i in range(args.ids)],  # make_model's, seed 0
         photos_per_individual=args.photos, size=args.size, processes=args.processes)
     render_s = time.time() - t0
 
@@ -96,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def loss_fn(trainable: Any, fixed: Any, x: Any, y: Any) -> Any:
         emb, fixed = model.stateless_call(trainable, fixed, x, training=True)
-        return _supcon(emb, y, 0.1), fixed
+        return _supcon_loss(emb, y, 0.1), fixed
 
     grad_fn = jax.value_and_grad(loss_fn, has_aux=True)
 

@@ -28,6 +28,7 @@ __all__ = [
     "render_jpeg",
     "render_uploads",
     "write_dataset",
+    "dataset_seeds",
 ]
 
 _CANVAS = 256  # canonical fin canvas (fin-local coordinates)
@@ -299,6 +300,11 @@ def render_uploads(
     return images, labels
 
 
+def dataset_seeds(*, seed: int, n_individuals: int) -> list[int]:
+    """The individual seeds of ``write_dataset(seed=seed, n_individuals=...)``, in order."""
+    return [seed * 1_000_003 + i for i in range(n_individuals)]
+
+
 def write_dataset(
     *, root: str | Path, n_individuals: int, photos_per_individual: int, seed: int = 0,
     size: int = 224, quality: int = 90
@@ -310,8 +316,7 @@ def write_dataset(
     """
     root = Path(root)
     paths: list[Path] = []
-    for i in range(n_individuals):
-        ind_seed = seed * 1_000_003 + i
+    for i, ind_seed in enumerate(dataset_seeds(seed=seed, n_individuals=n_individuals)):
         folder = root / f"fin-{seed}-{i:04d}"
         folder.mkdir(parents=True, exist_ok=True)
         for p in range(photos_per_individual):

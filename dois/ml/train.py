@@ -196,18 +196,21 @@ def _augment_head(x: Any, n: Any, cfg: Any) -> Any:
 
 
 def _supcon_loss(emb: Any, labels: Any, temperature: float) -> Any:
-    """Supervised-contrastive loss: each photo's other photos of its class are positives."""
-    import tensorflow as tf
+    """Supervised-contrastive loss: each photo's other photos of its class are positives.
 
-    n = tf.shape(emb)[0]
-    eye = tf.eye(n)
-    logits = tf.matmul(emb, emb, transpose_b=True) / temperature - 1e9 * eye
-    pos = tf.cast(tf.equal(labels[:, None], labels[None, :]), tf.float32) - eye
-    logp = logits - tf.reduce_logsumexp(logits, axis=1, keepdims=True)
-    has = tf.reduce_sum(pos, axis=1)
-    per = -tf.reduce_sum(pos * logp, axis=1) / tf.maximum(has, 1.0)
-    w = tf.cast(has > 0, tf.float32)
-    return tf.reduce_sum(per * w) / tf.maximum(tf.reduce_sum(w), 1.0)
+    Written in ``keras.ops``, so any Keras backend can train with it
+    (``bench/gpu_scaling.py`` runs it on JAX).
+    """
+    from keras import ops
+
+    eye = ops.eye(ops.shape(emb)[0])
+    logits = ops.matmul(emb, ops.transpose(emb)) / temperature - 1e9 * eye
+    pos = ops.cast(ops.equal(labels[:, None], labels[None, :]), "float32") - eye
+    logp = logits - ops.logsumexp(logits, axis=1, keepdims=True)
+    has = ops.sum(pos, axis=1)
+    per = -ops.sum(pos * logp, axis=1) / ops.maximum(has, 1.0)
+    w = ops.cast(has > 0, "float32")
+    return ops.sum(per * w) / ops.maximum(ops.sum(w), 1.0)
 
 
 def _fit_supcon(*, embedder: Any, images: np.ndarray, labels: np.ndarray,
