@@ -8,6 +8,7 @@ Development needs no configuration at all: SQLite and the Celery broker live in
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -30,16 +31,22 @@ if not DEBUG:
         raise ImproperlyConfigured(
             "SECRET_KEY must be set to a random value of at least 50 characters when DEBUG=0."
         )
-    if "ALLOWED_HOSTS" not in __import__("os").environ or not ALLOWED_HOSTS:
+    if "ALLOWED_HOSTS" not in os.environ or not ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS must list this site's host names when DEBUG=0.")
     if "*" in ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS may not contain '*' when DEBUG=0.")
+    if not os.environ.get("SITE_URL", "").startswith("https://"):
+        raise ImproperlyConfigured(
+            "SITE_URL must be set to the site's public https:// address when DEBUG=0 "
+            "(every link in an email is built from it)."
+        )
 
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = env_str("SITE_NAME", "TensorFlow User Group")
 
 INSTALLED_APPS = [
+    "common.apps.CommonConfig",
     "hub.apps.HubConfig",
     "events.apps.EventsConfig",
     "dois.apps.DoisConfig",
@@ -56,6 +63,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_filters",
     "csp",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -70,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "hub.middleware.TimezoneMiddleware",
+    # last, as django-axes asks: it turns a locked-out login into its 429 page
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "hub.urls"
@@ -114,6 +124,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # first: refuses logins for an account or address that failed too often
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "hub:profile"
 LOGOUT_REDIRECT_URL = "hub:home"
@@ -121,8 +136,14 @@ LOGOUT_REDIRECT_URL = "hub:home"
 # --- cache ----------------------------------------------------------------------------
 CACHE_URL = env_str("CACHE_URL", "")
 if CACHE_URL.startswith("redis://") or CACHE_URL.startswith("rediss://"):
+    # Fails open: with Redis down, pages render uncached (and rate limits do not apply)
+    # instead of answering 500; each failure is logged.
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        "default": {
+            "BACKEND": "hub.cache.FailOpenRedisCache",
+            "LOCATION": CACHE_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
     }
 elif CACHE_URL:
     raise ImproperlyConfigured("Environment variable CACHE_URL must be a redis:// URL or empty.")
@@ -140,8 +161,15 @@ LOCALE_PATHS: list[Path] = []
 # --- static and media -----------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
-MEDIA_URL = env_str("MEDIA_URL", "/media/")
+# No URL serves MEDIA_ROOT: every stored file goes out through a view that checks who may
+# see it (common.files.file_response). Never point a web server at MEDIA_ROOT.
+MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# An internal nginx location that serves MEDIA_ROOT to X-Accel-Redirect only (see
+# deploy/); empty: Django streams the files itself.
+MEDIA_ACCEL_REDIRECT = env_str("MEDIA_ACCEL_REDIRECT", "")
+# How long a signed S3 URL handed out by a permission-checking view stays valid.
+MEDIA_SIGNED_URL_TTL_S = env_int("MEDIA_SIGNED_URL_TTL_S", 300, minimum=10)
 MEDIA_STORAGE = env_str("MEDIA_STORAGE", "filesystem")
 if MEDIA_STORAGE == "s3":
     _default_storage = {
@@ -150,8 +178,10 @@ if MEDIA_STORAGE == "s3":
             "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME"),
             "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
             "region_name": env_str("AWS_S3_REGION_NAME") or None,
-            "default_acl": None,
+            # every object private; views hand out short-lived signed URLs
+            "default_acl": "private",
             "querystring_auth": True,
+            "querystring_expire": MEDIA_SIGNED_URL_TTL_S,
             "file_overwrite": False,
         },
     }
@@ -225,7 +255,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:", "https:"],
+        # data: for notebook plots; remote images only from hosts the operator lists
+        "img-src": ["'self'", "data:", *env_list("CSP_IMG_HOSTS")],
         "media-src": ["'self'", "https:"],
         "frame-src": _frame_sources,
         "connect-src": ["'self'"],
@@ -251,7 +282,38 @@ REST_FRAMEWORK = {
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.URLPathVersioning",
     "ALLOWED_VERSIONS": ["v1"],
     "DEFAULT_VERSION": "v1",
+    # per address for anonymous clients, per account (token or session) otherwise;
+    # uploads and sign-ups have their own scopes (hub.throttling). Counted in the cache.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    # reverse proxies in front of the web processes: the client address is then read
+    # from X-Forwarded-For, this many hops from the right (0: REMOTE_ADDR; a
+    # forwarded header is then ignored, so clients cannot pick their own address)
+    "NUM_PROXIES": env_int("PROXY_COUNT", 0, minimum=0),
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("THROTTLE_ANON", "120/minute"),
+        "user": env_str("THROTTLE_USER", "600/minute"),
+        "uploads": env_str("THROTTLE_UPLOADS", "2000/hour"),
+        "signup": env_str("THROTTLE_SIGNUP", "5/hour"),
+        "password_reset": env_str("THROTTLE_PASSWORD_RESET", "5/hour"),
+    },
 }
+
+# --- login lockout (django-axes) --------------------------------------------------------
+# After AXES_FAILURE_LIMIT wrong passwords for one account, or from one address, logins
+# from there are refused (429) for AXES_COOLOFF_MINUTES. Attempts live in the database,
+# so the lockout holds across web processes and without the cache.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_float("AXES_COOLOFF_MINUTES", 15.0))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# the same client address as the API's throttles (REST_FRAMEWORK["NUM_PROXIES"])
+AXES_CLIENT_IP_CALLABLE = "common.throttling.client_ip"
+AXES_VERBOSE = False
 SPECTACULAR_SETTINGS = {
     "TITLE": "TFUG hub and DoIs API",
     "DESCRIPTION": "Events, the dolphin catalogue and photo identification.",

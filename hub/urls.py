@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
@@ -35,12 +34,3 @@ urlpatterns += i18n_patterns(
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
 )
-
-if settings.DEBUG or settings.MEDIA_STORAGE == "filesystem":
-    from django.views.static import serve
-
-    # Media in development and on single-machine installs; a CDN or S3 serves it otherwise.
-    urlpatterns.append(
-        path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve,
-             {"document_root": settings.MEDIA_ROOT})
-    )

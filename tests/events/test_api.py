@@ -18,7 +18,6 @@ from tests.events.factories import (
     TagFactory,
     TalkFactory,
 )
-from tests.hub.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +40,7 @@ def test_list_is_public_and_never_shows_drafts(api, organiser):
                                                                  cancelled.slug])
     assert api.get(f"/api/v1/events/{draft.slug}/").status_code == 404
     # not even for the draft's own organiser: the API is the public view
-    api.login(username=organiser.username, password=PASSWORD)
+    api.force_login(organiser)
     assert draft.slug not in _slugs(api.get("/api/v1/events/"))
     assert api.get(f"/api/v1/events/{draft.slug}/").status_code == 404
 
@@ -100,7 +99,7 @@ def test_detail_has_venue_talks_recordings_materials_and_head_counts(api, event)
 
 
 def test_api_is_read_only(api, organiser, event):
-    api.login(username=organiser.username, password=PASSWORD)
+    api.force_login(organiser)
     assert api.post("/api/v1/events/", {"title": "x"}).status_code == 405
     assert api.delete(f"/api/v1/events/{event.slug}/").status_code == 405
     assert api.patch("/api/v1/posts/x/", {}).status_code == 405

@@ -11,13 +11,12 @@ from tests.events.factories import (
     TalkFactory,
     UserFactory,
 )
-from tests.hub.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
 
 def _login(client, user):
-    assert client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     return client
 
 

@@ -68,5 +68,6 @@ def test_malformed_database_url_stops_start_up_with_its_name():
 
 def test_check_deploy_is_clean_in_production_mode():
     result = _manage("check", "--deploy", "--fail-level", "WARNING", DEBUG="0",
-                     SECRET_KEY=GOOD_SECRET, ALLOWED_HOSTS="hub.example.org")
+                     SECRET_KEY=GOOD_SECRET, ALLOWED_HOSTS="hub.example.org",
+                     SITE_URL="https://hub.example.org")
     assert result.returncode == 0, result.stderr + result.stdout
