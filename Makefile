@@ -57,7 +57,7 @@ model: $(VENV)/.installed
 	$(PY) -m dois.ml.make_model
 
 messages: $(VENV)/.installed
-	for app in hub events dois; do (cd $$app && ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete && ../$(PY) ../manage.py compilemessages -l zh_Hans); done
+	for app in common hub events dois; do (cd $$app && ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete && ../$(PY) ../manage.py compilemessages -l zh_Hans); done
 
 lock:
 	$(PYTHON) -m venv var/lockenv && var/lockenv/bin/pip install --quiet uv==0.13.8

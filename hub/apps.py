@@ -24,3 +24,4 @@ class HubConfig(AppConfig):
         # Groups and their permissions are set-up data, kept in step after every migrate
         # (and after each flush between transactional tests).
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="hub-sync-roles")
+        from hub import checks  # noqa: F401 - registers the deployment checks

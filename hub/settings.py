@@ -182,6 +182,7 @@ if MEDIA_STORAGE == "s3":
             "default_acl": "private",
             "querystring_auth": True,
             "querystring_expire": MEDIA_SIGNED_URL_TTL_S,
+            "signature_version": "s3v4",
             "file_overwrite": False,
         },
     }

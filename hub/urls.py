@@ -1,9 +1,11 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from common.throttling import rate_limited
 from hub import views
 
 hub_patterns = (
@@ -28,6 +30,10 @@ urlpatterns = [
 
 urlpatterns += i18n_patterns(
     path("", include(hub_patterns)),
+    # before contrib.auth's own pattern of the same path: a limited password reset
+    path("accounts/password_reset/",
+         rate_limited("password_reset")(auth_views.PasswordResetView.as_view()),
+         name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("events/", include("events.urls")),
     path("dois/", include("dois.urls")),

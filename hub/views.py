@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from common.throttling import rate_limited
 from events.selectors import event_list_upcoming, recording_list_latest
 from hub import selectors, services
 from hub.forms import ProfileForm, SignUpForm
@@ -35,6 +36,7 @@ def project_detail(request, slug: str):
     return render(request, "hub/project_detail.html", {"project": project})
 
 
+@rate_limited("signup")
 def sign_up(request):
     if request.user.is_authenticated:
         return redirect("hub:profile")

@@ -22,6 +22,14 @@ def _media_root(settings, tmp_path_factory):
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: rate-limit counters never leak between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 class WorkerProcess:
     """A ``celery worker`` started as a separate process against the test database."""
 
