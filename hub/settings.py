@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "csp",
     "axes",
@@ -320,6 +321,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Events, the dolphin catalogue and photo identification.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI's files come from this site (the sidecar package), never from a CDN
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Choice sets that share a field name across apps need their own component names.
     "ENUM_NAME_OVERRIDES": {"EventStatusEnum": "events.models.Event.Status"},

@@ -23,3 +23,13 @@ def test_visitor_switches_to_chinese_and_back(browser, live_server):
     Select(browser.find_element(By.ID, "lang-select")).select_by_value("en")
     browser.find_element(By.CSS_SELECTOR, "form.lang button").click()
     assert text_of(browser, "h1", "Community projects") == "Community projects"
+
+
+def test_api_docs_render_from_the_site_itself(browser, live_server):
+    """Swagger UI loads from this site under its own CSP (it was a blank page from a CDN)."""
+    browser.get(f"{live_server.url}/api/docs/")
+    title = text_of(browser, ".swagger-ui .info .title", "TFUG hub and DoIs API", timeout=20)
+    assert "TFUG hub and DoIs API" in title
+    assert browser.find_elements(By.CSS_SELECTOR, ".opblock-tag")  # the API's sections
+    sources = [s.get_attribute("src") for s in browser.find_elements(By.TAG_NAME, "script")]
+    assert sources and all(s.startswith(live_server.url) for s in sources if s)
