@@ -71,3 +71,17 @@ def test_check_deploy_is_clean_in_production_mode():
                      SECRET_KEY=GOOD_SECRET, ALLOWED_HOSTS="hub.example.org",
                      SITE_URL="https://hub.example.org")
     assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_every_variable_the_settings_read_is_in_the_readme():
+    import re
+
+    source = (ROOT / "hub" / "settings.py").read_text()
+    names = set(re.findall(r'env_(?:str|int|float|bool|list)\(\s*"([A-Z0-9_]+)"', source))
+    names |= set(re.findall(r'os\.environ(?:\.get\(|\[)\s*"([A-Z0-9_]+)"', source))
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index("| variable | default | meaning |"):]
+    table = table[:table.index("\n\n")]
+    missing = sorted(n for n in names if f"`{n}`" not in table)
+    assert len(names) > 40
+    assert not missing, f"not in the README's configuration table: {missing}"
