@@ -15,7 +15,8 @@ export PORT
 help:
 	@echo "make run    set up and run the whole site (web, workers, beat, demo data, model)"
 	@echo "make test   set up and run the whole test suite"
-	@echo "make lint   ruff;  make bench  benchmarks as JSON;  make model  retrain the shipped model"
+	@echo "make lint   ruff and the import contracts (lint-imports);  make bench  benchmarks as JSON"
+	@echo "make model  retrain the shipped model;  make messages  refresh the translations"
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "Python 3.12 or newer is needed: install python3.12 (Debian/Ubuntu: apt-get install python3.12 python3.12-venv; or pyenv install 3.12)." >&2; exit 1; fi
@@ -49,6 +50,7 @@ test: $(VENV)/.installed browser-deps
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 
 bench: $(VENV)/.installed
 	@for b in bench/bench_*.py; do echo "== $$b" >&2; $(PY) scripts/with_services.py $(PY) $$b || exit 1; done
