@@ -20,6 +20,6 @@ def project_get_public(*, slug: str) -> Project:
     return project_list_public().select_related("born_at").get(slug=slug)
 
 
-def worker_list_alive(*, stale_after_s: int) -> QuerySet[WorkerHeartbeat]:
-    cutoff = timezone.now() - timedelta(seconds=stale_after_s)
-    return WorkerHeartbeat.objects.filter(last_seen__gte=cutoff)
+def worker_list_recent(*, within: timedelta = timedelta(days=1)) -> QuerySet[WorkerHeartbeat]:
+    """Worker hosts with a heartbeat in the last day (older rows are pruned by beat)."""
+    return WorkerHeartbeat.objects.filter(last_seen__gte=timezone.now() - within)

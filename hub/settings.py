@@ -353,7 +353,11 @@ CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", os.cpu_count() 
 # (seconds); decisions, merges and new reference embeddings are noticed at once.
 DOIS_GALLERY_RECHECK_S = env_float("DOIS_GALLERY_RECHECK_S", 2.0)
 CELERY_HEARTBEAT_INTERVAL_S = env_int("CELERY_HEARTBEAT_INTERVAL_S", 10, minimum=1)
-CELERY_HEARTBEAT_STALE_S = env_int("CELERY_HEARTBEAT_STALE_S", 60, minimum=2)
+# A worker whose last heartbeat is older than this counts as gone in /healthz (a worker
+# that stops cleanly removes its row at once; a killed one is noticed after this long).
+CELERY_HEARTBEAT_STALE_S = env_int("CELERY_HEARTBEAT_STALE_S", 30, minimum=2)
+# Queues /healthz expects a live worker for (comma-separated).
+CELERY_QUEUES_EXPECTED = env_list("CELERY_QUEUES_EXPECTED", ["default", "identify", "train"])
 
 # --- DoIs -----------------------------------------------------------------------------
 DOIS_MODEL_PATH = env_str(

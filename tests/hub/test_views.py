@@ -139,10 +139,46 @@ def test_healthz_is_200_when_all_is_well(client, settings, tmp_path):
     model.write_bytes(b"PK\x03\x04 model")
     settings.HEALTH_CHECKS = [c for c in settings.HEALTH_CHECKS if not c.endswith("check_model")]
     settings.HEALTH_CHECKS.append("tests.hub.test_views.fake_model_ok")
-    services.worker_heartbeat_record(hostname="w@h", queues=["identify"], pid=1)
+    services.worker_heartbeat_record(hostname="w@h", queues=["default", "identify"], pid=1)
+    services.worker_heartbeat_record(hostname="gpu@h", queues=["train"], pid=2)
     response = client.get("/healthz")
     assert response.status_code == 200, response.content
-    assert json.loads(response.content)["status"] == "ok"
+    body = json.loads(response.content)
+    assert body["status"] == "ok"
+    hosts = {h["name"]: h for h in body["checks"]["workers"]["detail"]["hosts"]}
+    assert hosts["gpu@h"]["queues"] == ["train"] and hosts["gpu@h"]["alive"] is True
+    assert 0 <= hosts["w@h"]["heartbeat_age_s"] < 5
+
+
+def test_healthz_names_each_worker_host_and_notices_a_dead_one(client, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from hub.models import WorkerHeartbeat
+
+    settings.CELERY_HEARTBEAT_STALE_S = 30
+    services.worker_heartbeat_record(hostname="cpu1@a", queues=["default", "identify"], pid=1)
+    services.worker_heartbeat_record(hostname="gpu1@b", queues=["train"], pid=2)
+    WorkerHeartbeat.objects.filter(hostname="gpu1@b").update(
+        last_seen=timezone.now() - timedelta(seconds=45))
+    body = json.loads(client.get("/healthz").content)
+    workers = body["checks"]["workers"]
+    assert "workers" in body["failing"]
+    assert "train" in workers["detail"]["error"]
+    hosts = {h["name"]: h for h in workers["detail"]["hosts"]}
+    assert hosts["gpu1@b"]["alive"] is False and hosts["gpu1@b"]["heartbeat_age_s"] >= 45
+    assert hosts["cpu1@a"]["alive"] is True
+    settings.CELERY_HEARTBEAT_STALE_S = 60  # configurable: now it still counts
+    body = json.loads(client.get("/healthz").content)
+    assert body["checks"]["workers"]["ok"] is True
+
+
+def test_healthz_shows_no_server_paths(client, settings, tmp_path):
+    settings.DOIS_MODEL_PATH = str(tmp_path / "deep" / "missing.keras")
+    text = client.get("/healthz").content.decode()
+    assert str(tmp_path) not in text and str(settings.VAR_DIR) not in text
+    assert "missing.keras" in text
 
 
 def fake_model_ok():
