@@ -36,13 +36,16 @@ demo: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 
-# Browser tests need Debian's chromium and chromium-driver; installed here when we may.
+# Browser tests need Debian's chromium and chromium-driver, the deploy/ checks nginx;
+# installed here when we may (root with apt).
 browser-deps:
-	@if ! command -v chromedriver >/dev/null 2>&1; then \
+	@missing=""; command -v chromedriver >/dev/null 2>&1 || missing="chromium chromium-driver"; \
+	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$$missing nginx-light"; \
+	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-			echo "Installing Debian's chromium and chromium-driver for the browser tests"; \
-			(apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null)); \
-		else echo "Browser tests need chromium and chromium-driver (apt-get install chromium chromium-driver)." >&2; fi; \
+			echo "Installing Debian's $$missing for the browser and deploy tests"; \
+			(apt-get install -y -qq $$missing >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq $$missing >/dev/null)); \
+		else echo "Browser and deploy tests need: apt-get install $$missing" >&2; fi; \
 	fi
 
 test: $(VENV)/.installed browser-deps
