@@ -38,10 +38,13 @@ class MultipleFileField(forms.FileField):
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(d, initial) for d in data]
-        return [single(data, initial)] if data else []
+        """The chosen files, unchecked: the service checks each one on its own, so an
+        empty or broken file is reported by name without losing the others."""
+        files = list(data) if isinstance(data, list | tuple) else [data]
+        files = [f for f in files if f]
+        if not files and self.required:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        return files
 
 
 class EventForm(forms.Form):
@@ -202,8 +205,11 @@ class MaterialForm(_EventTalkMixin, forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=Material.Kind.choices)
     url = forms.URLField(label=_("Link"), max_length=500, required=False)
-    file = forms.FileField(label=_("File"), required=False,
-                           help_text=_("Slides, code, or a Jupyter notebook (.ipynb)."))
+    file = forms.FileField(
+        label=_("File"), required=False,
+        help_text=_("Slides: PDF, PowerPoint (.pptx, .ppt), OpenDocument (.odp), an image "
+                    "or a .zip. Code: a UTF-8 text file or a .zip. Notebook: .ipynb. HTML, "
+                    "SVG and JavaScript files are not accepted."))
     talk = forms.ModelChoiceField(label=_("Talk"), queryset=Talk.objects.none(), required=False)
 
     def __init__(self, *args, event, material=None, **kwargs):
@@ -214,7 +220,7 @@ class MaterialForm(_EventTalkMixin, forms.Form):
         if self.has_file:
             self.fields["file"].help_text = _(
                 "Leave empty to keep %(name)s; a new file replaces it.") % {
-                "name": material.file.name.rsplit("/", 1)[-1]}
+                "name": material.download_name}
 
     def clean(self):
         data = super().clean()

@@ -9,13 +9,31 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from common.files import RandomName
+
+# An event is public once published, and stays public when cancelled (its page says so).
+# Everything that belongs to an event is public exactly when its event is: every page,
+# feed, calendar, search and API reads through the ``public()`` methods below.
+PUBLIC_EVENT_STATUSES = ("published", "cancelled")
+
+
+class TagQuerySet(models.QuerySet):
+    def public(self) -> TagQuerySet:
+        """Tags of at least one public event or public post."""
+        return self.filter(
+            Exists(Event.objects.public().filter(tags=OuterRef("pk")))
+            | Exists(Post.objects.public().filter(tags=OuterRef("pk"))))
 
 
 class Tag(models.Model):
     slug = models.SlugField(_("slug"), unique=True, max_length=60, allow_unicode=True)
     name = models.CharField(_("name"), max_length=60)
+
+    objects = TagQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -29,12 +47,20 @@ class Tag(models.Model):
         return reverse("events:tag", kwargs={"slug": self.slug})
 
 
+class SeriesQuerySet(models.QuerySet):
+    def public(self) -> SeriesQuerySet:
+        """Series with at least one public event."""
+        return self.filter(Exists(Event.objects.public().filter(series=OuterRef("pk"))))
+
+
 class Series(models.Model):
     """Events that belong together, e.g. the monthly meetup."""
 
     slug = models.SlugField(_("slug"), unique=True, max_length=120)
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
+
+    objects = SeriesQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -79,8 +105,16 @@ class Venue(models.Model):
 
 
 class EventQuerySet(models.QuerySet):
-    def published(self) -> EventQuerySet:
-        return self.filter(status__in=[Event.Status.PUBLISHED, Event.Status.CANCELLED])
+    def public(self) -> EventQuerySet:
+        """Published and cancelled events: never drafts."""
+        return self.filter(status__in=PUBLIC_EVENT_STATUSES)
+
+
+class EventPartQuerySet(models.QuerySet):
+    """Talks, recordings, materials and photos: public when their event is."""
+
+    def public(self):
+        return self.filter(event__status__in=PUBLIC_EVENT_STATUSES)
 
 
 class Event(models.Model):
@@ -146,6 +180,16 @@ class Event(models.Model):
     def is_cancelled(self) -> bool:
         return self.status == self.Status.CANCELLED
 
+    @property
+    def is_public(self) -> bool:
+        return self.status in PUBLIC_EVENT_STATUSES
+
+
+class SpeakerQuerySet(models.QuerySet):
+    def public(self) -> SpeakerQuerySet:
+        """Speakers with at least one talk at a public event."""
+        return self.filter(Exists(Talk.objects.public().filter(speakers=OuterRef("pk"))))
+
 
 class Speaker(models.Model):
     """Someone who gives a talk; may have no account."""
@@ -157,6 +201,8 @@ class Speaker(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                              blank=True, related_name="speaker_profiles",
                              verbose_name=_("account"))
+
+    objects = SpeakerQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -178,6 +224,8 @@ class Talk(models.Model):
     speakers = models.ManyToManyField(Speaker, related_name="talks", verbose_name=_("speakers"))
     starts_at = models.DateTimeField(_("time"), null=True, blank=True)
     remote = models.BooleanField(_("speaker joins remotely"), default=False)
+
+    objects = EventPartQuerySet.as_manager()
 
     class Meta:
         ordering = ["starts_at", "id"]
@@ -247,6 +295,8 @@ class Recording(models.Model):
     duration = models.DurationField(_("duration"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = EventPartQuerySet.as_manager()
+
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name = _("recording")
@@ -263,18 +313,28 @@ class Recording(models.Model):
 
 
 def _material_path(instance: Material, filename: str) -> str:
+    """Kept for the migrations that name it; new files get unguessable names."""
     return f"events/{instance.event_id}/materials/{filename}"
 
 
 def _photo_path(instance: Photo, filename: str) -> str:
+    """Kept for the migrations that name it; new files get unguessable names."""
     return f"events/{instance.event_id}/photos/{filename}"
 
 
 def _thumb_path(instance: Photo, filename: str) -> str:
+    """Kept for the migrations that name it; new files get unguessable names."""
     return f"events/{instance.event_id}/thumbs/{filename}"
 
 
 class Material(models.Model):
+    """Slides, code or a notebook: a link, a stored file, or both.
+
+    A stored file passed :func:`events.filetypes.material_check`; it is stored under an
+    unguessable name whose extension is that of the type found in its content, and it is
+    served only by ``events:material_file`` after a visibility check.
+    """
+
     class Kind(models.TextChoices):
         SLIDES = "slides", _("Slides")
         CODE = "code", _("Code")
@@ -287,8 +347,13 @@ class Material(models.Model):
     title = models.CharField(_("title"), max_length=200)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     url = models.URLField(_("link"), max_length=500, blank=True)
-    file = models.FileField(_("file"), upload_to=_material_path, blank=True)
+    file = models.FileField(_("file"), upload_to=RandomName("events/materials"), blank=True,
+                            max_length=200)
+    filename = models.CharField(_("file name"), max_length=200, blank=True,
+                                help_text=_("The name the file is downloaded as."))
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EventPartQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -299,7 +364,19 @@ class Material(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
+        """The rendered notebook's page."""
         return reverse("events:material", kwargs={"slug": self.event.slug, "pk": self.pk})
+
+    @property
+    def file_url(self) -> str:
+        """The stored file, through the view that checks who may see it ("" if none)."""
+        if not self.file:
+            return ""
+        return reverse("events:material_file", kwargs={"slug": self.event.slug, "pk": self.pk})
+
+    @property
+    def download_name(self) -> str:
+        return self.filename or self.file.name.rsplit("/", 1)[-1]
 
     @property
     def is_rendered_notebook(self) -> bool:
@@ -307,34 +384,63 @@ class Material(models.Model):
 
 
 class Photo(models.Model):
+    """An event photo: an upload re-encoded without EXIF, with its thumbnail, or a link to
+    an image hosted elsewhere (``external_url``).
+
+    Stored images are served only by ``events:photo`` and ``events:photo_thumb`` after a
+    visibility check. ``sha256`` is the hash of the uploaded bytes: an event never holds
+    the same upload twice.
+    """
+
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="photos",
                               verbose_name=_("event"))
-    image = models.ImageField(_("photo"), upload_to=_photo_path, blank=True,
-                              width_field="width", height_field="height")
-    thumbnail = models.ImageField(_("thumbnail"), upload_to=_thumb_path, blank=True)
+    image = models.ImageField(_("photo"), upload_to=RandomName("events/photos"), blank=True,
+                              width_field="width", height_field="height", max_length=200)
+    thumbnail = models.ImageField(_("thumbnail"), upload_to=RandomName("events/thumbs"),
+                                  blank=True, max_length=200)
     external_url = models.URLField(_("external image link"), max_length=500, blank=True)
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
     caption = models.CharField(_("caption"), max_length=300, blank=True)
+    sha256 = models.CharField(_("SHA-256 of the upload"), max_length=64, blank=True,
+                              editable=False)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                     null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EventPartQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name = _("photo")
         verbose_name_plural = _("photos")
+        constraints = [
+            models.UniqueConstraint(fields=["event", "sha256"], condition=~Q(sha256=""),
+                                    name="events_photo_once_per_event"),
+        ]
 
     def __str__(self) -> str:
         return self.caption or f"photo {self.pk}"
 
     @property
     def src(self) -> str:
-        return self.image.url if self.image else self.external_url
+        """The full image: the serving view's URL, or the external link."""
+        if self.image:
+            return reverse("events:photo", kwargs={"slug": self.event.slug, "pk": self.pk})
+        return self.external_url
 
     @property
     def thumb_src(self) -> str:
-        return self.thumbnail.url if self.thumbnail else self.src
+        if self.thumbnail:
+            return reverse("events:photo_thumb",
+                           kwargs={"slug": self.event.slug, "pk": self.pk})
+        return self.src
+
+
+class PostQuerySet(models.QuerySet):
+    def public(self) -> PostQuerySet:
+        """Posts of no event, or of a public event: a draft's summary waits for it."""
+        return self.filter(Q(event__isnull=True) | Q(event__status__in=PUBLIC_EVENT_STATUSES))
 
 
 class Post(models.Model):
@@ -353,6 +459,8 @@ class Post(models.Model):
                               related_name="posts", verbose_name=_("event"))
     published_at = models.DateTimeField(_("published at"))
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PostQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_at", "id"]

@@ -1,4 +1,11 @@
-"""Reads of the events app that pages, feeds and the hub share."""
+"""Reads of the events app that pages, feeds and the hub share.
+
+What the public sees comes from the models' ``public()`` methods and nothing else: a
+draft event, and every talk, speaker, recording, material, photo and post that is only
+part of drafts, never appears on a list, page, feed, calendar, search result or API
+answer. A draft's organisers preview it (and its files) through the ``*_visible``
+readers, which add the ``events.services.event_can_manage`` check.
+"""
 
 from __future__ import annotations
 
@@ -11,19 +18,19 @@ from events.models import RSVP, Event, Material, Photo, Post, Recording, Series,
 
 
 def event_list_upcoming(*, limit: int | None = None) -> QuerySet[Event]:
-    qs = (Event.objects.published().filter(ends_at__gte=timezone.now())
+    qs = (Event.objects.public().filter(ends_at__gte=timezone.now())
           .select_related("venue").order_by("starts_at"))
     return qs[:limit] if limit else qs
 
 
 def event_list_past(*, limit: int | None = None) -> QuerySet[Event]:
-    qs = (Event.objects.published().filter(ends_at__lt=timezone.now())
+    qs = (Event.objects.public().filter(ends_at__lt=timezone.now())
           .select_related("venue").order_by("-starts_at"))
     return qs[:limit] if limit else qs
 
 
 def event_list_public() -> QuerySet[Event]:
-    return Event.objects.published().select_related("venue", "series").order_by("-starts_at")
+    return Event.objects.public().select_related("venue", "series").order_by("-starts_at")
 
 
 def event_list_managed(*, user) -> QuerySet[Event]:
@@ -35,18 +42,32 @@ def event_list_managed(*, user) -> QuerySet[Event]:
 
 
 def recording_list_latest(*, limit: int) -> QuerySet[Recording]:
-    return (Recording.objects.filter(event__in=Event.objects.published())
+    return (Recording.objects.public()
             .select_related("event").order_by("-event__starts_at", "id")[:limit])
 
 
 def event_get_visible(*, slug: str, user) -> Event:
     """A published or cancelled event, or a draft for those who may manage it (preview)."""
-    from events.services import event_can_manage
+    from events.services import event_is_visible
 
     event = Event.objects.select_related("venue", "series").get(slug=slug)
-    if event.status == Event.Status.DRAFT and not event_can_manage(user=user, event=event):
+    if not event_is_visible(user=user, event=event):
         raise Event.DoesNotExist
     return event
+
+
+def _get_visible(queryset: QuerySet, *, user, **lookup):
+    """The public object matching ``lookup``, or a draft's for those who may manage its
+    event; ``DoesNotExist`` for everyone else."""
+    from events.services import event_can_manage
+
+    try:
+        return queryset.public().get(**lookup)
+    except queryset.model.DoesNotExist:
+        found = queryset.get(**lookup)
+        if event_can_manage(user=user, event=found.event):
+            return found
+        raise
 
 
 @dataclass(frozen=True)
@@ -138,47 +159,75 @@ def event_detail(*, event: Event, user) -> dict:
     }
 
 
-def material_get_notebook(*, event_slug: str, pk: int) -> Material:
-    return Material.objects.select_related("event").get(
-        pk=pk, event__slug=event_slug, event__in=Event.objects.published(),
-        kind=Material.Kind.NOTEBOOK)
+def material_get_notebook(*, event_slug: str, pk: int, user) -> Material:
+    """An uploaded notebook of a public event, or of a draft its organisers preview."""
+    return _get_visible(
+        Material.objects.select_related("event").exclude(file=""), user=user,
+        pk=pk, event__slug=event_slug, kind=Material.Kind.NOTEBOOK)
+
+
+def material_get_file(*, event_slug: str, pk: int, user) -> Material:
+    """A material with a stored file, if the user may see its event."""
+    return _get_visible(Material.objects.select_related("event").exclude(file=""),
+                        user=user, pk=pk, event__slug=event_slug)
+
+
+def photo_get_file(*, event_slug: str, pk: int, user) -> Photo:
+    """An uploaded photo (not an external link), if the user may see its event."""
+    return _get_visible(Photo.objects.select_related("event").exclude(image=""),
+                        user=user, pk=pk, event__slug=event_slug)
 
 
 def speaker_get(*, slug: str) -> Speaker:
-    return Speaker.objects.prefetch_related(
-        Prefetch("talks", queryset=Talk.objects.filter(event__in=Event.objects.published())
+    """A speaker with a talk at a public event, with those talks only."""
+    return Speaker.objects.public().prefetch_related(
+        Prefetch("talks", queryset=Talk.objects.public()
                  .select_related("event").order_by("-event__starts_at"))
     ).get(slug=slug)
 
 
 def speaker_list() -> QuerySet[Speaker]:
-    return Speaker.objects.annotate(n_talks=Count("talks")).order_by("name")
+    """Speakers of public events, with the number of their public talks."""
+    return Speaker.objects.public().annotate(
+        n_talks=Count("talks", filter=Q(talks__in=Talk.objects.public()))).order_by("name")
 
 
 def tag_get(*, slug: str) -> Tag:
-    return Tag.objects.get(slug=slug)
+    """A tag of something public (a tag only drafts use is not found)."""
+    return Tag.objects.public().get(slug=slug)
 
 
 def tag_items(*, tag: Tag) -> dict:
     return {"events": event_list_public().filter(tags=tag),
-            "posts": post_list().filter(tags=tag)}
+            "posts": post_list_public().filter(tags=tag)}
 
 
 def series_get(*, slug: str) -> Series:
-    return Series.objects.get(slug=slug)
+    """A series with a public event (a series of drafts only is not found)."""
+    return Series.objects.public().get(slug=slug)
 
 
-def post_list() -> QuerySet[Post]:
-    return Post.objects.select_related("event").prefetch_related("tags") \
+def series_events(*, series: Series) -> QuerySet[Event]:
+    return event_list_public().filter(series=series)
+
+
+def post_list_public() -> QuerySet[Post]:
+    """Posts of no event or of a public event, newest first (pages, feeds, search, API)."""
+    return Post.objects.public().select_related("event").prefetch_related("tags") \
         .order_by("-published_at", "id")
 
 
-def post_get(*, slug: str) -> Post:
-    return post_list().get(slug=slug)
+def post_get_visible(*, slug: str, user) -> Post:
+    """A public post, or a draft event's summary for those who may manage the event."""
+    from events.services import event_can_manage
 
-
-def photo_list(*, event: Event) -> QuerySet[Photo]:
-    return event.photos.all()
+    try:
+        return post_list_public().get(slug=slug)
+    except Post.DoesNotExist:
+        post = Post.objects.select_related("event").get(slug=slug, event__isnull=False)
+        if event_can_manage(user=user, event=post.event):
+            return post
+        raise
 
 
 def search(*, query: str, limit: int = 50) -> dict:
@@ -189,10 +238,10 @@ def search(*, query: str, limit: int = 50) -> dict:
     events = event_list_public().filter(
         Q(title__icontains=query) | Q(description__icontains=query)
         | Q(venue__name__icontains=query) | Q(tags__name__icontains=query)).distinct()
-    talks = Talk.objects.filter(event__in=Event.objects.published()).filter(
+    talks = Talk.objects.public().filter(
         Q(title__icontains=query) | Q(abstract__icontains=query)
         | Q(speakers__name__icontains=query)).select_related("event").distinct()
-    posts = post_list().filter(
+    posts = post_list_public().filter(
         Q(title__icontains=query) | Q(description__icontains=query)
         | Q(body__icontains=query)).distinct()
     return {"events": events[:limit], "talks": talks[:limit], "posts": posts[:limit],
@@ -211,11 +260,12 @@ def event_get_api(*, slug: str) -> Event:
     return (
         event_list_api()
         .prefetch_related(
-            Prefetch("talks", queryset=Talk.objects.prefetch_related("speakers")),
-            Prefetch("recordings", queryset=Recording.objects.all()),
-            Prefetch("materials", queryset=Material.objects.all()),
-            Prefetch("photos", queryset=Photo.objects.all()),
-            Prefetch("posts", queryset=Post.objects.order_by("language", "-published_at")),
+            Prefetch("talks", queryset=Talk.objects.public().prefetch_related("speakers")),
+            Prefetch("recordings", queryset=Recording.objects.public()),
+            Prefetch("materials", queryset=Material.objects.public()),
+            Prefetch("photos", queryset=Photo.objects.public()),
+            Prefetch("posts", queryset=Post.objects.public()
+                     .order_by("language", "-published_at")),
         )
         .get(slug=slug)
     )
@@ -229,9 +279,3 @@ def event_filter_when(*, queryset: QuerySet[Event], when: str) -> QuerySet[Event
     if when == "past":
         return queryset.filter(ends_at__lt=now).order_by("-starts_at", "-id")
     return queryset
-
-
-def post_list_public() -> QuerySet[Post]:
-    """Posts for the API: those about a draft event wait until the event is published."""
-    return post_list().filter(
-        Q(event__isnull=True) | Q(event__in=Event.objects.published()))

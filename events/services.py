@@ -7,6 +7,7 @@ organiser role's ``events.manage_event``) and superusers may change it.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import re
@@ -26,7 +27,11 @@ from django.db.models.fields.files import FieldFile
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from PIL import Image as PILImage
 
+from common.images import ImageRejected, image_inspect, image_jpeg, image_load
+from common.uploads import UploadRejected, upload_read
+from events.filetypes import KIND_TYPES, TYPE_LABELS, FileRefused, material_check, stored_type
 from events.models import (
     RSVP,
     Event,
@@ -40,7 +45,6 @@ from events.models import (
     Talk,
     Venue,
 )
-from events.rendering import NotebookError, notebook_validate
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +67,12 @@ def event_can_manage(*, user, event: Event) -> bool:
         return True
     return (user.has_perm("events.manage_event")
             and event.organisers.filter(pk=user.pk).exists())
+
+
+def event_is_visible(*, user, event: Event) -> bool:
+    """Anyone sees a published or cancelled event and all it holds; a draft, with its
+    talks, files and posts, only those who may manage it (a preview)."""
+    return event.is_public or event_can_manage(user=user, event=event)
 
 
 def _require_manage(*, user, event: Event) -> None:
@@ -123,6 +133,16 @@ def _files_delete_on_commit(*, files: list[FieldFile]) -> None:
                 logger.warning("could not delete stored file %s", name, exc_info=True)
 
     transaction.on_commit(delete)
+
+
+def _files_delete_now(*, files: list[FieldFile]) -> None:
+    """Remove stored files whose row was never saved."""
+    for f in files:
+        if f and f.name:
+            try:
+                f.storage.delete(f.name)
+            except Exception:  # any storage backend's error: nothing refers to it
+                logger.warning("could not delete stored file %s", f.name, exc_info=True)
 
 
 def _check_talk(*, talk: Talk | None, event: Event) -> None:
@@ -477,8 +497,8 @@ def recording_delete(*, actor, recording: Recording) -> None:
 
 # --- uploads ---------------------------------------------------------------------------
 
-IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
-THUMB_SIZE = (480, 480)
+PHOTO_LONGEST_SIDE = 2560
+THUMB_LONGEST_SIDE = 480
 
 
 def _check_size(*, upload: UploadedFile) -> None:
@@ -488,101 +508,77 @@ def _check_size(*, upload: UploadedFile) -> None:
             % {"name": upload.name, "size": upload.size, "limit": settings.UPLOAD_MAX_BYTES})
 
 
-def upload_check_image(*, upload: UploadedFile):
-    """Check a photo by content, size and pixel count; return the opened image."""
-    from PIL import Image, UnidentifiedImageError
+def _upload_name(upload: UploadedFile, fallback: str) -> str:
+    return Path((upload.name or "").replace("\\", "/")).name or fallback
 
-    _check_size(upload=upload)
-    upload.seek(0)
+
+@dataclass
+class PhotoUploadReport:
+    """What a bulk photo upload kept, and each refused file with the reason."""
+
+    saved: list[Photo] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+
+
+class PhotoDuplicate(ValueError):
+    """The event already holds a photo with the same bytes."""
+
+
+def _photo_store(*, actor, event: Event, upload: UploadedFile, caption: str) -> Photo:
+    """Check one upload and save it as an EXIF-free JPEG with a thumbnail.
+
+    The size is checked before the bytes are read and the pixel count before anything is
+    decoded; a JPEG is decoded only at the scale the stored image needs.
+    """
+    data = upload_read(upload)
+    digest = hashlib.sha256(data).hexdigest()
+    if event.photos.filter(sha256=digest).exists():
+        raise PhotoDuplicate(_("this photo is already in the event's gallery"))
+    image_inspect(data, max_pixels=settings.UPLOAD_MAX_PIXELS)
     try:
-        with Image.open(upload) as probe:
-            fmt = probe.format
-            width, height = probe.size
-            if width * height > settings.UPLOAD_MAX_PIXELS:
-                raise ValidationError(
-                    _("%(name)s has too many pixels: %(pixels)s, the limit is %(limit)s.")
-                    % {"name": upload.name, "pixels": width * height,
-                       "limit": settings.UPLOAD_MAX_PIXELS})
-            probe.verify()
-    except ValidationError:
+        image = image_load(data, longest=PHOTO_LONGEST_SIDE,
+                           max_pixels=settings.UPLOAD_MAX_PIXELS)
+        full = image_jpeg(image, longest=PHOTO_LONGEST_SIDE)
+        thumb = image_jpeg(image, longest=THUMB_LONGEST_SIDE)
+    except ImageRejected:
         raise
-    except Image.DecompressionBombError as exc:
-        raise ValidationError(_("%(name)s has too many pixels.") % {"name": upload.name}) \
-            from exc
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ValidationError(_("%(name)s is not an image we can read.")
-                              % {"name": upload.name}) from exc
-    if fmt not in IMAGE_FORMATS:
-        raise ValidationError(_("%(name)s: only JPEG, PNG, WebP and GIF photos are accepted.")
-                              % {"name": upload.name})
-    upload.seek(0)
-    image = Image.open(upload)
-    image.load()
-    return image
-
-
-def upload_check_notebook(*, upload: UploadedFile) -> bytes:
-    """Check a Jupyter notebook by size and content (JSON, nbformat schema)."""
-    _check_size(upload=upload)
-    upload.seek(0)
-    content = upload.read()
+    except Exception as exc:  # noqa: BLE001 - any decoder error: the file is broken
+        raise ImageRejected(_("The image is broken or truncated.")) from exc
+    del data, image
+    photo = Photo(event=event, caption=caption, uploaded_by=actor, sha256=digest)
+    photo.image.save("photo.jpg", ContentFile(full), save=False)
+    photo.thumbnail.save("thumb.jpg", ContentFile(thumb), save=False)
+    with PILImage.open(io.BytesIO(full)) as stored:  # the header only
+        photo.width, photo.height = stored.size
     try:
-        notebook_validate(content=content)
-    except NotebookError as exc:
-        raise ValidationError(_("%(name)s is not a valid Jupyter notebook (%(reason)s).")
-                              % {"name": upload.name, "reason": exc}) from exc
-    return content
+        with transaction.atomic():
+            photo.save()
+    except IntegrityError as exc:  # the same bytes saved by a parallel upload
+        for stored in (photo.image, photo.thumbnail):
+            stored.storage.delete(stored.name)
+        raise PhotoDuplicate(_("this photo is already in the event's gallery")) from exc
+    return photo
 
 
-def _reencode(*, image, fmt: str, max_size: tuple[int, int] | None = None) -> bytes:
-    """Re-encode without metadata (no EXIF location), upright, optionally smaller."""
-    from PIL import ImageOps
-
-    image = ImageOps.exif_transpose(image)
-    if max_size:
-        image = image.copy()
-        image.thumbnail(max_size)
-    if fmt == "JPEG" and image.mode not in ("RGB", "L"):
-        image = image.convert("RGB")
-    out = io.BytesIO()
-    image.save(out, format=fmt, **({"quality": 85} if fmt in ("JPEG", "WEBP") else {}))
-    return out.getvalue()
-
-
-@transaction.atomic
 def photos_upload(*, actor, event: Event, uploads: list[UploadedFile],
-                  caption: str = "") -> list[Photo]:
-    """Bulk upload: every file is checked first; one bad file rejects the batch with
-    its name, so nothing is half-saved."""
+                  caption: str = "") -> PhotoUploadReport:
+    """Bulk upload, each file on its own: a file that is not a usable image, is too
+    large, or is already in the gallery is refused with its name and the reason; the
+    others are saved (re-encoded without EXIF, longest side at most 2560 px, with a
+    480 px thumbnail)."""
     _require_manage(user=actor, event=event)
     if not uploads:
         raise ValidationError(_("Choose at least one photo."))
-    checked = []
-    errors = []
+    report = PhotoUploadReport()
     for upload in uploads:
+        name = _upload_name(upload, "photo")
         try:
-            checked.append((upload, upload_check_image(upload=upload)))
-        except ValidationError as exc:
-            errors.extend(exc.messages)
-    if errors:
-        raise ValidationError(errors)
-    photos = []
-    for upload, image in checked:
-        fmt = image.format or "JPEG"
-        ext = IMAGE_FORMATS.get(fmt, "jpg")
-        stem = slugify(Path(upload.name).stem)[:60] or "photo"
-        photo = Photo(event=event, caption=caption, uploaded_by=actor)
-        photo.image.save(f"{stem}.{ext}", ContentFile(_reencode(image=image, fmt=fmt)),
-                         save=False)
-        thumb_fmt = "PNG" if fmt in ("PNG", "GIF") else "JPEG"
-        photo.thumbnail.save(
-            f"{stem}-thumb.{'png' if thumb_fmt == 'PNG' else 'jpg'}",
-            ContentFile(_reencode(image=image, fmt=thumb_fmt, max_size=THUMB_SIZE)),
-            save=False)
-        photo.width, photo.height = image.size
-        photo.save()
-        photos.append(photo)
-    return photos
+            photo = _photo_store(actor=actor, event=event, upload=upload, caption=caption)
+        except (UploadRejected, ImageRejected, PhotoDuplicate) as exc:
+            report.refused.append((name, str(exc)))
+        else:
+            report.saved.append(photo)
+    return report
 
 
 def photo_caption_set(*, actor, photo: Photo, caption: str) -> Photo:
@@ -602,7 +598,8 @@ def photo_delete(*, actor, photo: Photo) -> None:
 
 
 def photo_add_external(*, actor, event: Event, url: str, caption: str = "") -> Photo:
-    """A photo hosted elsewhere (e.g. the images of an imported post)."""
+    """A photo hosted elsewhere (e.g. the images of an imported post). Pages show it as
+    an image only where the CSP's img-src allows its host, as a link otherwise."""
     _require_manage(user=actor, event=event)
     photo = Photo(event=event, external_url=url, caption=caption, uploaded_by=actor)
     photo.full_clean()
@@ -611,17 +608,32 @@ def photo_add_external(*, actor, event: Event, url: str, caption: str = "") -> P
 
 
 def _material_store(*, material: Material, upload: UploadedFile) -> None:
-    """Check an uploaded file and store it on the material (a notebook is validated)."""
-    name = Path(upload.name).name
-    if material.kind == Material.Kind.NOTEBOOK or name.lower().endswith(".ipynb"):
-        if not name.lower().endswith(".ipynb"):
-            raise ValidationError(_("A notebook file must end in .ipynb."))
-        content = upload_check_notebook(upload=upload)
+    """Check an uploaded file by its content (:mod:`events.filetypes`) and store it on
+    the material under an unguessable name; a notebook makes the material a notebook."""
+    name = _upload_name(upload, "file")
+    try:
+        checked = material_check(data=upload_read(upload), name=name, kind=material.kind)
+    except UploadRejected as exc:
+        raise ValidationError({"file": f"{name}: {exc}"}) from exc
+    except FileRefused as exc:
+        raise ValidationError({"file": str(exc)}) from exc
+    material.kind = checked.kind or material.kind
+    material.filename = checked.download_name
+    material.file.save(f"material.{checked.extension}", ContentFile(checked.data), save=False)
+
+
+def _check_stored_kind(*, material: Material) -> None:
+    """Without a new upload, the stored file must suit the (new) kind."""
+    stored = stored_type(material.file.name)
+    if stored == "ipynb":
         material.kind = Material.Kind.NOTEBOOK
-        material.file.save(name, ContentFile(content), save=False)
-    else:
-        _check_size(upload=upload)
-        material.file.save(name, upload, save=False)
+    elif stored is not None and stored not in KIND_TYPES.get(material.kind, ()):
+        raise ValidationError({"kind": _("The stored file is %(type)s, which is not "
+                                         "accepted as %(kind)s.")
+                               % {"type": TYPE_LABELS[stored],
+                                  "kind": material.get_kind_display()}})
+    elif stored is None and material.kind == Material.Kind.NOTEBOOK:
+        raise ValidationError({"kind": _("A notebook file must end in .ipynb.")})
 
 
 def material_add(*, actor, event: Event, title: str, kind: str, url: str = "",
@@ -632,10 +644,15 @@ def material_add(*, actor, event: Event, title: str, kind: str, url: str = "",
     if not url and upload is None:
         raise ValidationError(_("Give a link or upload a file."))
     material = Material(event=event, talk=talk, title=title, kind=kind, url=url)
+    material.full_clean(exclude=["file", "filename"])
     if upload is not None:
         _material_store(material=material, upload=upload)
-    material.full_clean()
-    material.save()
+    try:
+        with transaction.atomic():
+            material.save()
+    except Exception:
+        _files_delete_now(files=[material.file])
+        raise
     return material
 
 
@@ -650,13 +667,12 @@ def material_update(*, actor, material: Material, title: str, kind: str, url: st
         raise ValidationError(_("Give a link or upload a file."))
     material.title, material.kind, material.url, material.talk = title, kind, url, talk
     if upload is None and material.file:
-        if material.file.name.lower().endswith(".ipynb"):
-            material.kind = Material.Kind.NOTEBOOK
-        elif kind == Material.Kind.NOTEBOOK:
-            raise ValidationError({"kind": _("A notebook file must end in .ipynb.")})
-    material.full_clean(exclude=["file"])
+        _check_stored_kind(material=material)
+    material.full_clean(exclude=["file", "filename"])
     if upload is not None:
-        _files_delete_on_commit(files=[material.file])  # the old file, if any
+        # the old file's name is taken now, before the new file replaces it; a refused
+        # upload rolls the transaction back, and the old file stays
+        _files_delete_on_commit(files=[material.file])
         _material_store(material=material, upload=upload)
     material.save()
     return material

@@ -23,6 +23,10 @@ urlpatterns = [
     path("<slug:slug>/rsvp/", views.rsvp, name="rsvp"),
     path("<slug:slug>/rsvp/cancel/", views.rsvp_cancel, name="rsvp_cancel"),
     path("<slug:slug>/materials/<int:pk>/", views.material_notebook, name="material"),
+    path("<slug:slug>/materials/<int:pk>/file/", views.material_file, name="material_file"),
+    path("<slug:slug>/photos/<int:pk>/", views.photo_file, name="photo"),
+    path("<slug:slug>/photos/<int:pk>/thumb/", views.photo_file, {"thumbnail": True},
+         name="photo_thumb"),
     # organiser pages
     path("<slug:slug>/manage/", views.event_manage, name="manage"),
     path("<slug:slug>/edit/", views.event_edit, name="edit"),

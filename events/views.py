@@ -10,9 +10,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from common.files import file_response
+from common.throttling import rate_limited
 from events import feeds, selectors, services
+from events.filetypes import content_type_for, served_inline
 from events.forms import (
     CaptionForm,
     CopyForm,
@@ -39,7 +43,7 @@ from events.models import (
     Tag,
     Talk,
 )
-from events.rendering import notebook_render
+from events.rendering import NotebookError, notebook_render
 
 
 def _errors_to_form(form, exc: ValidationError) -> None:
@@ -86,13 +90,53 @@ def event_detail(request, slug: str):
 
 def material_notebook(request, slug: str, pk: int):
     try:
-        material = selectors.material_get_notebook(event_slug=slug, pk=pk)
-    except Exception as exc:
+        material = selectors.material_get_notebook(event_slug=slug, pk=pk, user=request.user)
+    except Material.DoesNotExist as exc:
         raise Http404 from exc
-    with material.file.open("rb") as fh:
-        html = notebook_render(content=fh.read())
+    try:
+        with material.file.open("rb") as fh:
+            html = notebook_render(content=fh.read())
+    except (OSError, NotebookError):
+        html = None  # the page says so and offers the download
     return render(request, "events/notebook.html", {"material": material, "html": html,
                                                      "event": material.event})
+
+
+# --- stored files: only after a visibility check, never as active content --------------
+
+def _stored(*, name: str, filename: str, inline: bool, private: bool):
+    try:
+        return file_response(name=name, filename=filename, content_type=content_type_for(name),
+                             inline=inline, private=private)
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+
+
+@require_GET
+def material_file(request, slug: str, pk: int):
+    """A material's file: an attachment (a re-encoded image may show inline)."""
+    try:
+        material = selectors.material_get_file(event_slug=slug, pk=pk, user=request.user)
+    except Material.DoesNotExist as exc:
+        raise Http404 from exc
+    return _stored(name=material.file.name, filename=material.download_name,
+                   inline=served_inline(material.file.name),
+                   private=not material.event.is_public)
+
+
+@require_GET
+def photo_file(request, slug: str, pk: int, thumbnail: bool = False):
+    """An uploaded event photo (or its thumbnail), re-encoded without EXIF."""
+    try:
+        photo = selectors.photo_get_file(event_slug=slug, pk=pk, user=request.user)
+    except Photo.DoesNotExist as exc:
+        raise Http404 from exc
+    thumbnail = thumbnail and bool(photo.thumbnail)
+    stored = photo.thumbnail if thumbnail else photo.image
+    suffix = "-thumb" if thumbnail else ""
+    extension = stored.name.rsplit(".", 1)[-1] if "." in stored.name else "jpg"
+    return _stored(name=stored.name, filename=f"{slug}-{photo.pk}{suffix}.{extension}",
+                   inline=True, private=not photo.event.is_public)
 
 
 def speaker_detail(request, slug: str):
@@ -122,19 +166,18 @@ def series_detail(request, slug: str):
     except Series.DoesNotExist as exc:
         raise Http404 from exc
     return render(request, "events/series_detail.html", {
-        "series": series,
-        "events": selectors.event_list_public().filter(series=series)})
+        "series": series, "events": selectors.series_events(series=series)})
 
 
 def post_list(request):
     return render(request, "events/post_list.html", {
-        "posts": selectors.post_list(),
+        "posts": selectors.post_list_public(),
         "can_import": services.post_can_import(user=request.user)})
 
 
 def post_detail(request, slug: str):
     try:
-        post = selectors.post_get(slug=slug)
+        post = selectors.post_get_visible(slug=slug, user=request.user)
     except Post.DoesNotExist as exc:
         raise Http404 from exc
     return render(request, "events/post_detail.html", {"post": post})
@@ -151,7 +194,7 @@ def search(request):
 # --- feeds -----------------------------------------------------------------------------
 
 def event_ics(request, slug: str):
-    event = get_object_or_404(Event.objects.published(), slug=slug)
+    event = get_object_or_404(Event.objects.public(), slug=slug)
     body = feeds.ical_for_events(events=[event], base_url=request.build_absolute_uri("/"))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{event.slug}.ics"'
@@ -172,7 +215,7 @@ def events_atom(request):
 
 
 def posts_atom(request):
-    body = feeds.atom_posts(posts=selectors.post_list()[:50],
+    body = feeds.atom_posts(posts=selectors.post_list_public()[:50],
                             base_url=request.build_absolute_uri("/"),
                             self_url=request.build_absolute_uri())
     return HttpResponse(body, content_type="application/atom+xml; charset=utf-8")
@@ -183,7 +226,7 @@ def posts_atom(request):
 @require_POST
 @login_required
 def rsvp(request, slug: str):
-    event = get_object_or_404(Event.objects.published(), slug=slug)
+    event = get_object_or_404(Event.objects.public(), slug=slug)
     form = RSVPForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose on site or online."))
@@ -205,7 +248,7 @@ def rsvp(request, slug: str):
 @require_POST
 @login_required
 def rsvp_cancel(request, slug: str):
-    event = get_object_or_404(Event.objects.published(), slug=slug)
+    event = get_object_or_404(Event.objects.public(), slug=slug)
     services.rsvp_cancel(event=event, user=request.user)
     messages.success(request, _("Your RSVP is cancelled."))
     return redirect(event)
@@ -438,6 +481,7 @@ def recording_delete(request, event: Event, pk: int):
 
 
 @managed_event
+@rate_limited("uploads")
 def material_add(request, event: Event):
     form = MaterialForm(request.POST or None, request.FILES or None, event=event)
     return _form_page(request, event, form, _("Add slides, code or a notebook"),
@@ -447,6 +491,7 @@ def material_add(request, event: Event):
 
 
 @managed_event
+@rate_limited("uploads")
 def material_edit(request, event: Event, pk: int):
     material = get_object_or_404(Material, pk=pk, event=event)
     form = MaterialForm(request.POST or None, request.FILES or None, event=event,
@@ -469,12 +514,32 @@ def material_delete(request, event: Event, pk: int):
 
 
 @managed_event
+@rate_limited("uploads")
 def photos_upload(request, event: Event):
+    """Each file is kept or refused on its own; the refused ones are named with the reason
+    (on the form when none was kept, as messages on the manage page otherwise)."""
     form = PhotoUploadForm(request.POST or None, request.FILES or None)
-    return _form_page(request, event, form, _("Upload photos"),
-                      lambda d: services.photos_upload(
-                          actor=request.user, event=event, uploads=d["photos"],
-                          caption=d["caption"]), multipart=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = services.photos_upload(actor=request.user, event=event,
+                                            uploads=form.cleaned_data["photos"],
+                                            caption=form.cleaned_data["caption"])
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            refused = [_("%(name)s was not saved: %(reason)s") % {"name": name, "reason": reason}
+                       for name, reason in report.refused]
+            if report.saved:
+                for text in refused:
+                    messages.warning(request, text)
+                messages.success(request, ngettext(
+                    "%(count)s photo saved.", "%(count)s photos saved.", len(report.saved))
+                    % {"count": len(report.saved)})
+                return redirect("events:manage", slug=event.slug)
+            form.add_error("photos", refused)
+    return render(request, "events/organiser_form.html",
+                  {"form": form, "event": event, "page_title": _("Upload photos"),
+                   "multipart": True})
 
 
 @require_POST

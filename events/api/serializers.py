@@ -67,8 +67,8 @@ class EventsMaterialSerializer(serializers.ModelSerializer):
         fields = ["id", "talk", "title", "kind", "url", "file_url", "page_url"]
 
     def get_file_url(self, obj: Material) -> str:
-        """The uploaded file, if any."""
-        return _absolute(self.context, obj.file.url if obj.file else "")
+        """The uploaded file, if any (served by a view that checks who may see it)."""
+        return _absolute(self.context, obj.file_url)
 
     def get_page_url(self, obj: Material) -> str:
         """The rendered page of an uploaded notebook, if any."""
@@ -85,6 +85,7 @@ class EventsPhotoSerializer(serializers.ModelSerializer):
         fields = ["id", "caption", "width", "height", "image_url", "thumbnail_url"]
 
     def get_image_url(self, obj: Photo) -> str:
+        """The photo through the site's view, or the external image's own link."""
         return _absolute(self.context, obj.src)
 
     def get_thumbnail_url(self, obj: Photo) -> str:

@@ -113,6 +113,7 @@ class MaterialFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Slides {n}")
     kind = Material.Kind.SLIDES
     file = factory.django.FileField(filename="slides.pdf", data=b"%PDF-1.4 slides")
+    filename = factory.LazyAttribute(lambda m: "slides.pdf" if m.file else "")
 
 
 class PhotoFactory(factory.django.DjangoModelFactory):

@@ -235,28 +235,31 @@ def test_recording_list_latest_hides_drafts(organiser):
 def test_photos_upload_makes_thumbnails(event, organiser):
     files = [SimpleUploadedFile("a.png", _png((1200, 900))),
              SimpleUploadedFile("b.jpg", _png(fmt="JPEG"))]
-    photos = services.photos_upload(actor=organiser, event=event, uploads=files,
+    report = services.photos_upload(actor=organiser, event=event, uploads=files,
                                     caption="Room")
-    assert len(photos) == 2
-    with Image.open(photos[0].thumbnail.path) as thumb:
+    assert len(report.saved) == 2 and report.refused == []
+    with Image.open(report.saved[0].thumbnail.path) as thumb:
         assert max(thumb.size) <= 480
-    assert photos[0].width == 1200 and photos[0].caption == "Room"
+    assert report.saved[0].width == 1200 and report.saved[0].caption == "Room"
 
 
-def test_photos_upload_rejects_bad_files_by_content_size_and_pixels(event, organiser, settings):
-    with pytest.raises(ValidationError, match="not an image"):
-        services.photos_upload(actor=organiser, event=event,
-                               uploads=[SimpleUploadedFile("x.jpg", b"<script>")])
+def test_photos_upload_refuses_bad_files_by_content_size_and_pixels(event, organiser, settings):
+    report = services.photos_upload(actor=organiser, event=event,
+                                    uploads=[SimpleUploadedFile("x.jpg", b"<script>")])
+    assert report.saved == [] and report.refused[0][0] == "x.jpg"
+    assert "not an image" in report.refused[0][1]
     settings.UPLOAD_MAX_BYTES = 100
-    with pytest.raises(ValidationError, match="too large"):
-        services.photos_upload(actor=organiser, event=event,
-                               uploads=[SimpleUploadedFile("big.png", _png((300, 300)))])
+    report = services.photos_upload(actor=organiser, event=event,
+                                    uploads=[SimpleUploadedFile("big.png", _png((300, 300)))])
+    assert "too large" in report.refused[0][1]
     settings.UPLOAD_MAX_BYTES = 10_000_000
     settings.UPLOAD_MAX_PIXELS = 1000
-    with pytest.raises(ValidationError, match="too many pixels"):
-        services.photos_upload(actor=organiser, event=event,
-                               uploads=[SimpleUploadedFile("wide.png", _png((100, 100)))])
+    report = services.photos_upload(actor=organiser, event=event,
+                                    uploads=[SimpleUploadedFile("wide.png", _png((100, 100)))])
+    assert "too many pixels" in report.refused[0][1]
     assert event.photos.count() == 0
+    with pytest.raises(ValidationError, match="at least one"):
+        services.photos_upload(actor=organiser, event=event, uploads=[])
 
 
 def test_photos_upload_strips_exif(event, organiser):
@@ -265,8 +268,9 @@ def test_photos_upload_strips_exif(event, organiser):
     exif[0x010F] = "Camera maker"
     out = io.BytesIO()
     img.save(out, format="JPEG", exif=exif)
-    photo = services.photos_upload(actor=organiser, event=event,
-                                   uploads=[SimpleUploadedFile("e.jpg", out.getvalue())])[0]
+    photo = services.photos_upload(
+        actor=organiser, event=event,
+        uploads=[SimpleUploadedFile("e.jpg", out.getvalue())]).saved[0]
     with Image.open(photo.image.path) as saved:
         assert not saved.getexif()
 
@@ -379,7 +383,7 @@ def test_material_delete_removes_its_file(event, organiser, django_capture_on_co
 def test_photo_delete_removes_image_and_thumbnail(
         event, organiser, django_capture_on_commit_callbacks):
     photo = services.photos_upload(actor=organiser, event=event,
-                                   uploads=[SimpleUploadedFile("a.png", _png())])[0]
+                                   uploads=[SimpleUploadedFile("a.png", _png())]).saved[0]
     names, storage = [photo.image.name, photo.thumbnail.name], photo.image.storage
     assert all(storage.exists(n) for n in names)
     with django_capture_on_commit_callbacks(execute=True):

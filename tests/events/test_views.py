@@ -209,7 +209,9 @@ def test_photo_upload_page_reports_bad_file(client, event, organiser):
     response = client.post(reverse("events:photos_upload", kwargs={"slug": event.slug}),
                            {"photos": [SimpleUploadedFile("x.jpg", b"nope")]})
     assert response.status_code == 200
-    assert "x.jpg is not an image we can read" in response.content.decode()
+    assert "x.jpg was not saved: This file is not an image we can read." in \
+        response.content.decode()
+    assert not event.photos.exists()
 
 
 def test_superuser_may_manage_any_event(client, event):
