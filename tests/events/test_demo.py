@@ -66,3 +66,21 @@ def test_demo_posts_in_both_languages(client, demo_users):
     posts = client.get(reverse("events:post_list")).content.decode()
     assert "首次 TensorFlow All-Around 小结" in posts
     assert "Our first TensorFlow All-Around: a summary" in posts
+
+
+def test_demo_photos_are_links_unless_the_operator_allows_their_host(client, demo_users,
+                                                                       settings):
+    first = load_demo(users=demo_users, stdout=io.StringIO())
+    directives = dict(settings.CONTENT_SECURITY_POLICY["DIRECTIVES"])
+    directives["img-src"] = ["'self'", "data:"]
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": directives}
+    page = client.get(first.get_absolute_url()).content.decode()
+    assert '<img src="https://ipic.zoomquiet.top' not in page
+    assert page.count('class="photo-link"') == first.photos.count()
+    post = client.get(reverse("events:post", kwargs={
+        "slug": "2019-09-09-first-meetup-summary-en"})).content.decode()
+    assert "<img" not in post.split('<div class="markdown">', 1)[1]
+    assert 'href="https://ipic.zoomquiet.top/2019-09-09-full-season.jpg"' in post
+    directives["img-src"] = ["'self'", "data:", "https://ipic.zoomquiet.top"]
+    page = client.get(first.get_absolute_url()).content.decode()
+    assert page.count('<img src="https://ipic.zoomquiet.top') == first.photos.count()
