@@ -21,7 +21,7 @@ from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.files.storage import Storage, default_storage
-from django.http import FileResponse, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.utils.deconstruct import deconstructible
 from django.utils.http import content_disposition_header
 
@@ -110,7 +110,11 @@ def file_response(*, name: str, filename: str = "", content_type: str | None = N
         response = HttpResponse(content_type=content_type)
         response["X-Accel-Redirect"] = f"{accel.rstrip('/')}/{name.lstrip('/')}"
     else:
-        response = FileResponse(storage.open(name, "rb"), content_type=content_type)
+        try:
+            handle = storage.open(name, "rb")
+        except FileNotFoundError as exc:  # the row outlived its file: nothing to send
+            raise Http404 from exc
+        response = FileResponse(handle, content_type=content_type)
     response["Content-Disposition"] = disposition
     return _harden(response, private=private)
 

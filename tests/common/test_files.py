@@ -102,3 +102,10 @@ def test_s3_gets_a_signed_url_that_carries_the_safe_headers(settings):
     assert query["response-content-disposition"][0].startswith("attachment")
     assert query["X-Amz-Expires"] == ["120"] and "X-Amz-Signature" in query
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_missing_file_is_a_404_not_a_500():
+    from django.http import Http404
+
+    with pytest.raises(Http404):
+        files.file_response(name="t/gone.pdf")
