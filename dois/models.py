@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from common.files import RandomName
+
 # --- catalogue ------------------------------------------------------------------------
 
 
@@ -139,7 +141,12 @@ class PhotoQuerySet(models.QuerySet):
 
 
 class Photo(models.Model):
-    """A field photo of a dorsal fin. The original file is kept exactly as uploaded."""
+    """A field photo of a dorsal fin. The original file is kept exactly as uploaded.
+
+    The original (with its EXIF, exact GPS included) is stored under an unguessable name
+    and goes out only through the researchers' ``dois:photo_original`` view; everyone
+    else sees EXIF-free renderings (``dois:photo_image``) of the photos they may see.
+    """
 
     class Side(models.TextChoices):
         UNKNOWN = "unknown", _("Unknown")
@@ -160,7 +167,7 @@ class Photo(models.Model):
     sighting = models.ForeignKey(
         Sighting, verbose_name=_("sighting"), on_delete=models.PROTECT, related_name="photos"
     )
-    original = models.FileField(_("original file"), upload_to="dois/originals/%Y/%m/")
+    original = models.FileField(_("original file"), upload_to=RandomName("dois/originals"))
     original_name = models.CharField(_("file name"), max_length=255, blank=True)
     sha256 = models.CharField(_("SHA-256"), max_length=64, unique=True)
     width = models.PositiveIntegerField(_("width"))
@@ -197,10 +204,6 @@ class Photo(models.Model):
                              default=State.SUBMITTED)
     split = models.CharField(_("split"), max_length=5, choices=Split.choices)
     is_public = models.BooleanField(_("public"), default=True)
-    public_file = models.FileField(
-        _("public derivative"), upload_to="dois/public/", blank=True,
-        help_text=_("Re-encoded without EXIF; made on first request."),
-    )
 
     objects = PhotoQuerySet.as_manager()
 
@@ -365,6 +368,21 @@ class IdentificationJob(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
+    class ErrorCode(models.TextChoices):
+        """Why a job failed; the label is what users are shown (never ``error``)."""
+
+        NONE = "", _("No error")
+        MODEL_UNAVAILABLE = "model_unavailable", _(
+            "The identification model could not be loaded. The job runs again "
+            "automatically once the model is back.")
+        PHOTO_MISSING = "photo_missing", _("The photo's file is missing on the server.")
+        PHOTO_UNREADABLE = "photo_unreadable", _("The photo could not be read as an image.")
+        PHOTO_NO_FIN = "photo_no_fin", _(
+            "The fin box is empty or too small to find a fin in it.")
+        WORKER_LOST = "worker_lost", _(
+            "The worker stopped or timed out on every attempt.")
+        INTERNAL = "internal", _("Identification failed because of an error on the server.")
+
     photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="jobs",
                               db_index=False)
     model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT,
@@ -376,7 +394,15 @@ class IdentificationJob(models.Model):
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     worker = models.CharField(_("worker"), max_length=255, blank=True)
-    error = models.TextField(_("error"), blank=True)
+    error = models.TextField(_("error"), blank=True,
+                             help_text=_("For operators: a plain reason, never a path or a "
+                                         "traceback (those go to the worker's log)."))
+    error_code = models.CharField(_("error code"), max_length=20, blank=True,
+                                  choices=ErrorCode.choices, default=ErrorCode.NONE)
+    model_requeues = models.PositiveSmallIntegerField(
+        _("re-queued after a model outage"), default=0,
+        help_text=_("How often the sweep re-queued this job after it failed because the "
+                    "model was unavailable (bounded)."))
     new_individual_probability = models.FloatField(_("new-individual probability"),
                                                    null=True, blank=True)
     timings = models.JSONField(_("timings"), default=dict, blank=True)

@@ -85,10 +85,8 @@ def individual_get(*, code: str, user=None) -> Individual | None:
 
 def individual_best_photos(*, individual: Individual, user=None,
                            limit: int = 6) -> list[Photo]:
-    """Reference photos, best first (quality, then newest). Private ones for researchers."""
-    photos = Photo.objects.gallery().filter(individual=individual)
-    if not user_sees_exact(user=user):
-        photos = photos.filter(is_public=True)
+    """Reference photos ``user`` may see (:func:`photo_visibility`), best first."""
+    photos = photos_visible(user=user).gallery().filter(individual=individual)
     return list(photos.select_related("sighting")
                 .order_by("-quality", "-sighting__observed_at", "-id")[:limit])
 
@@ -111,9 +109,11 @@ class SightingRow:
 
 
 def individual_sightings(*, individual: Individual, user) -> list[SightingRow]:
-    """The individual's sightings, oldest first, with locations as ``user`` may see them."""
+    """The sightings of the individual's reference photos that ``user`` may see, oldest
+    first, with locations as ``user`` may see them."""
     counts: dict[int, int] = {}
-    for photo in Photo.objects.gallery().filter(individual=individual).only("sighting_id"):
+    for photo in (photos_visible(user=user).gallery().filter(individual=individual)
+                  .only("sighting_id")):
         counts[photo.sighting_id] = counts.get(photo.sighting_id, 0) + 1
     sightings = Sighting.objects.filter(pk__in=counts).order_by("observed_at")
     return [SightingRow(s, sighting_place(sighting=s, user=user), counts[s.pk])
@@ -153,24 +153,36 @@ def map_points(*, rows: list[SightingRow], width: int = 480,
 # --- photos ---------------------------------------------------------------------------
 
 
-def photo_visible_to(*, photo: Photo, user) -> bool:
-    """Researchers see every photo, uploaders their own, everyone public reference photos."""
+def photo_visibility(*, user) -> Q:
+    """THE rule of who may see a photo (and anything of it: renderings, its sighting, its
+    identification jobs and their candidates), as a filter on ``Photo``.
+
+    Researchers (``dois.view_exact_location``) see every photo, uploaders their own, and
+    everyone else reference photos (confirmed or founding an individual) that the
+    uploader let be public. Every page, the API and the file views go through this
+    (:func:`photos_visible`, :func:`photo_visible_to`); no other code decides it.
+    """
     if user_sees_exact(user=user):
-        return True
-    if user is not None and user.is_authenticated and photo.uploaded_by_id == user.pk:
-        return True
-    return photo.is_public and photo.state in (Photo.State.CONFIRMED,
-                                               Photo.State.NEW_INDIVIDUAL)
+        return Q()
+    rule = Q(is_public=True, state__in=[Photo.State.CONFIRMED, Photo.State.NEW_INDIVIDUAL])
+    if user is not None and user.is_authenticated:
+        rule |= Q(uploaded_by=user)
+    return rule
+
+
+def photos_visible(*, user) -> QuerySet[Photo]:
+    """The photos ``user`` may see (:func:`photo_visibility`)."""
+    return Photo.objects.filter(photo_visibility(user=user))
+
+
+def photo_visible_to(*, photo: Photo, user) -> bool:
+    """Whether ``user`` may see ``photo`` (:func:`photo_visibility`, read fresh)."""
+    return photos_visible(user=user).filter(pk=photo.pk).exists()
 
 
 def photo_list_visible(*, user) -> QuerySet[Photo]:
-    photos = Photo.objects.select_related("sighting", "individual", "proposed_individual")
-    if user_sees_exact(user=user):
-        return photos
-    public = Q(is_public=True, state__in=[Photo.State.CONFIRMED, Photo.State.NEW_INDIVIDUAL])
-    if user is not None and user.is_authenticated:
-        public |= Q(uploaded_by=user)
-    return photos.filter(public)
+    return photos_visible(user=user).select_related("sighting", "individual",
+                                                    "proposed_individual")
 
 
 def sighting_list_visible(*, user) -> QuerySet[Sighting]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.db.models import QuerySet
 
 from dois.models import Candidate, IdentificationJob, ModelVersion, Photo, TrainingRun
-from dois.selectors import individual_best_photos, photo_visible_to, user_sees_exact
+from dois.selectors import individual_best_photos, photo_visible_to, photos_visible
 
 
 def job_delayed(*, job: IdentificationJob) -> bool:
@@ -23,22 +23,26 @@ def jobs_delayed_count(*, job_ids: list[int]) -> int:
 
 
 def job_visible_to(*, job: IdentificationJob, user) -> bool:
-    """Researchers see every job, uploaders their own, everyone jobs of public photos."""
-    photo = job.photo
-    if user_sees_exact(user=user):
-        return True
-    if user is not None and user.is_authenticated and photo.uploaded_by_id == user.pk:
-        return True
-    return photo.is_public and photo.state != Photo.State.UNUSABLE
+    """A job (its state, candidates and scores) is visible exactly when its photo is."""
+    return photo_visible_to(photo=job.photo, user=user)
 
 
 def job_get(*, job_id: int, user) -> IdentificationJob | None:
-    """The job if it exists and ``user`` may see it, else None."""
-    job = (IdentificationJob.objects.select_related("photo", "model_version")
-           .filter(pk=job_id).first())
-    if job is None or not job_visible_to(job=job, user=user):
-        return None
-    return job
+    """The job if it exists and ``user`` may see its photo, else None (one query)."""
+    return (IdentificationJob.objects.select_related("photo", "model_version")
+            .filter(pk=job_id, photo__in=photos_visible(user=user)).first())
+
+
+def job_error_text(*, job: IdentificationJob) -> str:
+    """What a user is told about a failed job: the message of its code, never ``error``
+    (which is for operators), so no path or traceback can reach a page or the API."""
+    if job.status != IdentificationJob.Status.FAILED:
+        return ""
+    code = job.error_code or IdentificationJob.ErrorCode.INTERNAL
+    try:
+        return str(IdentificationJob.ErrorCode(code).label)
+    except ValueError:
+        return str(IdentificationJob.ErrorCode.INTERNAL.label)
 
 
 def job_candidates(*, job: IdentificationJob) -> QuerySet[Candidate]:
@@ -53,7 +57,8 @@ def job_status_data(*, job: IdentificationJob) -> dict:
         "status": job.status,
         "delayed": job_delayed(job=job),
         "attempts": job.attempts,
-        "error": job.error if job.status == IdentificationJob.Status.FAILED else "",
+        "error": job_error_text(job=job),
+        "error_code": job.error_code if job.status == IdentificationJob.Status.FAILED else "",
         "candidates": [{"individual": c.individual.code, "score": round(c.score, 6),
                         "rank": c.rank} for c in job_candidates(job=job)],
         "new_individual_probability": job.new_individual_probability,
@@ -76,6 +81,7 @@ class JobView:
     delayed: bool
     photo_visible: bool
     candidates: list[JobCandidateView]
+    error: str = ""
 
 
 def job_view(*, job: IdentificationJob, user, per_candidate: int = 3) -> JobView:
@@ -90,7 +96,7 @@ def job_view(*, job: IdentificationJob, user, per_candidate: int = 3) -> JobView
         rows.append(JobCandidateView(cand, matched, refs[:per_candidate]))
     return JobView(job=job, delayed=job_delayed(job=job),
                    photo_visible=photo_visible_to(photo=job.photo, user=user),
-                   candidates=rows)
+                   candidates=rows, error=job_error_text(job=job))
 
 
 def jobs_of_photo(*, photo: Photo) -> QuerySet[IdentificationJob]:

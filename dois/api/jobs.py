@@ -9,6 +9,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dois.models import IdentificationJob
 from dois.selectors_identification import job_get, job_status_data
 
 
@@ -26,7 +27,11 @@ class JobSerializer(serializers.Serializer):
     status = serializers.ChoiceField(["queued", "running", "done", "failed"])
     delayed = serializers.BooleanField(help_text="Not yet handed to the queue (it was down).")
     attempts = serializers.IntegerField()
-    error = serializers.CharField()
+    error = serializers.CharField(help_text="Why it failed, for people (no server details).")
+    error_code = serializers.ChoiceField(
+        ["", *[c for c in IdentificationJob.ErrorCode.values if c]],
+        help_text="Why it failed, for programs; model_unavailable is re-queued by itself "
+                  "once the model loads again.")
     candidates = JobCandidateSerializer(many=True)
     new_individual_probability = serializers.FloatField(allow_null=True)
     model_version = serializers.CharField()
@@ -35,8 +40,9 @@ class JobSerializer(serializers.Serializer):
 
 
 class JobDetail(APIView):
-    """A job of a photo the caller may see: visitors public photos, uploaders their own,
-    researchers all. Others get 404 (a job's existence is not revealed)."""
+    """A job of a photo the caller may see, by the photos' one rule
+    (``dois.selectors.photo_visibility``): visitors public reference photos, uploaders
+    their own, researchers all. Others get 404 (a job's existence is not revealed)."""
 
     permission_classes = [AllowAny]
 

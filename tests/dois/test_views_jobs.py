@@ -19,17 +19,19 @@ def _job(**photo_fields):
 
 
 def test_a_queued_job_page_polls_the_api_with_a_static_script(
-        client, model_version, django_capture_on_commit_callbacks):
+        client, model_version, volunteer, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        job = _job()
+        job = _job(uploaded_by=volunteer)
+    client.force_login(volunteer)
     html = client.get(f"/en/dois/jobs/{job.pk}/").content.decode()
     assert f'data-status-url="/api/v1/jobs/{job.pk}/"' in html
     assert "dois/job.js" in html and "<script>" not in html and "style=" not in html
     assert 'id="job-delayed" class="notice" hidden' in html
 
 
-def test_a_delayed_job_page_tells_the_user(client, model_version):
-    job = _job()
+def test_a_delayed_job_page_tells_the_user(client, model_version, volunteer):
+    job = _job(uploaded_by=volunteer)
+    client.force_login(volunteer)
     type(job).objects.filter(pk=job.pk).update(sent_at=None)
     html = client.get(f"/en/dois/jobs/{job.pk}/").content.decode()
     assert "Identification is delayed" in html
@@ -37,16 +39,17 @@ def test_a_delayed_job_page_tells_the_user(client, model_version):
 
 
 def test_a_done_job_page_shows_candidates_with_reference_photos_and_review_link(
-        client, model_version, researcher):
+        client, model_version, researcher, volunteer):
     inds, refs = gallery_make(individuals=2, per_individual=2, model_version=model_version)
-    job = _job()
+    job = _job(uploaded_by=volunteer)
     ident.identification_jobs_run(job_ids=[job.pk])
+    client.force_login(volunteer)
     html = client.get(f"/en/dois/jobs/{job.pk}/").content.decode()
     for ind in inds:
         assert ind.code in html
     best = job.candidates.order_by("rank").first()
     assert f"/dois/photos/{best.photo_id}/crop.jpg" in html
-    assert "Review and decide" not in html  # visitors do not review
+    assert "Review and decide" not in html  # volunteers do not review
     client.force_login(researcher)
     html = client.get(f"/en/dois/jobs/{job.pk}/").content.decode()
     assert f"/en/dois/review/{job.photo_id}/" in html
@@ -54,9 +57,14 @@ def test_a_done_job_page_shows_candidates_with_reference_photos_and_review_link(
     assert "候选" in zh
 
 
-def test_private_job_pages_are_hidden_from_visitors(client, model_version):
-    job = _job(is_public=False)
-    assert client.get(f"/en/dois/jobs/{job.pk}/").status_code == 404
+def test_private_and_unreviewed_job_pages_are_hidden_from_visitors(client, model_version,
+                                                                   volunteer):
+    private = _job(is_public=False)
+    unreviewed = _job(uploaded_by=volunteer)  # public once confirmed; not reviewed yet
+    assert client.get(f"/en/dois/jobs/{private.pk}/").status_code == 404
+    assert client.get(f"/en/dois/jobs/{unreviewed.pk}/").status_code == 404
+    client.force_login(volunteer)
+    assert client.get(f"/en/dois/jobs/{unreviewed.pk}/").status_code == 200
 
 
 def test_training_page_starts_a_run_and_researchers_only(

@@ -1,5 +1,6 @@
 """The live job page: queued, then the candidates appear without a reload when the job
-is marked done (no worker: the test stores the result through the service)."""
+is marked done (no worker: the test stores the result through the service). The photo
+is not reviewed yet, so only its uploader (and researchers) may follow the job."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 from dois.models import IdentificationJob, ModelVersion, Photo
 from dois.services_identification import identification_job_result_store
 from tests.dois.factories import IndividualFactory, PhotoFactory
+from tests.e2e.support import log_in
+from tests.hub.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,10 +27,12 @@ def test_job_page_shows_candidates_when_the_job_is_done_without_reloading(browse
                                           is_active=True)
     first, second = IndividualFactory(code="PRE-0510"), IndividualFactory(code="PRE-0511")
     reference = PhotoFactory(individual=first, state=Photo.State.CONFIRMED)
-    photo = PhotoFactory(state=Photo.State.SUBMITTED)
+    uploader = UserFactory(username="vol", roles=["volunteer"])
+    photo = PhotoFactory(state=Photo.State.SUBMITTED, uploaded_by=uploader)
     job = IdentificationJob.objects.create(photo=photo, model_version=version,
                                            sent_at=timezone.now())
 
+    log_in(browser, live_server, "vol")
     browser.get(f"{live_server.url}/en/dois/jobs/{job.pk}/")
     status = browser.find_element(By.ID, "job-status")
     assert status.text == "Queued"
