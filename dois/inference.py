@@ -46,11 +46,23 @@ _KERAS_ENTRIES = {"config.json", "metadata.json"}
 
 
 class ImageUnusable(ValueError):
-    """The photo cannot be used: not an image, corrupt, or an empty crop."""
+    """The photo cannot be used: not an image, corrupt, or an empty crop.
+
+    ``code`` says which (``photo_unreadable``, ``photo_no_fin``, ``photo_missing``, the
+    job's error codes); the message is for the log and may hold library details.
+    """
+
+    def __init__(self, message: str, *, code: str = "photo_unreadable") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class ModelUnusable(RuntimeError):
-    """The model file is missing, corrupt or not an embedder."""
+    """The model file is missing, corrupt or not an embedder.
+
+    Messages name the file, never its folder (they reach ``/healthz``); the full path
+    is logged where the error is handled.
+    """
 
 
 def thread_count(*, configured: int, concurrency: int, cores: int | None = None) -> int:
@@ -76,7 +88,7 @@ def model_file_check(path: str | os.PathLike) -> tuple[bool, str]:
     try:
         stat = path.stat()
     except OSError:
-        return False, f"model file missing: {path}"
+        return False, f"model file missing: {path.name}"
     key = (str(path), stat.st_size, stat.st_mtime_ns)
     if key in _check_cache:
         return _check_cache[key]
@@ -84,8 +96,8 @@ def model_file_check(path: str | os.PathLike) -> tuple[bool, str]:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
             broken = archive.testzip() if stat.st_size < 50 * 2**20 else None
-    except (OSError, zipfile.BadZipFile) as exc:
-        result = (False, f"model file corrupt: {path.name} is not a .keras archive ({exc})")
+    except (OSError, zipfile.BadZipFile):
+        result = (False, f"model file corrupt: {path.name} is not a .keras archive")
     else:
         if not _KERAS_ENTRIES & names or not any(n.endswith(".h5") for n in names):
             result = (False, f"model file corrupt: {path.name} lacks the Keras entries")
@@ -141,7 +153,7 @@ def embedder_get(*, path: str | os.PathLike, threads: int) -> LoadedModel:
     try:
         stat = path.stat()
     except OSError as exc:
-        raise ModelUnusable(f"model file missing: {path}") from exc
+        raise ModelUnusable(f"model file missing: {path.name}") from exc
     key = (str(path), stat.st_size, stat.st_mtime_ns, os.getpid())
     loaded = _models.get(key)
     if loaded is not None:
@@ -161,7 +173,8 @@ def embedder_get(*, path: str | os.PathLike, threads: int) -> LoadedModel:
             size = embedder.input_size
             embedder.embed(np.zeros((1, size, size, 3), np.float32))  # compile / allocate
         except (ModelLoadError, OSError, ValueError) as exc:
-            raise ModelUnusable(f"model file corrupt: {exc}") from exc
+            logger.warning("model %s cannot be loaded: %s", path, exc)
+            raise ModelUnusable(f"model file corrupt: {path.name} cannot be loaded") from exc
         meta = embedder.metadata
         loaded = LoadedModel(embedder=embedder, input_size=size,
                              embedding_dim=embedder.embedding_dim,
@@ -192,7 +205,7 @@ def image_prepare(*, data: bytes, box: tuple[int, int, int, int] | None, size: i
     try:
         return load_image(data, box=box, size=size)
     except BoxError as exc:
-        raise ImageUnusable(f"no fin in the crop: {exc}") from exc
+        raise ImageUnusable(f"no fin in the crop: {exc}", code="photo_no_fin") from exc
     except ImageDecodeError as exc:
         raise ImageUnusable(f"not a readable image: {exc}") from exc
     except (OSError, ValueError, SyntaxError) as exc:  # Pillow's other decode failures

@@ -49,6 +49,19 @@ IDENTIFY_TASK = "dois.tasks.identify_photo"
 IDENTIFY_BATCH_TASK = "dois.tasks.identify_batch"
 EMBED_TASK = "dois.tasks.identify_embed_photos"
 MAX_ATTEMPTS = 3
+# A job that failed because its model could not be loaded is re-queued by the sweep at
+# most this many times (a model that passes the file check but never loads stops there),
+# and one sweep re-queues at most SWEEP_REQUEUE_LIMIT jobs and creates at most
+# SWEEP_CREATE_LIMIT missing ones.
+MODEL_REQUEUE_MAX = 3
+SWEEP_REQUEUE_LIMIT = 500
+SWEEP_CREATE_LIMIT = 500
+# what ``error`` says of a photo that cannot be used, by code (plain, for operators)
+PHOTO_REASONS = {
+    "photo_missing": "its file is missing",
+    "photo_unreadable": "not a readable image",
+    "photo_no_fin": "no fin in the crop",
+}
 TOP_K = 5
 GALLERY_STATES = (Photo.State.CONFIRMED, Photo.State.NEW_INDIVIDUAL)
 
@@ -234,16 +247,20 @@ class RunReport:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def identification_job_fail(*, job_id: int, error: str) -> None:
-    """Mark a job failed for good with a reason (not retried)."""
+def identification_job_fail(*, job_id: int, code: str, error: str) -> None:
+    """Mark a job failed with its ``code`` (what users are told) and a plain ``error`` for
+    operators: never a path or a traceback (log those). Only ``model_unavailable`` is
+    re-queued later, by the sweep (:func:`identification_jobs_model_requeue`)."""
     IdentificationJob.objects.filter(pk=job_id).exclude(
         status=IdentificationJob.Status.DONE).update(
-        status=IdentificationJob.Status.FAILED, error=error[:2000],
+        status=IdentificationJob.Status.FAILED, error=error[:2000], error_code=code,
         finished_at=timezone.now())
 
 
 def identification_jobs_requeue(*, job_ids: list[int], error: str = "") -> None:
-    """Put running jobs back to ``queued`` after a transient error (retried later)."""
+    """Put running jobs back to ``queued`` after a transient error (retried later).
+
+    ``error`` is a plain reason (no exception text: it may name hosts or sockets)."""
     IdentificationJob.objects.filter(
         pk__in=job_ids, status=IdentificationJob.Status.RUNNING).update(
         status=IdentificationJob.Status.QUEUED, error=error[:2000])
@@ -253,7 +270,7 @@ _CLAIM_SQL = """
 WITH claimed AS (
     UPDATE dois_identificationjob
     SET status = %(running)s, attempts = attempts + 1, started_at = %(now)s,
-        worker = %(worker)s, error = ''
+        worker = %(worker)s, error = '', error_code = ''
     WHERE id = ANY(%(ids)s) AND status = ANY(%(open)s) AND attempts < %(max)s
     RETURNING id
 )
@@ -330,7 +347,7 @@ def _claim_orm(*, job_ids: list[int], worker: str, now
         pk__in=job_ids, status__in=(Status.QUEUED, Status.RUNNING),
         attempts__lt=MAX_ATTEMPTS).update(
         status=Status.RUNNING, attempts=F("attempts") + 1, started_at=now, worker=worker,
-        error="")
+        error="", error_code="")
     jobs = list(IdentificationJob.objects.filter(pk__in=job_ids)
                 .select_related("photo", "model_version").order_by("pk"))
     claimed = [ClaimedJob(
@@ -366,8 +383,9 @@ def identification_jobs_claim(*, job_ids: list[int], worker: str
         IdentificationJob.objects.filter(pk__in=worn, status__in=(
             Status.QUEUED, Status.RUNNING)).update(
             status=Status.FAILED, finished_at=now,
-            error=_("Gave up after %(n)d attempts: the worker stopped or timed out "
-                    "each time.") % {"n": MAX_ATTEMPTS})
+            error_code=IdentificationJob.ErrorCode.WORKER_LOST,
+            error=f"Gave up after {MAX_ATTEMPTS} attempts: the worker stopped or timed "
+                  "out each time.")
     return claimed, [pk for pk, _status, _attempts in seen if pk not in mine]
 
 
@@ -484,12 +502,14 @@ def _photo_bytes(photo: Photo | ClaimedPhoto) -> bytes:
         with photo.original.open("rb") as fh:
             return fh.read()
     except (OSError, ValueError) as exc:
-        raise inference.ImageUnusable(f"the photo's file is missing: {exc}") from exc
+        raise inference.ImageUnusable(f"the photo's file is missing: {exc}",
+                                      code=IdentificationJob.ErrorCode.PHOTO_MISSING) from exc
 
 
 def photos_prepare(*, photos: Sequence[Photo | ClaimedPhoto], size: int
-                   ) -> tuple[np.ndarray, list[int], dict[int, str]]:
-    """Load the crops of ``photos``; returns the batch, the indices loaded, and errors."""
+                   ) -> tuple[np.ndarray, list[int], dict[int, inference.ImageUnusable]]:
+    """Load the crops of ``photos``; returns the batch, the indices loaded, and errors
+    (each with its ``code``; their messages are for the log)."""
     arrays, ok, errors = [], [], {}
     for n, photo in enumerate(photos):
         try:
@@ -497,7 +517,7 @@ def photos_prepare(*, photos: Sequence[Photo | ClaimedPhoto], size: int
                                                   box=photo.crop_box, size=size))
             ok.append(n)
         except inference.ImageUnusable as exc:
-            errors[n] = str(exc)
+            errors[n] = exc
     batch = np.stack(arrays) if arrays else np.zeros((0, size, size, 3), np.float32)
     return batch, ok, errors
 
@@ -541,10 +561,11 @@ def _results_write_orm(*, results: list[JobResult], now) -> list[int]:
         for job, ind, rank, score, photo in _candidate_rows(todo)])
     IdentificationJob.objects.bulk_update(
         [IdentificationJob(pk=r.job_id, status=IdentificationJob.Status.DONE, finished_at=now,
-                           error="", new_individual_probability=float(
+                           error="", error_code="", new_individual_probability=float(
                                r.new_individual_probability), timings=r.timings)
          for r in todo],
-        ["status", "finished_at", "error", "new_individual_probability", "timings"])
+        ["status", "finished_at", "error", "error_code", "new_individual_probability",
+         "timings"])
     # the catalogue's rule (services.photo_job_result_mark), for the whole batch at once
     Photo.objects.filter(pk__in=[jobs[r.job_id][0] for r in todo],
                          state=Photo.State.SUBMITTED).update(state=Photo.State.IDENTIFIED)
@@ -561,7 +582,7 @@ WITH v AS (
     SELECT * FROM jsonb_to_recordset(%(jobs)s::jsonb) AS v(id bigint, p float8, t jsonb, n int)
 ), done AS (
     UPDATE dois_identificationjob AS j
-    SET status = %(done)s, finished_at = %(now)s, error = '',
+    SET status = %(done)s, finished_at = %(now)s, error = '', error_code = '',
         new_individual_probability = v.p, timings = v.t
     FROM v WHERE j.id = v.id AND j.status <> %(done)s
     RETURNING j.id, j.photo_id, j.model_version_id, v.n
@@ -656,18 +677,22 @@ def identification_jobs_run(*, job_ids: list[int], worker: str = "") -> RunRepor
         try:
             model = model_load(model_version=version)
         except inference.ModelUnusable as exc:
+            logger.warning("model version %s (%s) unusable, jobs %s fail until it loads: %s",
+                           version.name, model_version_path(model_version=version),
+                           [j.pk for j in jobs], exc)
             for job in jobs:
-                identification_job_fail(job_id=job.pk, error=_(
-                    "The model %(name)s cannot be used: %(reason)s") % {
-                    "name": version.name, "reason": exc})
+                identification_job_fail(
+                    job_id=job.pk, code=IdentificationJob.ErrorCode.MODEL_UNAVAILABLE,
+                    error=f"The model {version.name} cannot be used: {exc}")
                 report.failed.append(job.pk)
             continue
         t_prep = time.perf_counter()
         batch, ok, errors = photos_prepare(photos=[j.photo for j in jobs],
                                            size=model.input_size)
-        for n, reason in errors.items():
-            identification_job_fail(job_id=jobs[n].pk, error=_(
-                "The photo cannot be used: %(reason)s") % {"reason": reason})
+        for n, exc in errors.items():
+            logger.warning("job %s: photo %s unusable: %s", jobs[n].pk, jobs[n].photo_id, exc)
+            identification_job_fail(job_id=jobs[n].pk, code=exc.code,
+                                    error=f"The photo cannot be used: {PHOTO_REASONS[exc.code]}")
             report.failed.append(jobs[n].pk)
         if not ok:
             continue
@@ -764,20 +789,94 @@ def gallery_fill_send(*, model_version: ModelVersion) -> int:
 # --- the sweep ------------------------------------------------------------------------
 
 
+def model_version_available(*, model_version: ModelVersion) -> bool:
+    """Whether the version's model file is there and a sound ``.keras`` archive, and the
+    version is not marked failed (no TensorFlow: the sweep runs on the default queue)."""
+    if model_version.state == ModelVersion.State.FAILED:
+        return False
+    ok, _detail = inference.model_file_check(model_version_path(model_version=model_version))
+    return ok
+
+
+def identification_jobs_missing_create(*, model_version: ModelVersion,
+                                       limit: int | None = None) -> list[int]:
+    """Jobs for photos waiting for identification that have none under ``model_version``.
+
+    A photo saved while no version could be made (the shipped model file was missing)
+    has no job at all; one saved before a new version was activated has none under it.
+    Only photos still ``submitted`` (no researcher decided, no result yet) get one; at
+    most ``limit`` (default :data:`SWEEP_CREATE_LIMIT`) per call, oldest first. Sent on
+    commit. Returns the new jobs' ids.
+    """
+    limit = SWEEP_CREATE_LIMIT if limit is None else limit
+    photos = list(Photo.objects.filter(state=Photo.State.SUBMITTED)
+                  .exclude(jobs__model_version=model_version).order_by("pk")[:limit])
+    created = []
+    with transaction.atomic():
+        for photo in photos:
+            job, new = IdentificationJob.objects.get_or_create(
+                photo=photo, model_version=model_version,
+                defaults={"status": IdentificationJob.Status.QUEUED})
+            if new:
+                created.append(job.pk)
+        if created:
+            _job_buffer().extend(created)
+            transaction.on_commit(_send_buffered)
+    return created
+
+
+def identification_jobs_model_requeue(*, model_version: ModelVersion,
+                                      limit: int | None = None) -> list[int]:
+    """Re-queue ``model_version``'s jobs that failed only because its model could not be
+    loaded (``error_code = model_unavailable``); call it once the model is available.
+
+    Bounded: a job is re-queued at most :data:`MODEL_REQUEUE_MAX` times (a model that
+    passes the file check yet never loads stops there) and one call re-queues at most
+    ``limit`` (default :data:`SWEEP_REQUEUE_LIMIT`) jobs, oldest first. Attempts start
+    again from zero. Returns the ids.
+    """
+    limit = SWEEP_REQUEUE_LIMIT if limit is None else limit
+    Status = IdentificationJob.Status
+    with transaction.atomic():
+        ids = list(IdentificationJob.objects.select_for_update(skip_locked=True).filter(
+            model_version=model_version, status=Status.FAILED,
+            error_code=IdentificationJob.ErrorCode.MODEL_UNAVAILABLE,
+            model_requeues__lt=MODEL_REQUEUE_MAX).order_by("pk")
+            .values_list("pk", flat=True)[:limit])
+        if ids:
+            IdentificationJob.objects.filter(pk__in=ids).update(
+                status=Status.QUEUED, attempts=0, error="", error_code="",
+                finished_at=None, started_at=None, sent_at=None,
+                model_requeues=F("model_requeues") + 1)
+            _job_buffer().extend(ids)
+            transaction.on_commit(_send_buffered)
+    if ids:
+        logger.info("model %s is available again: re-queued jobs %s", model_version.name, ids)
+    return ids
+
+
 @dataclass
 class SweepReport:
     resent: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
+    created: list[int] = field(default_factory=list)
+    requeued: list[int] = field(default_factory=list)
     gallery_missing: int = 0
+    model_available: bool = False
 
 
 def identification_jobs_sweep(*, older_than_s: float | None = None) -> SweepReport:
-    """Re-send jobs stuck in ``queued`` or ``running``; give up on worn-out ones.
+    """The beat's sweep of identification jobs (safe to run often, and twice).
 
-    Stuck: never sent (broker down at submit), or sent/started longer ago than
-    ``DOIS_JOB_TIMEOUT_S`` (lost message, killed worker). A running job that has used
-    its ``MAX_ATTEMPTS`` fails with the reason. Also asks for the embeddings the active
-    version's gallery lacks (photos confirmed without a job of that version).
+    - Re-sends jobs stuck in ``queued`` or ``running``: never sent (broker down at
+      submit), or sent/started longer ago than ``DOIS_JOB_TIMEOUT_S`` (lost message,
+      killed worker). A running job that has used its ``MAX_ATTEMPTS`` fails
+      (``worker_lost``).
+    - When the active version's model is available (the shipped model becomes version
+      one if none is active yet): creates the jobs photos lack
+      (:func:`identification_jobs_missing_create`), re-queues jobs that failed because
+      the model was unavailable (:func:`identification_jobs_model_requeue`, bounded),
+      and asks for the embeddings the gallery lacks.
     """
     report = SweepReport()
     timeout = settings.DOIS_JOB_TIMEOUT_S if older_than_s is None else older_than_s
@@ -793,9 +892,10 @@ def identification_jobs_sweep(*, older_than_s: float | None = None) -> SweepRepo
         for job in stale:
             if job.status == Status.RUNNING and job.attempts >= MAX_ATTEMPTS:
                 job.status, job.finished_at = Status.FAILED, now
-                job.error = _("Gave up after %(n)d attempts: the worker stopped or timed out "
-                              "each time.") % {"n": job.attempts}
-                job.save(update_fields=["status", "finished_at", "error"])
+                job.error_code = IdentificationJob.ErrorCode.WORKER_LOST
+                job.error = (f"Gave up after {job.attempts} attempts: the worker stopped or "
+                             "timed out each time.")
+                job.save(update_fields=["status", "finished_at", "error", "error_code"])
                 report.failed.append(job.pk)
             else:
                 report.resent.append(job.pk)
@@ -803,7 +903,10 @@ def identification_jobs_sweep(*, older_than_s: float | None = None) -> SweepRepo
             status=Status.QUEUED, sent_at=None)
     if report.resent:
         identification_jobs_send(job_ids=report.resent)
-    active = ModelVersion.objects.filter(is_active=True).first()
-    if active is not None:
+    active = model_version_ensure_shipped()
+    if active is not None and model_version_available(model_version=active):
+        report.model_available = True
+        report.created = identification_jobs_missing_create(model_version=active)
+        report.requeued = identification_jobs_model_requeue(model_version=active)
         report.gallery_missing = gallery_fill_send(model_version=active)
     return report

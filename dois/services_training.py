@@ -213,10 +213,14 @@ def training_run_execute(*, run_id: int, worker: str = "") -> ModelVersion | Non
         training_run_log(run_id=run_id, line=f"done: {version.name}")
         return version
     except Exception as exc:
+        # the page and its JSON show ``error`` and the log: a plain message only, the
+        # traceback (with paths) goes to the worker's log
         logger.exception("training run %s failed", run_id)
+        message = _("Training failed (%(kind)s); the details are in the train worker's "
+                    "log.") % {"kind": type(exc).__name__}
+        training_run_log(run_id=run_id, line=message)
         TrainingRun.objects.filter(pk=run_id).update(
-            status=TrainingRun.Status.FAILED, finished_at=timezone.now(),
-            error=f"{type(exc).__name__}: {exc}"[:2000])
+            status=TrainingRun.Status.FAILED, finished_at=timezone.now(), error=message)
         return None
 
 

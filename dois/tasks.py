@@ -46,8 +46,11 @@ def _run(task, job_ids: list[int]) -> dict:
         ident.identification_jobs_requeue(job_ids=job_ids, error="time limit exceeded")
         raise
     except TRANSIENT as exc:  # database or broker hiccup: back to queued, retry later
+        logger.warning("jobs %s: %s; retried", job_ids, exc)
         try:
-            ident.identification_jobs_requeue(job_ids=job_ids, error=str(exc)[:500])
+            ident.identification_jobs_requeue(
+                job_ids=job_ids, error=f"{type(exc).__name__}: the database or the broker "
+                                       "was unreachable; retried")
         except DatabaseError:
             logger.warning("could not requeue jobs %s", job_ids)
         raise task.retry(exc=exc, countdown=min(60, 2 ** task.request.retries)) from exc
@@ -78,11 +81,12 @@ def identify_embed_photos(self, model_version_id: int, photo_ids: list[int]) -> 
 
 @shared_task(name="dois.tasks.sweep_jobs")
 def sweep_jobs() -> dict:
-    """Re-send stuck identification jobs, fill the active gallery, fail training runs
-    whose worker died (beat, default queue)."""
+    """Re-send stuck identification jobs, create missing ones, re-queue those that failed
+    while the model was unavailable, fill the active gallery, fail training runs whose
+    worker died (beat, default queue)."""
     report = ident.identification_jobs_sweep()
-    return {"resent": report.resent, "failed": report.failed,
-            "gallery_missing": report.gallery_missing,
+    return {"resent": report.resent, "failed": report.failed, "created": report.created,
+            "requeued": report.requeued, "gallery_missing": report.gallery_missing,
             "training_failed": training.training_runs_sweep()}
 
 

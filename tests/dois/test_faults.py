@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -84,6 +87,7 @@ def test_a_worker_killed_mid_batch_loses_no_job_and_none_runs_twice(
 
 def test_missing_model_fails_jobs_clearly_and_the_worker_stays_up(
         model_version, tmp_path, start_worker, purge_queues):
+    gallery_make(individuals=2, per_individual=1, model_version=model_version)
     good_path = model_version.file_path
     ModelVersion.objects.filter(pk=model_version.pk).update(
         file_path=str(tmp_path / "gone.keras"))
@@ -93,17 +97,56 @@ def test_missing_model_fails_jobs_clearly_and_the_worker_stays_up(
     ids = [j.pk for j in jobs]
     wait_for(_all(ids, "failed"), what="jobs failed")
     for job in IdentificationJob.objects.filter(pk__in=ids):
+        assert job.error_code == "model_unavailable"
         assert "cannot be used" in job.error and "model file missing" in job.error
+        assert str(tmp_path) not in job.error  # the file's name, not where it lives
     ok, detail = check_model()
     assert not ok and "missing" in detail
     assert worker.proc.poll() is None
     assert app.control.ping(destination=[worker.name], timeout=2)
+    assert ident.identification_jobs_sweep(older_than_s=0).requeued == []  # still gone
 
     ModelVersion.objects.filter(pk=model_version.pk).update(file_path=good_path)
     assert check_model()[0]
+    # the beat's sweep re-queues the jobs of the outage, and the same worker runs them
+    report = ident.identification_jobs_sweep(older_than_s=0)
+    assert sorted(report.requeued) == sorted(ids)
+    wait_for(_all(ids, "done"), what="the outage's jobs identified once the model is back")
+    assert Candidate.objects.filter(job_id__in=ids).count() == 2 * 2
+    assert set(IdentificationJob.objects.filter(pk__in=ids).values_list(
+        "model_requeues", "error_code")) == {(1, "")}
     with transaction.atomic():
         job = ident.identification_job_create(photo=PhotoFactory())
     wait_for(_all([job.pk], "done"), what="the same worker identifies again")
+
+
+def test_photos_saved_while_the_shipped_model_was_missing_are_identified_later(
+        settings, tiny_model_path, tmp_path, volunteer, start_worker, purge_queues):
+    """A fresh install whose model file is not there yet: photos are saved without a job;
+    once the file is in place the beat's sweep creates version one and the jobs."""
+    settings.DOIS_MODEL_PATH = str(tmp_path / "fin-embedder-v1.keras")
+    _sighting, results = services.sighting_with_photos_submit(
+        uploaded_by=volunteer,
+        sighting_fields={"observed_at": timezone.now(), "latitude": 22.3, "longitude": 113.8},
+        uploads=[upload(seed=s) for s in (330, 331)],
+        options=[services.PhotoOptions() for _ in range(2)])
+    assert all(r.photo and r.job is None for r in results)
+    assert ident.identification_jobs_sweep(older_than_s=0).created == []
+
+    shutil.copy(tiny_model_path, settings.DOIS_MODEL_PATH)
+    shutil.copy(tiny_model_path.with_suffix(".json"),
+                Path(settings.DOIS_MODEL_PATH).with_suffix(".json"))
+    if tiny_model_path.with_suffix(".tflite").exists():
+        shutil.copy(tiny_model_path.with_suffix(".tflite"),
+                    Path(settings.DOIS_MODEL_PATH).with_suffix(".tflite"))
+    start_worker(queues="identify", name="model-arrived",
+                 env={"DOIS_MODEL_PATH": settings.DOIS_MODEL_PATH})
+    report = ident.identification_jobs_sweep(older_than_s=0)
+    assert len(report.created) == 2
+    wait_for(_all(report.created, "done"), what="jobs created by the sweep identified")
+    version = ModelVersion.objects.get(is_active=True)
+    assert version.file_path == ident.model_version_file_value(
+        path=Path(settings.DOIS_MODEL_PATH))
 
 
 def test_a_corrupt_image_fails_alone_in_its_batch(model_version, start_worker, purge_queues):

@@ -117,3 +117,26 @@ def test_beat_sweep_task_also_sweeps_training_runs(model_version, _no_broker):
     result = sweep_jobs()
     dead.refresh_from_db()
     assert result["training_failed"] == [dead.pk] and dead.status == "failed"
+
+
+@pytest.mark.slow
+def test_a_failed_run_shows_a_plain_message_without_paths(settings, tmp_path, researcher,
+                                                          client, model_version):
+    """The model folder cannot be written (a file stands where the folder should be): the
+    run fails, and neither its page nor its JSON shows the path or a traceback."""
+    from django.utils.html import escape
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file")
+    settings.DOIS_MODEL_DIR = blocker / "models"
+    run = TrainingRun.objects.create(requested_by=researcher, params=TINY_RUN)
+    assert training.training_run_execute(run_id=run.pk, worker="trainer@test") is None
+    run.refresh_from_db()
+    assert run.status == "failed"
+    assert "train worker's log" in run.error and "Error" in run.error  # the kind only
+    client.force_login(researcher)
+    page = client.get("/en/dois/training/").content.decode()
+    status = client.get(f"/en/dois/training/runs/{run.pk}.json").content.decode()
+    for text in (run.error, run.log, page, status):
+        assert str(tmp_path) not in text and "Traceback" not in text
+    assert escape(run.error) in page and run.error in run.log
