@@ -22,7 +22,6 @@ from pathlib import Path
 
 import numpy as np
 from django.utils import timezone
-from PIL import Image
 
 from dois import images
 from dois.models import Individual, Photo, Sighting
@@ -87,10 +86,7 @@ def dataset_export(*, out_dir: Path, size: int = DATASET_SIZE) -> dict:
         folder = out_dir / "images" / photo.individual.code
         folder.mkdir(parents=True, exist_ok=True)
         with photo.original.open("rb") as fh:
-            image = Image.open(fh)
-            from PIL import ImageOps
-            image = ImageOps.exif_transpose(image).convert("RGB")
-            square = images.crop_square(image, photo.crop_box, size)
+            square = images.fin_square(fh, box=photo.crop_box, size=size)
         relative = f"images/{photo.individual.code}/photo-{photo.pk}.jpg"
         square.save(out_dir / relative, "JPEG", quality=92)
         arrays[n] = np.asarray(square)

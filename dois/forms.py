@@ -80,26 +80,38 @@ class PhotosForm(forms.Form):
         return individual_from_code(self.cleaned_data.get("guess", ""))
 
     def file_options(self) -> list[PhotoOptions]:
-        """One :class:`PhotoOptions` per file, from the per-file fields or the defaults."""
+        """One :class:`PhotoOptions` per file, from the per-file fields or the defaults.
+
+        A per-file value that cannot be understood (a crop box that is not four numbers,
+        an unknown side or catalogue code) is never replaced by a default: it becomes a
+        problem of that file, which is then refused with the message (the rest are kept).
+        """
         data = self.data
         options = []
         for i, _file in enumerate(self.files_list):
+            problems: dict[str, str] = {}
             crop = None
             raw = data.get(f"crop-{i}", "").strip()
             if raw:
-                parts = raw.split(",")
-                crop = parts if len(parts) == 4 else None
+                crop = [part.strip() for part in raw.split(",")]
+                if len(crop) != 4:
+                    problems["crop"] = str(_("The crop box needs four numbers: x, y, width, "
+                                             "height."))
             side = data.get(f"side-{i}") or self.cleaned_data["side"]
             if side not in Photo.Side.values:
-                side = self.cleaned_data["side"]
+                problems["side"] = str(_("Unknown side %(side)s: choose left, right or "
+                                         "unknown.") % {"side": side[:20]})
+                side = Photo.Side.UNKNOWN
             guess = self.cleaned_data["guess"]
             if f"guess-{i}" in data:
                 try:
-                    guess = individual_from_code(data.get(f"guess-{i}"))
-                except forms.ValidationError:
+                    guess = individual_from_code((data.get(f"guess-{i}") or "")[:40])
+                except forms.ValidationError as exc:
+                    problems["guess"] = " ".join(exc.messages)
                     guess = None
             options.append(PhotoOptions(crop=crop, side=side, proposed_individual=guess,
-                                        is_public=self.cleaned_data["is_public"]))
+                                        is_public=self.cleaned_data["is_public"],
+                                        problems=problems))
         return options
 
 

@@ -8,8 +8,11 @@ the API and commands can share them.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import logging
+import math
+from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,7 +23,10 @@ from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dois import images
+from common import images
+from common.images import EXTENSIONS
+from common.uploads import UploadRejected, upload_read
+from dois import images as renderings
 from dois.models import (
     Candidate,
     CatalogueCounter,
@@ -31,6 +37,8 @@ from dois.models import (
     Sighting,
 )
 from dois.services_identification import identification_job_create
+
+logger = logging.getLogger(__name__)
 
 EVAL_PERCENT = 20
 
@@ -195,13 +203,16 @@ def photo_split_for(*, sha256: str) -> str:
 
 def photo_crop_normalise(*, crop, width: int, height: int) -> tuple[int, int, int, int]:
     """Crop box ``(x, y, w, h)`` in pixels, from pixels or fractions (all ≤ 1) or None."""
-    if not crop:
+    if crop is None or (isinstance(crop, (list, tuple)) and not crop):
         return 0, 0, width, height
     try:
         x, y, w, h = (float(v) for v in crop)
     except (TypeError, ValueError) as exc:
         raise ValidationError({"crop": _("The crop box needs four numbers: x, y, width, "
                                          "height.")}) from exc
+    if not all(math.isfinite(v) for v in (x, y, w, h)):
+        raise ValidationError({"crop": _("The crop box needs four finite numbers: x, y, "
+                                         "width, height.")})
     if all(0 <= v <= 1 for v in (x, y, w, h)) and w > 0 and h > 0:
         x, w = x * width, w * width
         y, h = y * height, h * height
@@ -215,48 +226,58 @@ def photo_crop_normalise(*, crop, width: int, height: int) -> tuple[int, int, in
 
 @dataclass
 class PhotoOptions:
-    """What the volunteer says about one file."""
+    """What the volunteer says about one file.
+
+    ``problems`` holds what could not be understood of it (by field, a message each),
+    e.g. an unknown catalogue code: the file is then refused with those messages
+    rather than saved with a silently changed value.
+    """
 
     crop: tuple | list | None = None
     side: str = Photo.Side.UNKNOWN
     proposed_individual: Individual | None = None
     quality: int | None = None
     is_public: bool = True
+    problems: dict[str, str] = field(default_factory=dict)
+
+
+def photo_upload_check(*, upload) -> tuple[bytes, images.ImageInfo]:
+    """Read one uploaded file and check it is an image we keep: its bytes and facts.
+
+    The size is checked before the bytes are read (:func:`common.uploads.upload_read`),
+    the pixel count before anything is decoded, and a JPEG is decoded at reduced scale
+    (:func:`common.images.image_inspect`), so memory stays bounded whatever is sent.
+    Raises ``ValidationError({"image": ...})`` with a message for the volunteer.
+    """
+    try:
+        data = upload_read(upload, max_bytes=settings.UPLOAD_MAX_BYTES)
+        return data, images.image_inspect(data, max_pixels=settings.UPLOAD_MAX_PIXELS)
+    except (UploadRejected, images.ImageRejected) as exc:
+        raise ValidationError({"image": str(exc)}) from exc
 
 
 def photo_submit(*, sighting: Sighting, upload, uploaded_by,
                  options: PhotoOptions | None = None) -> tuple[Photo, IdentificationJob | None]:
     """Check and save one photo of ``sighting`` and queue its identification.
 
-    Raises ``ValidationError`` (``{"image": [...]}`` or ``{"crop": ...}``) for this file.
+    Raises ``ValidationError`` (``{"image": [...]}``, ``{"crop": ...}``, ``{"side": ...}``,
+    ``{"guess": ...}``) for this file. The original is stored under an unguessable name.
     """
     _require(uploaded_by, "dois.submit_photo")
     options = options or PhotoOptions()
+    if options.problems:
+        raise ValidationError(dict(options.problems))
     name = getattr(upload, "name", "") or "photo"
-    size = getattr(upload, "size", None)
-    if size is not None and size > settings.UPLOAD_MAX_BYTES:
-        raise ValidationError({"image": _("The file is too large (%(size)s MB; at most "
-                                          "%(max)s MB).") % {
-            "size": round(size / 2**20, 1), "max": round(settings.UPLOAD_MAX_BYTES / 2**20, 1)}})
-    upload.seek(0)
-    data = upload.read()
-    if len(data) > settings.UPLOAD_MAX_BYTES:
-        raise ValidationError({"image": _("The file is too large.")})
-    if not data:
-        raise ValidationError({"image": _("The file is empty.")})
-    sha256 = hashlib.sha256(data).hexdigest()
-    if Photo.objects.filter(sha256=sha256).exists():
-        raise ValidationError({"image": _("This photo was already uploaded.")})
-    try:
-        info = images.image_inspect(data, max_pixels=settings.UPLOAD_MAX_PIXELS)
-    except images.ImageRejected as exc:
-        raise ValidationError({"image": str(exc)}) from exc
-    x, y, w, h = photo_crop_normalise(crop=options.crop, width=info.width,
-                                      height=info.height)
     if options.side not in Photo.Side.values:
         raise ValidationError({"side": _("Choose left, right or unknown.")})
     if options.quality is not None and not 1 <= int(options.quality) <= 5:
         raise ValidationError({"quality": _("The quality grade is 1 to 5.")})
+    data, info = photo_upload_check(upload=upload)
+    sha256 = hashlib.sha256(data).hexdigest()
+    if Photo.objects.filter(sha256=sha256).exists():
+        raise ValidationError({"image": _("This photo was already uploaded.")})
+    x, y, w, h = photo_crop_normalise(crop=options.crop, width=info.width,
+                                      height=info.height)
     taken_at = (timezone.make_aware(info.taken_at) if info.taken_at else None)
     proposed = options.proposed_individual
     if proposed is not None:
@@ -273,9 +294,9 @@ def photo_submit(*, sighting: Sighting, upload, uploaded_by,
                 state=Photo.State.SUBMITTED, split=photo_split_for(sha256=sha256),
                 is_public=options.is_public,
             )
-            extension = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp",
-                         "TIFF": "tif"}[info.format]
-            photo.original.save(f"{sha256[:16]}.{extension}", ContentFile(data), save=False)
+            # upload_to (RandomName) keeps only the extension of this name
+            photo.original.save(f"original.{EXTENSIONS[info.format]}", ContentFile(data),
+                                save=False)
             photo.save()
             job = identification_job_create(photo=photo)
     except IntegrityError as exc:  # the same file uploaded concurrently
@@ -294,17 +315,30 @@ class FileResult:
 def photos_submit(*, sighting: Sighting, uploads: list, uploaded_by,
                   options: list[PhotoOptions]) -> list[FileResult]:
     """Save many files of one sighting; each is checked on its own (bad ones are reported,
-    the others are kept)."""
+    the others are kept).
+
+    Each file runs in its own savepoint. An unexpected error of one file (storage, a
+    decoder bug) is logged and reported on that file as a server error; the rest of the
+    upload is still saved.
+    """
     results = []
     for upload, opts in zip(uploads, options, strict=True):
         name = getattr(upload, "name", "") or "?"
         try:
-            photo, job = photo_submit(sighting=sighting, upload=upload,
-                                      uploaded_by=uploaded_by, options=opts)
+            with transaction.atomic():
+                photo, job = photo_submit(sighting=sighting, upload=upload,
+                                          uploaded_by=uploaded_by, options=opts)
         except ValidationError as exc:
             messages = [str(m) for msgs in getattr(exc, "message_dict", {"": exc.messages})
                         .values() for m in msgs]
             results.append(FileResult(name=name, errors=messages))
+        except PermissionDenied:
+            raise
+        except Exception:  # noqa: BLE001 - one file's failure must not lose the others
+            logger.exception("upload of %r failed", name)
+            results.append(FileResult(name=name, errors=[_(
+                "This file could not be saved because of an error on the server; try it "
+                "again later.")]))
         else:
             results.append(FileResult(name=name, photo=photo, job=job))
     return results
@@ -327,15 +361,28 @@ def sighting_with_photos_submit(*, uploaded_by, sighting_fields: dict, uploads: 
     return sighting, results
 
 
+def photo_derivative_key(*, photo: Photo, kind: str) -> str:
+    """Where a rendering is cached: named after the original's random name (nothing public
+    leads to it) and the crop box (a new box makes a new rendering)."""
+    stem = PurePosixPath(photo.original.name).stem
+    return (f"dois/derived/{stem}-{kind}-{photo.crop_x}-{photo.crop_y}-{photo.crop_w}-"
+            f"{photo.crop_h}.jpg")
+
+
 def photo_derivative(*, photo: Photo, kind: str) -> bytes:
-    """An EXIF-free JPEG rendering (``crop``, ``thumb``, ``square``, ``full``), cached."""
-    key = (f"dois/derived/{photo.sha256[:2]}/{photo.sha256}-{kind}-"
-           f"{photo.crop_x}-{photo.crop_y}-{photo.crop_w}-{photo.crop_h}.jpg")
+    """An EXIF-free JPEG rendering (``crop``, ``thumb``, ``square``, ``full``), cached.
+
+    The caller checks that the user may see the photo. Raises ``KeyError`` for an
+    unknown kind and ``ImageRejected`` when the original cannot be decoded.
+    """
+    if kind not in renderings.DERIVATIVES:
+        raise KeyError(kind)
+    key = photo_derivative_key(photo=photo, kind=kind)
     if default_storage.exists(key):
         with default_storage.open(key, "rb") as fh:
             return fh.read()
     with photo.original.open("rb") as fh:
-        data = images.render_derivative(fh, box=photo.crop_box, kind=kind)
+        data = renderings.render_derivative(fh, box=photo.crop_box, kind=kind)
     default_storage.save(key, ContentFile(data))
     return data
 

@@ -3,22 +3,30 @@ selector call; the rules are in :mod:`dois.services` and :mod:`dois.selectors`."
 
 from __future__ import annotations
 
+import logging
+from pathlib import PurePosixPath
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common.files import bytes_response, file_response
+from common.images import ImageRejected
+from common.throttling import rate_limited
 from dois import exports, selectors, selectors_identification, services
+from dois import images as renderings
 from dois.filters import IndividualFilter
 from dois.forms import DecisionForm, IndividualForm, MergeForm, PhotosForm, SightingForm
 from dois.models import Individual, Photo
 
-DERIVATIVES = ("crop", "thumb", "full", "square")
+logger = logging.getLogger(__name__)
+DERIVATIVES = tuple(renderings.DERIVATIVES)
 
 
 def catalogue(request):
@@ -104,6 +112,7 @@ def individual_merge(request, code: str):
 @login_required
 @permission_required("dois.submit_photo", raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@rate_limited("uploads")
 def submit(request):
     results = None
     if request.method == "POST":
@@ -119,12 +128,12 @@ def submit(request):
             if saved:
                 messages.success(request, _("%(saved)d of %(total)d photos saved.") % {
                     "saved": saved, "total": len(results)})
-            if selectors_identification.jobs_delayed_count(
-                    job_ids=[r.job.pk for r in results if r.job]):
-                messages.warning(request, _(
-                    "Identification is delayed: the job queue cannot be reached right now. "
-                    "Your photos are saved and will be identified automatically when it is "
-                    "back."))
+                if selectors_identification.jobs_delayed_count(
+                        job_ids=[r.job.pk for r in results if r.job]):
+                    messages.warning(request, _(
+                        "Identification is delayed: the job queue cannot be reached right "
+                        "now. Your photos are saved and will be identified automatically "
+                        "when it is back."))
             else:
                 messages.error(request, _("No photo could be saved."))
             status = 200 if saved else 400
@@ -182,23 +191,31 @@ def review(request, pk: int):
 
 
 def photo_image(request, pk: int, kind: str):
-    """An EXIF-free rendering of a photo the user may see."""
+    """An EXIF-free rendering of a photo the user may see (404 otherwise)."""
     photo = get_object_or_404(Photo, pk=pk)
     if kind not in DERIVATIVES or not selectors.photo_visible_to(photo=photo,
                                                                  user=request.user):
         raise Http404
-    response = HttpResponse(services.photo_derivative(photo=photo, kind=kind),
-                            content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    try:
+        data = services.photo_derivative(photo=photo, kind=kind)
+    except (ImageRejected, OSError) as exc:  # the stored original is missing or broken
+        logger.warning("photo %s: no %s rendering: %s", photo.pk, kind, exc)
+        raise Http404 from exc
+    return bytes_response(data=data, filename=f"photo-{photo.pk}-{kind}.jpg",
+                          content_type="image/jpeg", inline=True)
 
 
 @permission_required("dois.view_exact_location", raise_exception=True)
 def photo_original(request, pk: int):
-    """The original file, exactly as uploaded (with its EXIF): researchers only."""
+    """The original file, exactly as uploaded (with its EXIF): researchers only.
+
+    Always an attachment, ``nosniff`` and sandboxed (:func:`common.files.file_response`).
+    """
     photo = get_object_or_404(Photo, pk=pk)
-    return FileResponse(photo.original.open("rb"), as_attachment=True,
-                        filename=photo.original_name or photo.original.name)
+    if not photo.original.name or not photo.original.storage.exists(photo.original.name):
+        raise Http404
+    return file_response(name=photo.original.name,
+                         filename=photo.original_name or PurePosixPath(photo.original.name).name)
 
 
 @permission_required("dois.export_data", raise_exception=True)
@@ -207,27 +224,19 @@ def export_index(request):
     return render(request, "dois/exports.html", {"occasions": occasions, "rows": rows})
 
 
-def _require_export(request):
-    if not request.user.has_perm("dois.export_data"):
-        raise PermissionDenied
-
-
+@permission_required("dois.export_data", raise_exception=True)
 def export_capture_csv(request):
-    _require_export(request)
-    response = HttpResponse(exports.capture_history_csv(), content_type="text/csv")
-    response["Content-Disposition"] = 'attachment; filename="capture-history.csv"'
-    return response
+    return bytes_response(data=exports.capture_history_csv().encode(),
+                          filename="capture-history.csv", content_type="text/csv")
 
 
+@permission_required("dois.export_data", raise_exception=True)
 def export_capture_inp(request):
-    _require_export(request)
-    response = HttpResponse(exports.capture_history_inp(), content_type="text/plain")
-    response["Content-Disposition"] = 'attachment; filename="capture-history.inp"'
-    return response
+    return bytes_response(data=exports.capture_history_inp().encode(),
+                          filename="capture-history.inp", content_type="text/plain")
 
 
+@permission_required("dois.export_data", raise_exception=True)
 def export_dataset_zip(request):
-    _require_export(request)
-    response = HttpResponse(exports.dataset_zip(), content_type="application/zip")
-    response["Content-Disposition"] = 'attachment; filename="dois-dataset.zip"'
-    return response
+    return bytes_response(data=exports.dataset_zip(), filename="dois-dataset.zip",
+                          content_type="application/zip")

@@ -52,6 +52,10 @@ class SightingSerializer(serializers.ModelSerializer):
 
 
 class PhotoSerializer(serializers.ModelSerializer):
+    """A photo as the caller may see it. Nothing here leads to a stored file: no hash, no
+    storage name; images come from the permission-checking ``image_url`` and (researchers
+    only) ``original_url`` views."""
+
     sighting = SightingSerializer(read_only=True)
     individual = serializers.SlugRelatedField(slug_field="code", read_only=True)
     proposed_individual = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -66,7 +70,7 @@ class PhotoSerializer(serializers.ModelSerializer):
         fields = ["id", "sighting", "individual", "proposed_individual", "state", "side",
                   "quality", "split", "is_public", "width", "height", "crop", "uploaded_at",
                   "exif_taken_at", "exif_latitude", "exif_longitude", "image_url",
-                  "original_url", "sha256"]
+                  "original_url"]
 
     @extend_schema_field({"type": "object", "properties": {
         k: {"type": "integer"} for k in ("x", "y", "w", "h")}})

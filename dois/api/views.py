@@ -10,6 +10,7 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 
 from dois import selectors, selectors_identification, services
 from dois.api.serializers import (
@@ -69,6 +70,14 @@ class PhotoViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     permission_classes = [CanSubmitPhotos]
     parser_classes = [MultiPartParser, FormParser]
     filterset_fields = ["state", "side", "split"]
+    throttle_scope = "uploads"
+
+    def get_throttles(self):
+        """Submitting counts against the ``uploads`` rate too (reads: the defaults)."""
+        throttles = super().get_throttles()
+        if self.action == "create":
+            throttles.append(ScopedRateThrottle())
+        return throttles
 
     def get_queryset(self):
         return selectors.photo_list_visible(user=self.request.user).order_by("-id")
