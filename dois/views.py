@@ -4,6 +4,7 @@ selector call; the rules are in :mod:`dois.services` and :mod:`dois.selectors`."
 from __future__ import annotations
 
 import logging
+import mimetypes
 from pathlib import PurePosixPath
 
 from django.conf import settings
@@ -214,8 +215,12 @@ def photo_original(request, pk: int):
     photo = get_object_or_404(Photo, pk=pk)
     if not photo.original.name or not photo.original.storage.exists(photo.original.name):
         raise Http404
-    return file_response(name=photo.original.name,
-                         filename=photo.original_name or PurePosixPath(photo.original.name).name)
+    # the volunteer's file name with the extension of the format we checked, so a photo
+    # uploaded as "x.html" downloads as "x.jpg"
+    stored = PurePosixPath(photo.original.name)
+    stem = PurePosixPath(photo.original_name).stem or f"photo-{photo.pk}"
+    return file_response(name=photo.original.name, filename=f"{stem}{stored.suffix}",
+                         content_type=mimetypes.guess_type(stored.name)[0])
 
 
 @permission_required("dois.export_data", raise_exception=True)

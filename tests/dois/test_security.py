@@ -141,6 +141,18 @@ def test_an_original_goes_to_researchers_as_a_sandboxed_attachment(photos, resea
     assert Image.open(io.BytesIO(data)).getexif().get_ifd(0x8825)
 
 
+def test_an_original_uploaded_under_an_html_name_downloads_as_the_image_it_is(
+        volunteer, researcher, client):
+    photo, _job = services.photo_submit(
+        sighting=SightingFactory(), uploaded_by=volunteer,
+        upload=upload(seed=9, name="page.html", content_type="text/html"))
+    assert photo.original.name.endswith(".jpg")
+    client.force_login(researcher)
+    response = client.get(reverse("dois:photo_original", kwargs={"pk": photo.pk}))
+    assert response["Content-Type"] == "image/jpeg"
+    assert response["Content-Disposition"] == 'attachment; filename="page.jpg"'
+
+
 def test_renderings_are_inline_images_with_nosniff_and_a_sandbox(photos, client):
     response = client.get(reverse("dois:photo_image",
                                   kwargs={"pk": photos["public"].pk, "kind": "crop"}))
