@@ -298,6 +298,7 @@ REST_FRAMEWORK = {
         "anon": env_str("THROTTLE_ANON", "120/minute"),
         "user": env_str("THROTTLE_USER", "600/minute"),
         "uploads": env_str("THROTTLE_UPLOADS", "2000/hour"),
+        "submissions": env_str("THROTTLE_SUBMISSIONS", "20/day"),
         "signup": env_str("THROTTLE_SIGNUP", "5/hour"),
         "password_reset": env_str("THROTTLE_PASSWORD_RESET", "5/hour"),
     },
