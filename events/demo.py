@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from events import services
+from events import services, services_venues
 from events.models import RSVP, Event, Material, Recording
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -127,7 +127,7 @@ def _at(day: datetime, hhmm: str) -> datetime:
 def _first_meetup(*, users: dict) -> Event:
     organiser, admin = users["organiser"], users["admin"]
     day = datetime(2019, 9, 7, tzinfo=TZ)
-    venue = services.venue_save(
+    venue = services_venues.venue_create(
         name="极简汇率 (Jijian Huilü)",
         address="珠海市香洲区南腾街5号 · No. 5 Nanteng Street, Xiangzhou District, Zhuhai",
         directions=DIRECTIONS,
@@ -160,9 +160,10 @@ def _first_meetup(*, users: dict) -> Event:
         title="Live: training a handwritten-digit model in Jupyter / 现场实时训练",
         abstract="A compact Keras model defined, trained and spot-checked live, "
                  "reproducing the video's result.", starts_at=_at(day, "15:00"))
+    gde = "GDE speaker from Shenzhen / 深圳 GDE 讲师"
     services.talk_add(
-        actor=organiser, event=event, speaker_names=["GDE speaker from Shenzhen / 深圳 GDE 讲师"],
-        remote=True, title="Remote talk over Zoom / 远程连线分享", starts_at=_at(day, "15:42"),
+        actor=organiser, event=event, speaker_names=[gde], remote_speakers=[gde],
+        title="Remote talk over Zoom / 远程连线分享", starts_at=_at(day, "15:42"),
         abstract="Our Google Developer Expert from Shenzhen joined the room by video call.")
     services.talk_add(
         actor=organiser, event=event, speaker_names=[host],

@@ -10,7 +10,11 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from events.models import RSVP, Material, Recording, Series, Talk
+from events.models import RSVP, Material, Recording, Series, Talk, Venue
+
+# Django's label for "nothing chosen", translated here (Django has no Chinese for it yet).
+EMPTY_CHOICE = _("- Select an option -")
+REMOTE_MARKERS = ("(remote)", "（远程）", "(远程)")
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -20,12 +24,25 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
-def _in_zone(value: datetime | None, zone: str) -> datetime | None:
-    """Read a wall-clock time typed by an organiser as a time in the event's zone."""
+def _in_zone(value: datetime | None, zone: str, field: str = "starts_at") -> datetime | None:
+    """Read a wall-clock time typed by an organiser as a time in the event's zone; a
+    time that does not exist there (the hour skipped at a daylight-saving change) is
+    refused with the reason, never silently moved."""
+    from events.services import local_time_check
+
     if value is None:
         return None
     naive = timezone.make_naive(value) if timezone.is_aware(value) else value
-    return timezone.make_aware(naive, ZoneInfo(zone))
+    return local_time_check(value=naive, zone=zone, field=field)
+
+
+def _zoned(form, names: tuple[str, ...], zone: str) -> None:
+    for name in names:
+        try:
+            form.cleaned_data[name] = _in_zone(form.cleaned_data.get(name), zone, name)
+        except forms.ValidationError as exc:
+            form.add_error(name, exc.message_dict[name])
+            form.cleaned_data[name] = None
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -57,12 +74,26 @@ class EventForm(forms.Form):
     ends_at = forms.DateTimeField(label=_("Ends at"), widget=DateTimeLocalInput())
     capacity = forms.IntegerField(label=_("Seats on site"), min_value=1, required=False,
                                   help_text=_("Empty means no limit."))
-    stream_url = forms.URLField(label=_("Online stream link"), required=False)
+    max_guests = forms.IntegerField(label=_("Guests per member"), min_value=0, max_value=20,
+                                    initial=0, required=False,
+                                    help_text=_("How many guests (+N) a member may bring on "
+                                                "site; guests take seats."))
+    rsvp_deadline = forms.DateTimeField(label=_("RSVP deadline"), widget=DateTimeLocalInput(),
+                                        required=False,
+                                        help_text=_("Empty: until the event starts."))
+    stream_url = forms.URLField(label=_("Online stream link"), required=False,
+                                help_text=_("Shown only to members who RSVP'd online, until "
+                                            "the event ends."))
     series = forms.ModelChoiceField(label=_("Series"), queryset=Series.objects.all(),
-                                    required=False)
+                                    required=False, empty_label=EMPTY_CHOICE)
     new_series = forms.CharField(label=_("…or a new series"), max_length=200, required=False)
     tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Separated by spaces."))
-    venue_name = forms.CharField(label=_("Venue"), max_length=200, required=False)
+    venue = forms.ModelChoiceField(label=_("Venue"), queryset=Venue.objects.none(),
+                                   required=False, empty_label=_("No venue (online only)"),
+                                   help_text=_("Venues have their own pages, where they are "
+                                               "edited."))
+    venue_name = forms.CharField(label=_("…or a new venue: name"), max_length=200,
+                                 required=False)
     venue_address = forms.CharField(label=_("Address"), max_length=300, required=False)
     venue_latitude = forms.DecimalField(label=_("Latitude"), max_digits=9, decimal_places=6,
                                         min_value=-90, max_value=90, required=False)
@@ -73,6 +104,13 @@ class EventForm(forms.Form):
                                        help_text=_("Markdown."))
     venue_map_url = forms.URLField(label=_("Map link"), required=False)
 
+    def __init__(self, *args, event=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        venues = Venue.objects.current()
+        if event is not None and event.venue_id:
+            venues = venues | Venue.objects.filter(pk=event.venue_id)  # keeps an old version
+        self.fields["venue"].queryset = venues.order_by("name", "id")
+
     def clean(self):
         data = super().clean()
         zone = data.get("timezone") or settings.TIME_ZONE
@@ -81,43 +119,45 @@ class EventForm(forms.Form):
         except (ZoneInfoNotFoundError, ValueError):
             self.add_error("timezone", _("Unknown time zone."))
             return data
-        data["starts_at"] = _in_zone(data.get("starts_at"), zone)
-        data["ends_at"] = _in_zone(data.get("ends_at"), zone)
-        if data["starts_at"] and data["ends_at"] and data["ends_at"] <= data["starts_at"]:
+        _zoned(self, ("starts_at", "ends_at", "rsvp_deadline"), zone)
+        data = self.cleaned_data
+        if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
             self.add_error("ends_at", _("The end must be after the start."))
+        data["max_guests"] = data.get("max_guests") or 0
         data["tag_names"] = [t for t in (data.get("tags") or "").replace(",", " ").split() if t]
+        if data.get("venue") and data.get("venue_name"):
+            self.add_error("venue_name", _("Choose a venue or add a new one, not both."))
         return data
 
     @classmethod
     def initial_for(cls, event) -> dict:
         zone = ZoneInfo(event.timezone)
-        venue = event.venue
-        initial = {
+
+        def local(value):
+            return timezone.localtime(value, zone).replace(tzinfo=None) if value else None
+
+        return {
             "title": event.title, "description": event.description, "timezone": event.timezone,
-            "starts_at": timezone.localtime(event.starts_at, zone).replace(tzinfo=None),
-            "ends_at": timezone.localtime(event.ends_at, zone).replace(tzinfo=None),
+            "starts_at": local(event.starts_at), "ends_at": local(event.ends_at),
+            "rsvp_deadline": local(event.rsvp_deadline), "max_guests": event.max_guests,
             "capacity": event.capacity, "stream_url": event.stream_url, "series": event.series,
-            "tags": " ".join(t.name for t in event.tags.all()),
+            "tags": " ".join(t.name for t in event.tags.all()), "venue": event.venue_id,
         }
-        if venue:
-            initial.update({
-                "venue_name": venue.name, "venue_address": venue.address,
-                "venue_latitude": venue.latitude, "venue_longitude": venue.longitude,
-                "venue_directions": venue.directions, "venue_map_url": venue.map_url,
-            })
-        return initial
 
 
 class CopyForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
-    starts_at = forms.DateTimeField(label=_("Starts at"), widget=DateTimeLocalInput())
+    starts_at = forms.DateTimeField(label=_("Starts at"), widget=DateTimeLocalInput(),
+                                    help_text=_("In the event's time zone."))
 
     def __init__(self, *args, event, **kwargs):
         self.event = event
         super().__init__(*args, **kwargs)
 
-    def clean_starts_at(self):
-        return _in_zone(self.cleaned_data["starts_at"], self.event.timezone)
+    def clean(self):
+        super().clean()
+        _zoned(self, ("starts_at",), self.event.timezone)
+        return self.cleaned_data
 
     @classmethod
     def initial_for(cls, event) -> dict:
@@ -129,28 +169,50 @@ class CopyForm(forms.Form):
 class RSVPForm(forms.Form):
     mode = forms.ChoiceField(label=_("I will join"), choices=RSVP.Mode.choices,
                              widget=forms.RadioSelect, initial=RSVP.Mode.ONSITE)
+    guests = forms.IntegerField(label=_("Guests I bring (on site)"), min_value=0,
+                                max_value=20, initial=0, required=False)
+
+    def clean_guests(self):
+        return self.cleaned_data.get("guests") or 0
+
+
+def _lineup_parse(text: str) -> tuple[list[str], list[str]]:
+    """One speaker a line (or comma-separated), in order; "(remote)" or "（远程）" after a
+    name marks a speaker who joins remotely."""
+    names, remote = [], []
+    for raw in text.replace("，", ",").replace("\r", "").replace(",", "\n").split("\n"):
+        name = raw.strip()
+        is_remote = False
+        for marker in REMOTE_MARKERS:
+            if name.lower().endswith(marker):
+                name, is_remote = name[: -len(marker)].strip(), True
+        if name:
+            names.append(name)
+            if is_remote:
+                remote.append(name)
+    return names, remote
 
 
 class TalkForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
-    speakers = forms.CharField(label=_("Speakers"), max_length=500,
-                               help_text=_("Names separated by commas; no account needed."))
+    speakers = forms.CharField(
+        label=_("Speakers"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One a line, in order; no account needed. Add “(remote)” after a name "
+                    "who joins remotely."))
     abstract = forms.CharField(label=_("Abstract"), required=False,
                                widget=forms.Textarea(attrs={"rows": 5}), help_text=_("Markdown."))
-    starts_at = forms.DateTimeField(label=_("Time"), widget=DateTimeLocalInput(), required=False)
-    remote = forms.BooleanField(label=_("The speaker joins remotely"), required=False)
+    starts_at = forms.DateTimeField(label=_("Time"), widget=DateTimeLocalInput(), required=False,
+                                    help_text=_("In the event's time zone."))
 
     def __init__(self, *args, event, **kwargs):
         self.event = event
         super().__init__(*args, **kwargs)
 
-    def clean_starts_at(self):
-        return _in_zone(self.cleaned_data.get("starts_at"), self.event.timezone)
-
     def clean(self):
         data = super().clean()
-        data["speaker_names"] = [n.strip() for n in (data.get("speakers") or "")
-                                 .replace("，", ",").split(",") if n.strip()]
+        _zoned(self, ("starts_at",), self.event.timezone)
+        data = self.cleaned_data
+        data["speaker_names"], data["remote_speakers"] = _lineup_parse(data.get("speakers") or "")
         return data
 
     @classmethod
@@ -159,9 +221,10 @@ class TalkForm(forms.Form):
         if talk.starts_at:
             starts_at = timezone.localtime(talk.starts_at, ZoneInfo(talk.event.timezone))
             starts_at = starts_at.replace(tzinfo=None)
+        lines = [f"{ts.speaker.name} (remote)" if ts.remote else ts.speaker.name
+                 for ts in talk.lineup]
         return {"title": talk.title, "abstract": talk.abstract, "starts_at": starts_at,
-                "remote": talk.remote,
-                "speakers": ", ".join(s.name for s in talk.speakers.all())}
+                "speakers": "\n".join(lines)}
 
 
 class _EventTalkMixin:
@@ -178,7 +241,8 @@ class RecordingForm(_EventTalkMixin, forms.Form):
                                   help_text=_("Only where the drive needs one."))
     duration_minutes = forms.IntegerField(label=_("Duration (minutes)"), min_value=1,
                                           required=False)
-    talk = forms.ModelChoiceField(label=_("Talk"), queryset=Talk.objects.none(), required=False)
+    talk = forms.ModelChoiceField(label=_("Talk"), queryset=Talk.objects.none(), required=False,
+                                  empty_label=EMPTY_CHOICE)
 
     def __init__(self, *args, event, **kwargs):
         super().__init__(*args, **kwargs)
@@ -210,7 +274,8 @@ class MaterialForm(_EventTalkMixin, forms.Form):
         help_text=_("Slides: PDF, PowerPoint (.pptx, .ppt), OpenDocument (.odp), an image "
                     "or a .zip. Code: a UTF-8 text file or a .zip. Notebook: .ipynb. HTML, "
                     "SVG and JavaScript files are not accepted."))
-    talk = forms.ModelChoiceField(label=_("Talk"), queryset=Talk.objects.none(), required=False)
+    talk = forms.ModelChoiceField(label=_("Talk"), queryset=Talk.objects.none(), required=False,
+                                  empty_label=EMPTY_CHOICE)
 
     def __init__(self, *args, event, material=None, **kwargs):
         """``material``: the one being edited; its stored file counts as given."""
@@ -273,3 +338,72 @@ class PostImportForm(forms.Form):
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Search events, talks and posts"), max_length=100,
                         required=False)
+
+
+class VenueForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    address = forms.CharField(label=_("Address"), max_length=300, required=False)
+    latitude = forms.DecimalField(label=_("Latitude"), max_digits=9, decimal_places=6,
+                                  min_value=-90, max_value=90, required=False)
+    longitude = forms.DecimalField(label=_("Longitude"), max_digits=9, decimal_places=6,
+                                   min_value=-180, max_value=180, required=False)
+    directions = forms.CharField(label=_("Transit directions"), required=False,
+                                 widget=forms.Textarea(attrs={"rows": 4}),
+                                 help_text=_("Markdown."))
+    map_url = forms.URLField(label=_("Map link"), required=False)
+
+    @classmethod
+    def initial_for(cls, venue) -> dict:
+        return {name: getattr(venue, name) for name in
+                ("name", "address", "latitude", "longitude", "directions", "map_url")}
+
+
+class VenueMergeForm(forms.Form):
+    duplicate = forms.ModelChoiceField(label=_("Merge this venue into the one shown"),
+                                       queryset=Venue.objects.none(), empty_label=EMPTY_CHOICE)
+
+    def __init__(self, *args, keep, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["duplicate"].queryset = Venue.objects.current().exclude(pk=keep.pk)
+
+
+class SpeakerForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    bio = forms.CharField(label=_("Bio"), required=False, widget=forms.Textarea(attrs={"rows": 6}),
+                          help_text=_("Markdown."))
+    url = forms.URLField(label=_("Website"), required=False)
+    photo = forms.ImageField(label=_("Photo"), required=False,
+                             help_text=_("JPEG, PNG or WebP; stored without EXIF."))
+    photo_clear = forms.BooleanField(label=_("Remove the photo"), required=False)
+    username = forms.CharField(label=_("Linked account (username)"), max_length=150,
+                               required=False,
+                               help_text=_("The member who is this speaker; empty for none."))
+
+    def __init__(self, *args, can_link: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not can_link:
+            del self.fields["username"]
+
+    @classmethod
+    def initial_for(cls, speaker) -> dict:
+        return {"name": speaker.name, "bio": speaker.bio, "url": speaker.url,
+                "username": speaker.user.get_username() if speaker.user else ""}
+
+
+class OrganiserForm(forms.Form):
+    username = forms.CharField(label=_("Add an organiser (username)"), max_length=150)
+
+
+class ProposalForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    abstract = forms.CharField(label=_("Abstract"), widget=forms.Textarea(attrs={"rows": 6}),
+                               help_text=_("What you will show, for whom; Markdown."))
+    remote = forms.BooleanField(label=_("I would join remotely"), required=False)
+
+
+class ProposalDecisionForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Decision"),
+                                 choices=[("accept", _("Accept")), ("decline", _("Decline"))],
+                                 widget=forms.RadioSelect)
+    message = forms.CharField(label=_("Message to the member"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 3}))

@@ -7,6 +7,8 @@ Models hold data, QuerySet methods and URLs only; every rule lives in
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
@@ -56,7 +58,7 @@ class SeriesQuerySet(models.QuerySet):
 class Series(models.Model):
     """Events that belong together, e.g. the monthly meetup."""
 
-    slug = models.SlugField(_("slug"), unique=True, max_length=120)
+    slug = models.SlugField(_("slug"), unique=True, max_length=120, allow_unicode=True)
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
 
@@ -74,7 +76,21 @@ class Series(models.Model):
         return reverse("events:series", kwargs={"slug": self.slug})
 
 
+class VenueQuerySet(models.QuerySet):
+    def current(self) -> VenueQuerySet:
+        """Venues an event can pick: not replaced by a newer version or merged away."""
+        return self.filter(replaced_by__isnull=True)
+
+
 class Venue(models.Model):
+    """A place where events happen, with its own page.
+
+    An edit never rewrites history: when a venue that past events used is edited, the
+    edit is saved as a new venue (``replaced_by`` links the old row to it) and only the
+    events that have not ended move to it; the past events keep the row they had. A
+    merge works the same way (see :mod:`events.services_venues`).
+    """
+
     name = models.CharField(_("name"), max_length=200)
     address = models.CharField(_("address"), max_length=300, blank=True)
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6,
@@ -84,14 +100,29 @@ class Venue(models.Model):
     directions = models.TextField(_("transit directions"), blank=True,
                                   help_text=_("Markdown."))
     map_url = models.URLField(_("map link"), blank=True)
+    replaced_by = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="earlier",
+        verbose_name=_("replaced by"),
+        help_text=_("The newer version of this venue; past events keep this one."))
+    created_at = models.DateTimeField(auto_now_add=True, null=True)
+    updated_at = models.DateTimeField(auto_now=True, null=True)
+
+    objects = VenueQuerySet.as_manager()
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["name", "id"]
         verbose_name = _("venue")
         verbose_name_plural = _("venues")
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("events:venue", kwargs={"pk": self.pk})
+
+    @property
+    def is_current(self) -> bool:
+        return self.replaced_by_id is None
 
     @property
     def map_link(self) -> str:
@@ -125,7 +156,10 @@ class Event(models.Model):
         PUBLISHED = "published", _("Published")
         CANCELLED = "cancelled", _("Cancelled")
 
-    slug = models.SlugField(_("slug"), unique=True, max_length=120)
+    slug = models.SlugField(_("slug"), unique=True, max_length=120, allow_unicode=True)
+    uid = models.UUIDField(_("calendar UID"), default=uuid.uuid4, unique=True, editable=False,
+                           help_text=_("Identifies the event in calendars, whatever the "
+                                       "site's address."))
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True, help_text=_("Markdown."))
     starts_at = models.DateTimeField(_("starts at"))
@@ -146,7 +180,15 @@ class Event(models.Model):
         _("capacity on site"), null=True, blank=True,
         help_text=_("Seats on site. Empty means no limit. Online places are unlimited."),
     )
-    stream_url = models.URLField(_("online stream link"), blank=True)
+    stream_url = models.URLField(
+        _("online stream link"), blank=True,
+        help_text=_("Shown only to members who RSVP'd online, until the event ends."))
+    rsvp_deadline = models.DateTimeField(
+        _("RSVP deadline"), null=True, blank=True,
+        help_text=_("After this, no new RSVPs; empty means until the event starts."))
+    max_guests = models.PositiveSmallIntegerField(
+        _("guests per RSVP"), default=0,
+        help_text=_("How many guests (+N) a member may bring on site; they take seats."))
     tags = models.ManyToManyField(Tag, blank=True, related_name="events",
                                   verbose_name=_("tags"))
     walk_ins_onsite = models.PositiveIntegerField(
@@ -156,6 +198,7 @@ class Event(models.Model):
         _("counted online"), default=0,
         help_text=_("People online who never registered."))
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -184,6 +227,11 @@ class Event(models.Model):
     def is_public(self) -> bool:
         return self.status in PUBLIC_EVENT_STATUSES
 
+    @property
+    def in_site_zone(self) -> bool:
+        """Whether the event's time zone is the site's (pages then omit it)."""
+        return self.timezone == settings.TIME_ZONE
+
 
 class SpeakerQuerySet(models.QuerySet):
     def public(self) -> SpeakerQuerySet:
@@ -194,10 +242,12 @@ class SpeakerQuerySet(models.QuerySet):
 class Speaker(models.Model):
     """Someone who gives a talk; may have no account."""
 
-    slug = models.SlugField(_("slug"), unique=True, max_length=120)
+    slug = models.SlugField(_("slug"), unique=True, max_length=120, allow_unicode=True)
     name = models.CharField(_("name"), max_length=200)
     bio = models.TextField(_("bio"), blank=True, help_text=_("Markdown."))
     url = models.URLField(_("website"), blank=True)
+    photo = models.ImageField(_("photo"), upload_to=RandomName("events/speakers"), blank=True,
+                              max_length=200)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                              blank=True, related_name="speaker_profiles",
                              verbose_name=_("account"))
@@ -215,15 +265,22 @@ class Speaker(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("events:speaker", kwargs={"slug": self.slug})
 
+    @property
+    def photo_url(self) -> str:
+        """The photo through the view that checks who may see it ("" if none)."""
+        if not self.photo:
+            return ""
+        return reverse("events:speaker_photo", kwargs={"slug": self.slug})
+
 
 class Talk(models.Model):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="talks",
                               verbose_name=_("event"))
     title = models.CharField(_("title"), max_length=200)
     abstract = models.TextField(_("abstract"), blank=True, help_text=_("Markdown."))
-    speakers = models.ManyToManyField(Speaker, related_name="talks", verbose_name=_("speakers"))
+    speakers = models.ManyToManyField(Speaker, related_name="talks", verbose_name=_("speakers"),
+                                      through="TalkSpeaker")
     starts_at = models.DateTimeField(_("time"), null=True, blank=True)
-    remote = models.BooleanField(_("speaker joins remotely"), default=False)
 
     objects = EventPartQuerySet.as_manager()
 
@@ -234,6 +291,38 @@ class Talk(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def lineup(self) -> list[TalkSpeaker]:
+        """The speakers in their order, each with whether they join remotely (uses the
+        prefetched ``talk_speakers`` when there is one)."""
+        return sorted(self.talk_speakers.all(), key=lambda ts: (ts.position, ts.pk))
+
+    @property
+    def remote(self) -> bool:
+        """Whether any speaker joins remotely."""
+        return any(ts.remote for ts in self.talk_speakers.all())
+
+
+class TalkSpeaker(models.Model):
+    """A speaker of a talk: the order in which they are named, and whether they join
+    remotely (a talk can have one speaker in the room and one on a video call)."""
+
+    talk = models.ForeignKey(Talk, on_delete=models.CASCADE, related_name="talk_speakers")
+    speaker = models.ForeignKey(Speaker, on_delete=models.CASCADE, related_name="talk_roles")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    remote = models.BooleanField(_("joins remotely"), default=False)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("speaker of a talk")
+        verbose_name_plural = _("speakers of talks")
+        constraints = [
+            models.UniqueConstraint(fields=["talk", "speaker"], name="events_talk_speaker_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.speaker} @ {self.talk}"
 
 
 class RSVP(models.Model):
@@ -253,7 +342,18 @@ class RSVP(models.Model):
     mode = models.CharField(_("attends"), max_length=10, choices=Mode.choices,
                             default=Mode.ONSITE)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices)
+    guests = models.PositiveSmallIntegerField(
+        _("guests"), default=0, help_text=_("People the member brings on site (+N)."))
+    wants_onsite = models.BooleanField(
+        _("waiting for a seat"), default=False,
+        help_text=_("Going online and waiting for a seat on site: the seat is given when "
+                    "one becomes free, in waitlist order."))
+    language = models.CharField(
+        _("language"), max_length=10, blank=True,
+        help_text=_("The site's language when the member answered (for email when the "
+                    "member has not chosen one)."))
     created_at = models.DateTimeField(_("answered at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True, null=True)
     waitlisted_at = models.DateTimeField(_("joined the waitlist at"), null=True, blank=True)
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
 
@@ -267,6 +367,15 @@ class RSVP(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.event} ({self.status})"
+
+    @property
+    def seats(self) -> int:
+        """Seats this answer takes on site when going: the member and their guests."""
+        return 1 + self.guests
+
+    @property
+    def is_active(self) -> bool:
+        return self.status != self.Status.CANCELLED
 
 
 class Recording(models.Model):
@@ -446,7 +555,7 @@ class PostQuerySet(models.QuerySet):
 class Post(models.Model):
     """A summary post (Markdown with YAML front matter, like a static-site blog)."""
 
-    slug = models.SlugField(_("slug"), unique=True, max_length=160)
+    slug = models.SlugField(_("slug"), unique=True, max_length=160, allow_unicode=True)
     title = models.CharField(_("title"), max_length=200)
     description = models.CharField(_("description"), max_length=300, blank=True)
     author = models.CharField(_("author"), max_length=120, blank=True)
@@ -473,3 +582,94 @@ class Post(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("events:post", kwargs={"slug": self.slug})
+
+
+class Mail(models.Model):
+    """One email to one member, sent by its own Celery task (``events.tasks.mail_send``).
+
+    The row is written in the transaction that causes the mail, and the task is queued
+    when that transaction commits. The task renders the mail in the member's language
+    when it runs and records ``sent_at``, so running it twice sends once. A cancellation
+    and a reminder exist at most once per member and event.
+    """
+
+    class Kind(models.TextChoices):
+        CONFIRMED = "confirmed", _("RSVP confirmation")
+        WAITLISTED = "waitlisted", _("On the waitlist")
+        PROMOTED = "promoted", _("A seat became free")
+        REMINDER = "reminder", _("Reminder the day before")
+        CANCELLED = "cancelled", _("Event cancelled")
+        PROPOSAL_ACCEPTED = "proposal_accepted", _("Talk proposal accepted")
+        PROPOSAL_DECLINED = "proposal_declined", _("Talk proposal declined")
+        PROPOSAL_RECEIVED = "proposal_received", _("New talk proposal")
+
+    ONCE_PER_EVENT = (Kind.CANCELLED, Kind.REMINDER)
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="event_mails", verbose_name=_("member"))
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="mails",
+                              verbose_name=_("event"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    proposal = models.ForeignKey("TalkProposal", on_delete=models.CASCADE, null=True,
+                                 blank=True, related_name="mails")
+    created_at = models.DateTimeField(_("queued at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("email")
+        verbose_name_plural = _("emails")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "user", "kind"], condition=Q(kind__in=["cancelled", "reminder"]),
+                name="events_mail_once_per_event"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.user} ({self.event})"
+
+
+class TalkProposalQuerySet(models.QuerySet):
+    def open(self) -> TalkProposalQuerySet:
+        return self.filter(status=TalkProposal.Status.SUBMITTED)
+
+
+class TalkProposal(models.Model):
+    """A member's proposal of a talk for an upcoming event; organisers accept it (it
+    joins the programme as a talk) or decline it, with a message to the member."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="proposals",
+                              verbose_name=_("event"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="talk_proposals", verbose_name=_("member"))
+    title = models.CharField(_("title"), max_length=200)
+    abstract = models.TextField(_("abstract"), help_text=_("Markdown."))
+    remote = models.BooleanField(_("I would join remotely"), default=False)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices,
+                              default=Status.SUBMITTED)
+    message = models.TextField(_("message to the member"), blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+",
+                                   verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    talk = models.OneToOneField(Talk, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="proposal", verbose_name=_("talk"))
+    created_at = models.DateTimeField(_("proposed at"), auto_now_add=True)
+
+    objects = TalkProposalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("talk proposal")
+        verbose_name_plural = _("talk proposals")
+
+    def __str__(self) -> str:
+        return self.title

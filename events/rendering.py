@@ -3,7 +3,8 @@ own notices, or load images from elsewhere.
 
 - Markdown is sanitised with ``nh3``: no script, no ``style``, no ``class`` or ``id``
   (a description cannot dress up as the site's red notice), links get
-  ``rel="noopener noreferrer nofollow"``.
+  ``rel="noopener noreferrer nofollow"``. Bare ``http(s)://`` addresses become links
+  (not inside code or an existing link).
 - Images stay only where they cannot track readers: a base64 PNG or JPEG ``data:`` URI,
   a same-site relative path, or a host the operator allows in the CSP's ``img-src``
   (``CSP_IMG_HOSTS``; none by default). Any other ``<img>`` is replaced by its alt text.
@@ -33,7 +34,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.safestring import SafeString, mark_safe
 
-RENDER_VERSION = "2"
+RENDER_VERSION = "3"
 CACHE_SECONDS = 60 * 60 * 24 * 7
 
 ALLOWED_TAGS = {
@@ -169,8 +170,57 @@ def _key(kind: str, content: bytes) -> str:
     return f"events:render:{kind}:{RENDER_VERSION}:{digest.hexdigest()}"
 
 
+# A bare address: http(s):// up to whitespace or a character that cannot end it here
+# (CJK punctuation, closing brackets and quotes, or a final full stop or comma).
+BARE_URL = r"https?://[^\s<>\"'`\x02\x03\u3000-\u303f\uff01-\uff0f\uff1a-\uff20]+(?<![.,;:!?)\]])"
+
+
+class _BareURLProcessor(md.inlinepatterns.InlineProcessor):
+    ANCESTOR_EXCLUDES = ("a",)
+
+    def handleMatch(self, m, data):  # noqa: N802 - Python-Markdown's name
+        import xml.etree.ElementTree as ET
+
+        element = ET.Element("a")
+        element.set("href", m.group(0))
+        element.text = md.util.AtomicString(m.group(0))
+        return element, m.start(0), m.end(0)
+
+
+class _BareURLs(md.extensions.Extension):
+    def extendMarkdown(self, markdown):  # noqa: N802 - Python-Markdown's name
+        # after links, <autolinks> and raw HTML (stashed at priority 90, so an address
+        # inside a tag is never seen here), before entities and emphasis
+        markdown.inlinePatterns.register(_BareURLProcessor(BARE_URL, markdown), "bare_url", 85)
+
+
 def _markdown_html(text: str) -> str:
-    return sanitise(md.markdown(text, extensions=["extra", "sane_lists"], output_format="html"))
+    return sanitise(md.markdown(text, extensions=["extra", "sane_lists", _BareURLs()],
+                                output_format="html"))
+
+
+BLOCK_END = re.compile(r"</(p|li|h[1-6]|pre|blockquote|tr|div|dd|dt)>|<br\s*/?>", re.I)
+
+
+def markdown_plain(*, text: str) -> str:
+    """Markdown → plain text for calendars and emails: no markup, a link as
+    "text (address)", paragraphs separated by blank lines."""
+    if not text:
+        return ""
+    rendered = _markdown_html(text)
+
+    def link(match: re.Match) -> str:
+        href, inner = html.unescape(match[1]), match[2]
+        label = html.unescape(nh3.clean(inner, tags=set()))
+        return label if label.strip() == href.strip() else f"{label} ({href})"
+
+    rendered = re.sub(r'<a href="([^"]*)"[^>]*>(.*?)</a>', link, rendered, flags=re.S)
+    rendered = re.sub(r"<li>\s*", "- ", rendered)
+    rendered = re.sub(r"</li>\s*", "<br>", rendered)
+    rendered = BLOCK_END.sub("\n", rendered)
+    plain = html.unescape(nh3.clean(rendered, tags=set()))
+    lines = [line.rstrip() for line in plain.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 def markdown_render(*, text: str) -> SafeString:

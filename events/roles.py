@@ -15,6 +15,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "events.import_posts",
         "events.add_speaker",
         "events.change_speaker",
+        "events.add_venue",
+        "events.change_venue",
     ],
     "volunteer": [],
     "researcher": [],

@@ -11,21 +11,52 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from events.models import RSVP, Event, Material, Photo, Post, Recording, Series, Speaker, Tag, Talk
+from events.models import (
+    RSVP,
+    Event,
+    Material,
+    Photo,
+    Post,
+    Recording,
+    Series,
+    Speaker,
+    Tag,
+    Talk,
+    TalkProposal,
+    TalkSpeaker,
+    Venue,
+)
+from events.rules import event_can_manage, speaker_can_edit, venue_can_edit
+
+
+def talks_with_lineup(queryset: QuerySet[Talk] | None = None) -> QuerySet[Talk]:
+    """Talks with their speakers in order, in two queries whatever their number."""
+    queryset = Talk.objects.all() if queryset is None else queryset
+    return queryset.prefetch_related(
+        Prefetch("talk_speakers", queryset=TalkSpeaker.objects.select_related("speaker")
+                 .order_by("position", "id")))
 
 
 def event_list_upcoming(*, limit: int | None = None) -> QuerySet[Event]:
-    qs = (Event.objects.public().filter(ends_at__gte=timezone.now())
-          .select_related("venue").order_by("starts_at"))
+    """Published events that have not ended, soonest first; never a cancelled one."""
+    qs = (Event.objects.filter(status=Event.Status.PUBLISHED, ends_at__gte=timezone.now())
+          .select_related("venue").order_by("starts_at", "id"))
     return qs[:limit] if limit else qs
+
+
+def event_list_cancelled_upcoming() -> QuerySet[Event]:
+    """Cancelled events that would not have ended yet (listed apart, marked cancelled)."""
+    return (Event.objects.filter(status=Event.Status.CANCELLED, ends_at__gte=timezone.now())
+            .select_related("venue").order_by("starts_at", "id"))
 
 
 def event_list_past(*, limit: int | None = None) -> QuerySet[Event]:
     qs = (Event.objects.public().filter(ends_at__lt=timezone.now())
-          .select_related("venue").order_by("-starts_at"))
+          .select_related("venue").order_by("-starts_at", "-id"))
     return qs[:limit] if limit else qs
 
 
@@ -41,6 +72,11 @@ def event_list_managed(*, user) -> QuerySet[Event]:
     return qs.order_by("-starts_at")
 
 
+def event_list_calendar() -> QuerySet[Event]:
+    """Public events for the calendar, with venue and tags, in a fixed number of queries."""
+    return event_list_public().prefetch_related("tags")
+
+
 def recording_list_latest(*, limit: int) -> QuerySet[Recording]:
     return (Recording.objects.public()
             .select_related("event").order_by("-event__starts_at", "id")[:limit])
@@ -48,7 +84,7 @@ def recording_list_latest(*, limit: int) -> QuerySet[Recording]:
 
 def event_get_visible(*, slug: str, user) -> Event:
     """A published or cancelled event, or a draft for those who may manage it (preview)."""
-    from events.services import event_is_visible
+    from events.rules import event_is_visible
 
     event = Event.objects.select_related("venue", "series").get(slug=slug)
     if not event_is_visible(user=user, event=event):
@@ -59,8 +95,6 @@ def event_get_visible(*, slug: str, user) -> Event:
 def _get_visible(queryset: QuerySet, *, user, **lookup):
     """The public object matching ``lookup``, or a draft's for those who may manage its
     event; ``DoesNotExist`` for everyone else."""
-    from events.services import event_can_manage
-
     try:
         return queryset.public().get(**lookup)
     except queryset.model.DoesNotExist:
@@ -91,9 +125,10 @@ class Attendance:
 
 
 def attendance_counts(*, event: Event) -> Attendance:
-    """Who came: members who checked in plus people counted who never registered."""
+    """Who came: members who checked in (with their guests on site) plus people counted
+    who never registered."""
     counts = event.rsvps.filter(checked_in_at__isnull=False).aggregate(
-        onsite=Count("id", filter=Q(mode=RSVP.Mode.ONSITE)),
+        onsite=Coalesce(Sum(F("guests") + 1, filter=Q(mode=RSVP.Mode.ONSITE)), 0),
         online=Count("id", filter=Q(mode=RSVP.Mode.ONLINE)),
     )
     return Attendance(counts["onsite"], event.walk_ins_onsite, counts["online"],
@@ -116,9 +151,12 @@ class Seats:
 
 
 def event_seats(*, event: Event) -> Seats:
+    """Seats taken on site (members and their guests) and how many wait for one."""
     counts = event.rsvps.aggregate(
-        taken=Count("id", filter=Q(status=RSVP.Status.GOING, mode=RSVP.Mode.ONSITE)),
-        waitlist=Count("id", filter=Q(status=RSVP.Status.WAITLISTED)),
+        taken=Coalesce(Sum(F("guests") + 1,
+                           filter=Q(status=RSVP.Status.GOING, mode=RSVP.Mode.ONSITE)), 0),
+        waitlist=Count("id", filter=Q(status=RSVP.Status.WAITLISTED)
+                       | Q(status=RSVP.Status.GOING, wants_onsite=True)),
     )
     return Seats(event.capacity, counts["taken"], counts["waitlist"])
 
@@ -137,14 +175,28 @@ def waitlist(*, event: Event) -> QuerySet[RSVP]:
     return event.rsvps.filter(status=RSVP.Status.WAITLISTED).order_by("waitlisted_at", "id")
 
 
+def stream_visible(*, event: Event, rsvp: RSVP | None, can_manage: bool = False) -> bool:
+    """The online stream link: for members going online (and the organisers), until
+    the event ends; never for a cancelled event."""
+    if not event.stream_url or event.status != Event.Status.PUBLISHED:
+        return False
+    if event.ends_at <= timezone.now():
+        return False
+    if can_manage:
+        return True
+    return bool(rsvp and rsvp.status == RSVP.Status.GOING and rsvp.mode == RSVP.Mode.ONLINE)
+
+
 def event_detail(*, event: Event, user) -> dict:
     """Everything the event page shows."""
-    from events.services import event_can_manage
+    from events.services import rsvp_open
+    from events.services_proposals import proposals_open
 
-    talks = event.talks.prefetch_related("speakers")
+    can_manage = event_can_manage(user=user, event=event)
+    rsvp = rsvp_get(event=event, user=user)
     return {
         "event": event,
-        "talks": talks,
+        "talks": talks_with_lineup(event.talks.all()),
         "recordings": event.recordings.select_related("talk"),
         "materials": event.materials.all(),
         "photos": event.photos.all(),
@@ -153,9 +205,14 @@ def event_detail(*, event: Event, user) -> dict:
         "organisers": event.organisers.all(),
         "attendance": attendance_counts(event=event),
         "seats": event_seats(event=event),
-        "rsvp": rsvp_get(event=event, user=user),
-        "can_manage": event_can_manage(user=user, event=event),
+        "rsvp": rsvp,
+        "rsvp_open": rsvp_open(event=event),
+        "show_stream": stream_visible(event=event, rsvp=rsvp, can_manage=can_manage),
+        "can_manage": can_manage,
         "is_past": event.ends_at < timezone.now(),
+        "proposals_open": proposals_open(event=event),
+        "my_proposals": (TalkProposal.objects.filter(event=event, user=user)
+                         if user.is_authenticated else TalkProposal.objects.none()),
     }
 
 
@@ -178,12 +235,33 @@ def photo_get_file(*, event_slug: str, pk: int, user) -> Photo:
                         user=user, pk=pk, event__slug=event_slug)
 
 
-def speaker_get(*, slug: str) -> Speaker:
-    """A speaker with a talk at a public event, with those talks only."""
-    return Speaker.objects.public().prefetch_related(
-        Prefetch("talks", queryset=Talk.objects.public()
-                 .select_related("event").order_by("-event__starts_at"))
-    ).get(slug=slug)
+def speaker_get(*, slug: str, user=None) -> Speaker:
+    """A speaker with a talk at a public event, with those talks only; those who may
+    edit speakers also find one without public talks."""
+    talks = Prefetch("talks", queryset=Talk.objects.public()
+                     .select_related("event").order_by("-event__starts_at"))
+    try:
+        return Speaker.objects.public().prefetch_related(talks).get(slug=slug)
+    except Speaker.DoesNotExist:
+        speaker = Speaker.objects.prefetch_related(talks).get(slug=slug)
+        if user is not None and speaker_can_edit(user=user, speaker=speaker):
+            return speaker
+        raise
+
+
+def speaker_get_photo(*, slug: str, user) -> Speaker:
+    """A speaker's stored photo, if the speaker's page is visible to the user."""
+    speaker = speaker_get(slug=slug, user=user)
+    if not speaker.photo:
+        raise Speaker.DoesNotExist
+    return speaker
+
+
+def speaker_get_editable(*, slug: str, user) -> Speaker:
+    speaker = Speaker.objects.get(slug=slug)
+    if not speaker_can_edit(user=user, speaker=speaker):
+        raise Speaker.DoesNotExist
+    return speaker
 
 
 def speaker_list() -> QuerySet[Speaker]:
@@ -219,8 +297,6 @@ def post_list_public() -> QuerySet[Post]:
 
 def post_get_visible(*, slug: str, user) -> Post:
     """A public post, or a draft event's summary for those who may manage the event."""
-    from events.services import event_can_manage
-
     try:
         return post_list_public().get(slug=slug)
     except Post.DoesNotExist:
@@ -260,7 +336,7 @@ def event_get_api(*, slug: str) -> Event:
     return (
         event_list_api()
         .prefetch_related(
-            Prefetch("talks", queryset=Talk.objects.public().prefetch_related("speakers")),
+            Prefetch("talks", queryset=talks_with_lineup(Talk.objects.public())),
             Prefetch("recordings", queryset=Recording.objects.public()),
             Prefetch("materials", queryset=Material.objects.public()),
             Prefetch("photos", queryset=Photo.objects.public()),
@@ -279,3 +355,57 @@ def event_filter_when(*, queryset: QuerySet[Event], when: str) -> QuerySet[Event
     if when == "past":
         return queryset.filter(ends_at__lt=now).order_by("-starts_at", "-id")
     return queryset
+
+
+# --- venues ------------------------------------------------------------------------------
+
+def venue_list() -> QuerySet[Venue]:
+    """Current venues with the number of public events at them (old versions included)."""
+    return Venue.objects.current().annotate(
+        n_events=Count("events", filter=Q(events__status__in=("published", "cancelled")),
+                       distinct=True)).order_by("name", "id")
+
+
+def venue_get(*, pk: int) -> Venue:
+    return Venue.objects.select_related("replaced_by").get(pk=pk)
+
+
+def venue_events(*, venue: Venue) -> QuerySet[Event]:
+    """Public events held at this venue row (an old version lists the past events that
+    kept it)."""
+    return event_list_public().filter(venue=venue)
+
+
+def venue_versions(*, venue: Venue) -> list[Venue]:
+    """Earlier versions of a venue (and merged duplicates), newest first."""
+    found: list[Venue] = []
+    seen = {venue.pk}
+    frontier = [venue.pk]
+    while frontier:
+        earlier = [v for v in Venue.objects.filter(replaced_by__in=frontier).order_by("-id")
+                   if v.pk not in seen]
+        seen.update(v.pk for v in earlier)
+        found += earlier
+        frontier = [v.pk for v in earlier]
+    return found
+
+
+def venue_choices() -> QuerySet[Venue]:
+    return Venue.objects.current().order_by("name", "id")
+
+
+def venue_user_can_edit(*, user) -> bool:
+    return venue_can_edit(user=user)
+
+
+# --- talk proposals ------------------------------------------------------------------------
+
+def proposal_list_for_event(*, event: Event) -> QuerySet[TalkProposal]:
+    return (TalkProposal.objects.filter(event=event).select_related("user", "talk")
+            .order_by("status", "created_at", "id"))
+
+
+def proposal_list_mine(*, user) -> QuerySet[TalkProposal]:
+    if not user.is_authenticated:
+        return TalkProposal.objects.none()
+    return TalkProposal.objects.filter(user=user).select_related("event")

@@ -21,12 +21,14 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q, Sum
 from django.db.models.fields.files import FieldFile
-from django.utils import timezone, translation
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from PIL import Image as PILImage
 
 from common.images import ImageRejected, image_inspect, image_jpeg, image_load
@@ -35,6 +37,7 @@ from events.filetypes import KIND_TYPES, TYPE_LABELS, FileRefused, material_chec
 from events.models import (
     RSVP,
     Event,
+    Mail,
     Material,
     Photo,
     Post,
@@ -43,37 +46,33 @@ from events.models import (
     Speaker,
     Tag,
     Talk,
+    TalkSpeaker,
     Venue,
 )
+from events.rules import (  # noqa: F401 - re-exported: callers use services.event_can_*
+    event_can_create,
+    event_can_manage,
+    event_is_visible,
+    post_can_import,
+    speaker_can_edit,
+    venue_can_edit,
+)
+from events.services_mail import mail_queue
 
 logger = logging.getLogger(__name__)
 
 RESERVED_SLUGS = {"new", "calendar", "feed", "posts", "speakers", "tags", "series", "search",
-                  "manage", "materials"}
+                  "manage", "materials", "venues", "proposals", "calendar.ics"}
+
+# Events happen within these bounds: a typo such as year 9999 or 2031 for 2019 is caught.
+EARLIEST_EVENT_YEAR = 2000
+LATEST_EVENT_AHEAD = timedelta(days=5 * 366)
+LONGEST_EVENT = timedelta(days=7)
+# A talk's time lies within its event (doors may open a little before the start).
+TALK_MARGIN = timedelta(hours=2)
 
 
-# --- permissions -----------------------------------------------------------------------
-
-def event_can_create(*, user) -> bool:
-    return bool(user and user.is_authenticated and
-                (user.is_superuser or user.has_perm("events.add_event")))
-
-
-def event_can_manage(*, user, event: Event) -> bool:
-    """Object-level: the user organises this event and holds the organiser role."""
-    if not (user and user.is_authenticated and user.is_active):
-        return False
-    if user.is_superuser:
-        return True
-    return (user.has_perm("events.manage_event")
-            and event.organisers.filter(pk=user.pk).exists())
-
-
-def event_is_visible(*, user, event: Event) -> bool:
-    """Anyone sees a published or cancelled event and all it holds; a draft, with its
-    talks, files and posts, only those who may manage it (a preview)."""
-    return event.is_public or event_can_manage(user=user, event=event)
-
+# --- permissions (the rules live in events.rules) --------------------------------------
 
 def _require_manage(*, user, event: Event) -> None:
     if not event_can_manage(user=user, event=event):
@@ -83,7 +82,9 @@ def _require_manage(*, user, event: Event) -> None:
 # --- helpers ---------------------------------------------------------------------------
 
 def _unique_slug(*, model, base: str, fallback: str, exclude_pk=None) -> str:
-    base = (slugify(base) or fallback)[:100].strip("-") or fallback
+    """A free slug from ``base``; Chinese (any letters) is kept, so a Chinese-only title
+    gives a readable slug rather than only its date."""
+    base = (slugify(base, allow_unicode=True) or fallback)[:100].strip("-") or fallback
     slug, n = base, 2
     qs = model.objects.all()
     if exclude_pk is not None:
@@ -158,19 +159,7 @@ def _check_timezone(name: str) -> str:
     return name
 
 
-# --- venues, series, speakers ----------------------------------------------------------
-
-def venue_save(*, name: str, address: str = "", latitude=None, longitude=None,
-               directions: str = "", map_url: str = "", venue: Venue | None = None) -> Venue:
-    """Create a venue, or update the given one (venues are shared by events)."""
-    venue = venue or Venue()
-    venue.name, venue.address, venue.directions, venue.map_url = name, address, directions, \
-        map_url
-    venue.latitude, venue.longitude = latitude, longitude
-    venue.full_clean()
-    venue.save()
-    return venue
-
+# --- series, speakers -------------------------------------------------------------------
 
 def series_get_or_create(*, name: str) -> Series:
     series = Series.objects.filter(name=name).first()
@@ -190,10 +179,87 @@ def speaker_get_or_create(*, name: str, user=None, bio: str = "", url: str = "")
     return speaker
 
 
+SPEAKER_PHOTO_LONGEST_SIDE = 800
+
+
+@transaction.atomic
+def speaker_update(*, actor, speaker: Speaker, name: str, bio: str = "", url: str = "",
+                   username: str | None = None, photo: UploadedFile | None = None,
+                   photo_clear: bool = False) -> Speaker:
+    """Change a speaker's profile. Organisers may link it to an account (by username;
+    ``""`` unlinks); a linked member may edit their own profile but not the link. A new
+    photo is checked and re-encoded (EXIF-free JPEG, longest side 800 px) and replaces
+    the old one, which is removed from storage once the change is committed."""
+    if not speaker_can_edit(user=actor, speaker=speaker):
+        raise PermissionDenied(_("Only organisers, or the speaker themself, may edit this "
+                                 "profile."))
+    speaker = Speaker.objects.select_for_update().get(pk=speaker.pk)
+    speaker.name, speaker.bio, speaker.url = name.strip(), bio, url
+    if username is not None:
+        if not speaker_can_edit(user=actor):
+            raise PermissionDenied(_("Only organisers may link a speaker to an account."))
+        speaker.user = _user_by_username(username) if username.strip() else None
+    speaker.full_clean(exclude=["photo"])
+    if photo is not None:
+        data = _image_upload(upload=photo, field="photo")
+        _files_delete_on_commit(files=[speaker.photo])
+        speaker.photo.save("speaker.jpg", ContentFile(data), save=False)
+    elif photo_clear and speaker.photo:
+        _files_delete_on_commit(files=[speaker.photo])
+        speaker.photo = ""
+    try:
+        speaker.save()
+    except Exception:
+        if photo is not None:
+            _files_delete_now(files=[speaker.photo])
+        raise
+    return speaker
+
+
+def _user_by_username(username: str):
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(username__iexact=username.strip()).first()
+    if user is None:
+        raise ValidationError({"username": _("No member is called %(name)s.")
+                               % {"name": username.strip()}})
+    return user
+
+
+def _image_upload(*, upload: UploadedFile, field: str) -> bytes:
+    """An uploaded image as an EXIF-free JPEG (speaker photos)."""
+    try:
+        data = upload_read(upload)
+        image_inspect(data, max_pixels=settings.UPLOAD_MAX_PIXELS)
+        image = image_load(data, longest=SPEAKER_PHOTO_LONGEST_SIDE,
+                           max_pixels=settings.UPLOAD_MAX_PIXELS)
+        return image_jpeg(image, longest=SPEAKER_PHOTO_LONGEST_SIDE)
+    except (UploadRejected, ImageRejected) as exc:
+        raise ValidationError({field: str(exc)}) from exc
+    except Exception as exc:  # noqa: BLE001 - any decoder error: the file is broken
+        raise ValidationError({field: _("The image is broken or truncated.")}) from exc
+
+
 # --- events ----------------------------------------------------------------------------
 
 EVENT_FIELDS = ("title", "description", "starts_at", "ends_at", "timezone", "capacity",
-                "stream_url", "series", "venue")
+                "stream_url", "series", "venue", "rsvp_deadline", "max_guests")
+
+
+def local_time_check(*, value: datetime, zone: str, field: str) -> datetime:
+    """Refuse a wall-clock time that does not exist in ``zone`` (clocks jump forward
+    at a daylight-saving change), instead of silently moving it."""
+    tz = ZoneInfo(zone)
+    naive = value.replace(tzinfo=None) if timezone.is_aware(value) else value
+    aware = naive.replace(tzinfo=tz)
+    round_trip = aware.astimezone(ZoneInfo("UTC")).astimezone(tz).replace(tzinfo=None)
+    if round_trip != naive:
+        raise ValidationError({field: _(
+            "%(time)s does not exist in %(zone)s: the clocks jump forward at that time "
+            "(daylight saving). Choose another time, such as %(instead)s.")
+            % {"time": f"{naive:%Y-%m-%d %H:%M}", "zone": zone,
+               "instead": f"{round_trip:%H:%M}"}})
+    return aware
 
 
 @transaction.atomic
@@ -201,19 +267,21 @@ def event_create(*, actor, title: str, starts_at: datetime, ends_at: datetime,
                  description: str = "", timezone_name: str = settings.TIME_ZONE,
                  capacity: int | None = None, stream_url: str = "", venue: Venue | None = None,
                  series: Series | None = None, tags: list[str] | None = None,
-                 slug: str = "", organisers: list | None = None) -> Event:
+                 slug: str = "", organisers: list | None = None,
+                 rsvp_deadline: datetime | None = None, max_guests: int = 0) -> Event:
     """A new draft event; the actor becomes its first organiser."""
     if not event_can_create(user=actor):
         raise PermissionDenied(_("Only organisers may create events."))
     event = Event(
         title=title, description=description, starts_at=starts_at, ends_at=ends_at,
         timezone=_check_timezone(timezone_name), capacity=capacity, stream_url=stream_url,
-        venue=venue, series=series, status=Event.Status.DRAFT,
+        venue=venue, series=series, status=Event.Status.DRAFT, rsvp_deadline=rsvp_deadline,
+        max_guests=max_guests,
     )
+    _event_validate(event=event)
     local = timezone.localtime(starts_at, ZoneInfo(event.timezone))
     event.slug = _unique_slug(model=Event, base=slug or f"{local:%Y-%m-%d} {title}",
                               fallback=f"event-{local:%Y-%m-%d}")
-    _event_validate(event=event)
     event.save()
     event.organisers.add(actor, *(organisers or []))
     event.tags.set(tags_get_or_create(names=tags or []))
@@ -221,14 +289,35 @@ def event_create(*, actor, title: str, starts_at: datetime, ends_at: datetime,
 
 
 def _event_validate(*, event: Event) -> None:
-    event.full_clean()
+    """The fields, then the dates: the end after the start, at most a week long, not
+    before 2000 nor more than five years ahead, a deadline before the end; the venue
+    must be a current one (an old version stays with the past events that had it)."""
+    event.full_clean(exclude=["slug"])
+    errors: dict[str, str] = {}
     if event.ends_at <= event.starts_at:
-        raise ValidationError({"ends_at": _("The end must be after the start.")})
+        errors["ends_at"] = _("The end must be after the start.")
+    elif event.ends_at - event.starts_at > LONGEST_EVENT:
+        errors["ends_at"] = _("An event lasts at most a week; check the end date.")
+    if event.starts_at.year < EARLIEST_EVENT_YEAR:
+        errors["starts_at"] = _("The start is before %(year)s; check the year.") % {
+            "year": EARLIEST_EVENT_YEAR}
+    elif event.starts_at > timezone.now() + LATEST_EVENT_AHEAD:
+        errors["starts_at"] = _("The start is more than five years ahead; check the year.")
+    if event.rsvp_deadline is not None and event.rsvp_deadline > event.ends_at:
+        errors["rsvp_deadline"] = _("The RSVP deadline must be before the event ends.")
+    if event.venue is not None and event.venue.replaced_by_id is not None:
+        venue_changed = (event.pk is None or not Event.objects.filter(
+            pk=event.pk, venue_id=event.venue_id).exists())
+        if venue_changed:
+            errors["venue"] = _("This venue was replaced by a newer version; choose that one.")
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic
 def event_update(*, actor, event: Event, tags: list[str] | None = None, **fields) -> Event:
-    """Change an event's fields; a larger capacity moves people up from the waitlist."""
+    """Change an event's fields; a larger capacity moves people up from the waitlist.
+    A talk left outside the new times is refused (move the talk first)."""
     _require_manage(user=actor, event=event)
     event = Event.objects.select_for_update().get(pk=event.pk)
     unknown = set(fields) - set(EVENT_FIELDS)
@@ -238,6 +327,12 @@ def event_update(*, actor, event: Event, tags: list[str] | None = None, **fields
         setattr(event, name, value)
     _check_timezone(event.timezone)
     _event_validate(event=event)
+    outside = event.talks.exclude(starts_at__isnull=True).exclude(
+        starts_at__gte=event.starts_at - TALK_MARGIN, starts_at__lte=event.ends_at)
+    if outside.exists():
+        raise ValidationError({"starts_at": _(
+            "The talk “%(title)s” would be outside the event's new times; change it first.")
+            % {"title": outside.first().title}})
     event.save()
     if tags is not None:
         event.tags.set(tags_get_or_create(names=tags))
@@ -256,91 +351,176 @@ def event_publish(*, actor, event: Event) -> Event:
 
 
 @transaction.atomic
-def event_cancel(*, actor, event: Event) -> Event:
-    """Cancel an event and tell everyone who answered yes or waits."""
+def event_unpublish(*, actor, event: Event) -> Event:
+    """Back to a draft (hidden from everyone but its organisers). Only while nobody has
+    answered: an event people count on is cancelled instead, so they are told."""
     _require_manage(user=actor, event=event)
-    event.status = Event.Status.CANCELLED
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    if event.status != Event.Status.PUBLISHED:
+        raise ValidationError(_("Only a published event can go back to being a draft."))
+    if event.rsvps.exclude(status=RSVP.Status.CANCELLED).exists():
+        raise ValidationError(_("Members have answered: cancel the event instead, so they "
+                                "are told."))
+    event.status = Event.Status.DRAFT
     event.save(update_fields=["status", "updated_at"])
-    emails = list(
-        event.rsvps.exclude(status=RSVP.Status.CANCELLED).exclude(user__email="")
-        .select_related("user")
-    )
-    for rsvp in emails:
-        _email_later(user=rsvp.user, event=event, kind="cancelled")
     return event
+
+
+def event_cancel_recipients(*, event: Event) -> int:
+    """How many members a cancellation would email (for the confirmation page)."""
+    return event.rsvps.exclude(status=RSVP.Status.CANCELLED).exclude(user__email="").count()
+
+
+@transaction.atomic
+def event_cancel(*, actor, event: Event) -> tuple[Event, int]:
+    """Cancel a published event and email everyone who answered yes or waits, each by
+    their own task once the cancellation is committed. Cancelling an event that is
+    already cancelled changes nothing and emails nobody. Returns the event and the
+    number of emails queued."""
+    _require_manage(user=actor, event=event)
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    if event.status == Event.Status.CANCELLED:
+        return event, 0
+    if event.status != Event.Status.PUBLISHED:
+        raise ValidationError(_("Only a published event can be cancelled; delete a draft "
+                                "instead."))
+    event.status = Event.Status.CANCELLED
+    event.cancelled_at = timezone.now()
+    event.save(update_fields=["status", "cancelled_at", "updated_at"])
+    queued = 0
+    for rsvp in event.rsvps.exclude(status=RSVP.Status.CANCELLED).select_related("user"):
+        if mail_queue(user=rsvp.user, event=event, kind=Mail.Kind.CANCELLED):
+            queued += 1
+    return event, queued
+
+
+def event_can_delete(*, event: Event) -> bool:
+    """A draft, or an event nobody answered: nothing that people count on is lost."""
+    return event.status == Event.Status.DRAFT or not event.rsvps.exists()
+
+
+@transaction.atomic
+def event_delete(*, actor, event: Event) -> None:
+    """Delete an event with its talks, recordings, materials, photos and summary posts;
+    their stored files are removed once that is committed. An event members answered
+    is cancelled instead (they are told, and the history stays)."""
+    _require_manage(user=actor, event=event)
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    if not event_can_delete(event=event):
+        raise ValidationError(_("Members have answered this event: cancel it instead."))
+    files = []
+    for material in event.materials.all():
+        files.append(material.file)
+    for photo in event.photos.all():
+        files += [photo.image, photo.thumbnail]
+    event.posts.all().delete()  # a summary without its event would become public
+    event.delete()
+    _files_delete_on_commit(files=files)
 
 
 @transaction.atomic
 def event_copy(*, actor, event: Event, starts_at: datetime, title: str = "") -> Event:
-    """The next event of a series: same venue, description, capacity, stream, tags and
-    organisers, shifted to a new start; a draft, without talks, RSVPs or media."""
+    """The next event of a series: same venue (its current version), description,
+    capacity, guests, stream, tags and organisers, shifted to a new start; a draft,
+    without talks, RSVPs or media."""
     _require_manage(user=actor, event=event)
     duration = event.ends_at - event.starts_at
+    from events.services_venues import venue_current
+
     new = event_create(
         actor=actor, title=title or event.title, starts_at=starts_at,
         ends_at=starts_at + duration, description=event.description,
         timezone_name=event.timezone, capacity=event.capacity, stream_url=event.stream_url,
-        venue=event.venue, series=event.series,
-        tags=[t.name for t in event.tags.all()],
+        venue=venue_current(venue=event.venue) if event.venue else None, series=event.series,
+        tags=[t.name for t in event.tags.all()], max_guests=event.max_guests,
         organisers=list(event.organisers.all()),
     )
     return new
 
 
-# --- RSVPs and the waitlist -----------------------------------------------------------
-
-def _seats_taken(*, event: Event) -> int:
-    return event.rsvps.filter(status=RSVP.Status.GOING, mode=RSVP.Mode.ONSITE).count()
-
-
-def _email_later(*, user, event: Event, kind: str) -> None:
-    """Send a member an email once the transaction commits, in their language."""
-    if not user.email:
-        return
-    url = settings.SITE_URL + event.get_absolute_url()
-    language = getattr(user, "preferred_language", "") or settings.LANGUAGE_CODE
-
-    def send() -> None:
-        with translation.override(language):
-            if kind == "promoted":
-                subject = _("You have a seat at %(title)s") % {"title": event.title}
-                body = _("Good news: a seat became free and it is yours. "
-                         "You are now registered for %(title)s on site.\n\n"
-                         "If you cannot come, please cancel so the next person can go: "
-                         "%(url)s") % {"title": event.title, "url": url}
-            else:
-                subject = _("%(title)s is cancelled") % {"title": event.title}
-                body = _("Sorry: %(title)s is cancelled. Details: %(url)s") % {
-                    "title": event.title, "url": url}
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
-
-    transaction.on_commit(send)
-
-
-def _waitlist_promote(*, event: Event) -> list[RSVP]:
-    """Fill free seats from the waitlist, first come first served. Caller holds the lock."""
-    promoted: list[RSVP] = []
-    if event.status != Event.Status.PUBLISHED:
-        return promoted
-    waiting = event.rsvps.filter(status=RSVP.Status.WAITLISTED).select_related("user") \
-        .order_by("waitlisted_at", "id")
-    free = None if event.capacity is None else event.capacity - _seats_taken(event=event)
-    for rsvp in waiting:
-        if free is not None and free <= 0:
-            break
-        rsvp.status = RSVP.Status.GOING
-        rsvp.save(update_fields=["status"])
-        _email_later(user=rsvp.user, event=event, kind="promoted")
-        promoted.append(rsvp)
-        if free is not None:
-            free -= 1
-    return promoted
+@transaction.atomic
+def event_organiser_add(*, actor, event: Event, username: str):
+    """Add an organiser by username; they must hold the organiser role."""
+    _require_manage(user=actor, event=event)
+    user = _user_by_username(username)
+    if not (user.is_superuser or user.has_perm("events.manage_event")):
+        raise ValidationError({"username": _("%(name)s does not have the organiser role.")
+                               % {"name": user.get_username()}})
+    event.organisers.add(user)
+    return user
 
 
 @transaction.atomic
-def rsvp_create(*, event: Event, user, mode: str = RSVP.Mode.ONSITE) -> RSVP:
-    """Answer yes, on site or online. On site takes a seat, or joins the waitlist when
-    the event is full. The event row is locked, so two people never take the last seat."""
+def event_organiser_remove(*, actor, event: Event, user) -> None:
+    """Remove an organiser; an event always keeps at least one."""
+    _require_manage(user=actor, event=event)
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    if not event.organisers.filter(pk=user.pk).exists():
+        return
+    if event.organisers.count() <= 1:
+        raise ValidationError(_("An event needs at least one organiser."))
+    event.organisers.remove(user)
+
+
+# --- RSVPs and the waitlist -----------------------------------------------------------
+
+def _seats_taken(*, event: Event) -> int:
+    going = event.rsvps.filter(status=RSVP.Status.GOING, mode=RSVP.Mode.ONSITE)
+    return going.aggregate(n=Coalesce(Sum(F("guests") + 1), 0))["n"]
+
+
+def _seats_free(*, event: Event) -> int | None:
+    if event.capacity is None:
+        return None
+    return event.capacity - _seats_taken(event=event)
+
+
+def _waitlist_promote(*, event: Event) -> list[RSVP]:
+    """Fill free seats from the waitlist in order (members waiting, and members going
+    online who asked for a seat); a party too large for the seats left waits, and the
+    next one that fits goes. The caller holds the event's lock."""
+    promoted: list[RSVP] = []
+    if event.status != Event.Status.PUBLISHED or event.ends_at <= timezone.now():
+        return promoted
+    waiting = (event.rsvps.filter(Q(status=RSVP.Status.WAITLISTED)
+                                  | Q(status=RSVP.Status.GOING, wants_onsite=True))
+               .select_related("user").order_by("waitlisted_at", "id"))
+    free = _seats_free(event=event)
+    for rsvp in waiting:
+        if free is not None and free < rsvp.seats:
+            continue
+        rsvp.status, rsvp.mode, rsvp.wants_onsite = RSVP.Status.GOING, RSVP.Mode.ONSITE, False
+        rsvp.waitlisted_at = None
+        rsvp.save(update_fields=["status", "mode", "wants_onsite", "waitlisted_at",
+                                 "updated_at"])
+        mail_queue(user=rsvp.user, event=event, kind=Mail.Kind.PROMOTED)
+        promoted.append(rsvp)
+        if free is not None:
+            free -= rsvp.seats
+    return promoted
+
+
+def rsvp_open(*, event: Event, now: datetime | None = None) -> bool:
+    """Whether the event takes new answers now (published, before the deadline, or
+    before the start when it has none)."""
+    now = now or timezone.now()
+    deadline = event.rsvp_deadline or event.starts_at
+    return event.status == Event.Status.PUBLISHED and now < deadline and now < event.ends_at
+
+
+@transaction.atomic
+def rsvp_create(*, event: Event, user, mode: str = RSVP.Mode.ONSITE, guests: int = 0,
+                language: str = "") -> RSVP:
+    """Answer yes, or change an answer: on site or online, with guests (+N).
+
+    On site takes a seat for the member and their guests, or joins the waitlist when
+    there are not enough. Switching keeps what the member has: on site → online gives
+    the seat to the waitlist; online → on site takes a seat if there is one, and
+    otherwise keeps the member going online while they wait for a seat. More guests
+    than seats left are refused and the answer stays as it was. The event row is
+    locked, so two people never take the last seat. After the deadline, members can
+    still cancel or switch to online, nothing else.
+    """
     if not (user and user.is_authenticated):
         raise PermissionDenied(_("Log in to RSVP."))
     if mode not in RSVP.Mode.values:
@@ -348,45 +528,82 @@ def rsvp_create(*, event: Event, user, mode: str = RSVP.Mode.ONSITE) -> RSVP:
     event = Event.objects.select_for_update().get(pk=event.pk)
     if event.status != Event.Status.PUBLISHED:
         raise ValidationError(_("This event does not take RSVPs."))
-    if event.ends_at <= timezone.now():
+    now = timezone.now()
+    if event.ends_at <= now:
         raise ValidationError(_("This event is over."))
+    if mode == RSVP.Mode.ONLINE:
+        guests = 0  # guests take seats; online places are unlimited
+    if guests < 0 or guests > event.max_guests:
+        raise ValidationError({"guests": ngettext(
+            "You may bring at most %(n)s guest.", "You may bring at most %(n)s guests.",
+            event.max_guests) % {"n": event.max_guests} if event.max_guests
+            else _("This event takes no guests.")})
     rsvp = RSVP.objects.filter(event=event, user=user).first()
-    if rsvp is not None and rsvp.status != RSVP.Status.CANCELLED and rsvp.mode == mode:
+    active = rsvp is not None and rsvp.is_active
+    if (active and rsvp.mode == mode and rsvp.guests == guests
+            and not (mode == RSVP.Mode.ONLINE and rsvp.wants_onsite)):
         return rsvp
-    was_onsite_seat = (rsvp is not None and rsvp.status == RSVP.Status.GOING
-                       and rsvp.mode == RSVP.Mode.ONSITE)
+    opening = not active or (mode == RSVP.Mode.ONSITE and (
+        rsvp.mode != RSVP.Mode.ONSITE or guests > rsvp.guests))
+    if opening and not rsvp_open(event=event, now=now):
+        raise ValidationError(_("RSVPs for this event are closed."))
     if rsvp is None:
         rsvp = RSVP(event=event, user=user)
-    rsvp.mode = mode
-    full = (mode == RSVP.Mode.ONSITE and event.capacity is not None
-            and _seats_taken(event=event) - int(was_onsite_seat) >= event.capacity)
-    if full:
-        rsvp.status = RSVP.Status.WAITLISTED
-        rsvp.waitlisted_at = timezone.now()
+    if language and language in dict(settings.LANGUAGES):
+        rsvp.language = language
+    held = rsvp.seats if (active and rsvp.status == RSVP.Status.GOING
+                          and rsvp.mode == RSVP.Mode.ONSITE) else 0
+    free = _seats_free(event=event)
+    fits = free is None or free + held >= 1 + guests
+    kind = None
+    if mode == RSVP.Mode.ONLINE:
+        was = rsvp.status if active else None
+        rsvp.mode, rsvp.guests, rsvp.status = RSVP.Mode.ONLINE, 0, RSVP.Status.GOING
+        rsvp.wants_onsite, rsvp.waitlisted_at = False, None
+        kind = Mail.Kind.CONFIRMED if was != RSVP.Status.GOING or held else None
+    elif held:  # already seated on site: a change of guests
+        if not fits:
+            raise ValidationError({"guests": _(
+                "Only %(n)s seats are left: your answer is unchanged.")
+                % {"n": max(free + held - 1, 0)}})
+        rsvp.guests = guests
+    elif fits:
+        rsvp.mode, rsvp.guests, rsvp.status = RSVP.Mode.ONSITE, guests, RSVP.Status.GOING
+        rsvp.wants_onsite, rsvp.waitlisted_at = False, None
+        kind = Mail.Kind.CONFIRMED
+    elif active and rsvp.status == RSVP.Status.GOING:  # online, asks for a seat: waits
+        rsvp.guests, rsvp.wants_onsite = guests, True
+        rsvp.waitlisted_at = rsvp.waitlisted_at or now
     else:
-        rsvp.status = RSVP.Status.GOING
-        rsvp.waitlisted_at = None
+        waiting = active and rsvp.status == RSVP.Status.WAITLISTED
+        rsvp.mode, rsvp.guests, rsvp.status = RSVP.Mode.ONSITE, guests, RSVP.Status.WAITLISTED
+        rsvp.wants_onsite = False
+        rsvp.waitlisted_at = rsvp.waitlisted_at if waiting else now  # keeps their place
+        kind = None if waiting else Mail.Kind.WAITLISTED
     try:
         with transaction.atomic():
             rsvp.save()
     except IntegrityError as exc:  # the same member twice at once: the first one wins
         raise ValidationError(_("You have already answered.")) from exc
-    if was_onsite_seat and mode == RSVP.Mode.ONLINE:
-        _waitlist_promote(event=event)
+    if kind is not None:
+        mail_queue(user=user, event=event, kind=kind)
+    _waitlist_promote(event=event)
+    rsvp.refresh_from_db()
     return rsvp
 
 
 @transaction.atomic
 def rsvp_cancel(*, event: Event, user) -> RSVP | None:
-    """Cancel an answer; a freed seat goes to the first person on the waitlist."""
+    """Cancel an answer; freed seats go to the waitlist."""
     event = Event.objects.select_for_update().get(pk=event.pk)
     rsvp = RSVP.objects.filter(event=event, user=user).exclude(
         status=RSVP.Status.CANCELLED).first()
     if rsvp is None:
         return None
     rsvp.status = RSVP.Status.CANCELLED
-    rsvp.waitlisted_at = None
-    rsvp.save(update_fields=["status", "waitlisted_at"])
+    rsvp.waitlisted_at, rsvp.wants_onsite, rsvp.guests = None, False, 0
+    rsvp.save(update_fields=["status", "waitlisted_at", "wants_onsite", "guests",
+                             "updated_at"])
     _waitlist_promote(event=event)
     return rsvp
 
@@ -420,37 +637,67 @@ def attendance_walk_ins_set(*, actor, event: Event, onsite: int, online: int) ->
 # --- talks -----------------------------------------------------------------------------
 
 def _speaker_names(names: list[str]) -> list[str]:
-    names = [n.strip() for n in names if n.strip()]
-    if not names:
+    seen: list[str] = []
+    for name in names:
+        name = name.strip()
+        if name and name not in seen:
+            seen.append(name)
+    if not seen:
         raise ValidationError({"speakers": _("A talk needs at least one speaker.")})
-    return names
+    return seen
+
+
+def _talk_time_check(*, starts_at: datetime | None, event: Event) -> None:
+    """A talk's time lies within its event (from two hours before its start)."""
+    if starts_at is None:
+        return
+    if not (event.starts_at - TALK_MARGIN <= starts_at <= event.ends_at):
+        zone = ZoneInfo(event.timezone)
+        raise ValidationError({"starts_at": _(
+            "The talk's time must be within the event (%(start)s – %(end)s).")
+            % {"start": f"{timezone.localtime(event.starts_at, zone):%Y-%m-%d %H:%M}",
+               "end": f"{timezone.localtime(event.ends_at, zone):%Y-%m-%d %H:%M}"}})
+
+
+def _lineup_set(*, talk: Talk, names: list[str], remote: set[str]) -> None:
+    """The talk's speakers in this order, each remote or not."""
+    speakers = [speaker_get_or_create(name=n) for n in names]
+    talk.talk_speakers.exclude(speaker__in=speakers).delete()
+    for position, speaker in enumerate(speakers):
+        TalkSpeaker.objects.update_or_create(
+            talk=talk, speaker=speaker,
+            defaults={"position": position, "remote": speaker.name in remote})
 
 
 @transaction.atomic
 def talk_add(*, actor, event: Event, title: str, speaker_names: list[str],
              abstract: str = "", starts_at: datetime | None = None,
-             remote: bool = False) -> Talk:
+             remote_speakers: list[str] | tuple = ()) -> Talk:
+    """A talk with its speakers in order; ``remote_speakers`` names those of them who
+    join remotely."""
     _require_manage(user=actor, event=event)
     names = _speaker_names(speaker_names)
-    talk = Talk(event=event, title=title, abstract=abstract, starts_at=starts_at, remote=remote)
+    _talk_time_check(starts_at=starts_at, event=event)
+    talk = Talk(event=event, title=title, abstract=abstract, starts_at=starts_at)
     talk.full_clean()
     talk.save()
-    talk.speakers.set([speaker_get_or_create(name=n) for n in names])
+    _lineup_set(talk=talk, names=names, remote={n.strip() for n in remote_speakers})
     return talk
 
 
 @transaction.atomic
 def talk_update(*, actor, talk: Talk, title: str, speaker_names: list[str],
                 abstract: str = "", starts_at: datetime | None = None,
-                remote: bool = False) -> Talk:
-    """Change a talk; the speakers are replaced by the given names (speakers who no
-    longer give it keep their profile and their other talks)."""
+                remote_speakers: list[str] | tuple = ()) -> Talk:
+    """Change a talk; the speakers become the given names in this order (speakers who
+    no longer give it keep their profile and their other talks)."""
     _require_manage(user=actor, event=talk.event)
     names = _speaker_names(speaker_names)
-    talk.title, talk.abstract, talk.starts_at, talk.remote = title, abstract, starts_at, remote
+    _talk_time_check(starts_at=starts_at, event=talk.event)
+    talk.title, talk.abstract, talk.starts_at = title, abstract, starts_at
     talk.full_clean()
     talk.save()
-    talk.speakers.set([speaker_get_or_create(name=n) for n in names])
+    _lineup_set(talk=talk, names=names, remote={n.strip() for n in remote_speakers})
     return talk
 
 
@@ -689,11 +936,17 @@ def material_delete(*, actor, material: Material) -> None:
 
 # --- posts -----------------------------------------------------------------------------
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+_NOT_PROSE = re.compile(r"```.*?```|`[^`]*`|\]\([^)]*\)|https?://\S+|<[^>]+>", re.S)
 
 
 def _guess_language(text: str) -> str:
-    return "zh-hans" if len(_CJK.findall(text)) > 20 else "en"
+    """Chinese when the prose (without code, link targets and tags) holds at least as
+    many Chinese characters as English words; a short Chinese post counts too."""
+    prose = _NOT_PROSE.sub(" ", text)
+    chinese = len(_CJK.findall(prose))
+    return "zh-hans" if chinese and chinese >= len(_LATIN_WORD.findall(prose)) else "en"
 
 
 @transaction.atomic
@@ -735,12 +988,6 @@ _DATED_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
 
 POST_RESERVED_SLUGS = {"import"}
 MARKDOWN_SUFFIXES = (".md", ".markdown")
-
-
-def post_can_import(*, user) -> bool:
-    """Who may upload posts that belong to no event (or to any event they organise)."""
-    return bool(user and user.is_authenticated and user.is_active
-                and (user.is_superuser or user.has_perm("events.import_posts")))
 
 
 def post_import_text(*, text: str, name: str, actor=None,

@@ -7,28 +7,36 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common.files import file_response
 from common.throttling import rate_limited
-from events import feeds, selectors, services
+from events import feeds, selectors, services, services_proposals, services_venues
 from events.filetypes import content_type_for, served_inline
 from events.forms import (
     CaptionForm,
     CopyForm,
     EventForm,
     MaterialForm,
+    OrganiserForm,
     PhotoUploadForm,
     PostForm,
     PostImportForm,
+    ProposalDecisionForm,
+    ProposalForm,
     RecordingForm,
     RSVPForm,
     SearchForm,
+    SpeakerForm,
     TalkForm,
+    VenueForm,
+    VenueMergeForm,
     WalkInsForm,
 )
 from events.models import (
@@ -42,6 +50,8 @@ from events.models import (
     Speaker,
     Tag,
     Talk,
+    TalkProposal,
+    Venue,
 )
 from events.rendering import NotebookError, notebook_render
 
@@ -73,6 +83,7 @@ def managed_event(view):
 def event_list(request):
     return render(request, "events/event_list.html", {
         "upcoming": selectors.event_list_upcoming(),
+        "cancelled": selectors.event_list_cancelled_upcoming(),
         "past": selectors.event_list_past(),
         "can_create": services.event_can_create(user=request.user),
     })
@@ -84,7 +95,10 @@ def event_detail(request, slug: str):
     except Event.DoesNotExist as exc:
         raise Http404 from exc
     context = selectors.event_detail(event=event, user=request.user)
-    context["rsvp_form"] = RSVPForm()
+    rsvp = context["rsvp"]
+    context["rsvp_form"] = RSVPForm(initial={
+        "mode": rsvp.mode if rsvp and rsvp.is_active else RSVP.Mode.ONSITE,
+        "guests": rsvp.guests if rsvp and rsvp.is_active else 0})
     return render(request, "events/event_detail.html", context)
 
 
@@ -141,10 +155,49 @@ def photo_file(request, slug: str, pk: int, thumbnail: bool = False):
 
 def speaker_detail(request, slug: str):
     try:
-        speaker = selectors.speaker_get(slug=slug)
+        speaker = selectors.speaker_get(slug=slug, user=request.user)
     except Speaker.DoesNotExist as exc:
         raise Http404 from exc
-    return render(request, "events/speaker_detail.html", {"speaker": speaker})
+    return render(request, "events/speaker_detail.html", {
+        "speaker": speaker,
+        "can_edit": services.speaker_can_edit(user=request.user, speaker=speaker)})
+
+
+@require_GET
+def speaker_photo(request, slug: str):
+    """A speaker's photo (re-encoded without EXIF), where the speaker's page is visible."""
+    try:
+        speaker = selectors.speaker_get_photo(slug=slug, user=request.user)
+    except Speaker.DoesNotExist as exc:
+        raise Http404 from exc
+    return _stored(name=speaker.photo.name, filename=f"{speaker.slug}.jpg", inline=True,
+                   private=False)
+
+
+@login_required
+@rate_limited("uploads")
+def speaker_edit(request, slug: str):
+    try:
+        speaker = selectors.speaker_get_editable(slug=slug, user=request.user)
+    except Speaker.DoesNotExist as exc:
+        raise PermissionDenied(_("Only organisers, or the speaker themself, may edit this "
+                                 "profile.")) from exc
+    can_link = services.speaker_can_edit(user=request.user)
+    form = SpeakerForm(request.POST or None, request.FILES or None, can_link=can_link,
+                       initial=SpeakerForm.initial_for(speaker))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            speaker = services.speaker_update(
+                actor=request.user, speaker=speaker, name=data["name"], bio=data["bio"],
+                url=data["url"], username=data.get("username") if can_link else None,
+                photo=data["photo"], photo_clear=data["photo_clear"])
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(speaker)
+    return render(request, "events/speaker_form.html", {"form": form, "speaker": speaker})
 
 
 def speaker_list(request):
@@ -194,21 +247,22 @@ def search(request):
 # --- feeds -----------------------------------------------------------------------------
 
 def event_ics(request, slug: str):
-    event = get_object_or_404(Event.objects.public(), slug=slug)
+    event = get_object_or_404(Event.objects.public().select_related("venue"), slug=slug)
     body = feeds.ical_for_events(events=[event], base_url=request.build_absolute_uri("/"))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{event.slug}.ics"'
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"{event.slug}.ics")
     return response
 
 
 def calendar_ics(request):
-    body = feeds.ical_for_events(events=selectors.event_list_public(),
+    body = feeds.ical_for_events(events=selectors.event_list_calendar(),
                                  base_url=request.build_absolute_uri("/"), name=True)
     return HttpResponse(body, content_type="text/calendar; charset=utf-8")
 
 
 def events_atom(request):
-    body = feeds.atom_events(events=selectors.event_list_public()[:50],
+    body = feeds.atom_events(events=selectors.event_list_calendar()[:50],
                              base_url=request.build_absolute_uri("/"),
                              self_url=request.build_absolute_uri())
     return HttpResponse(body, content_type="application/atom+xml; charset=utf-8")
@@ -233,13 +287,18 @@ def rsvp(request, slug: str):
         return redirect(event)
     try:
         answer = services.rsvp_create(event=event, user=request.user,
-                                      mode=form.cleaned_data["mode"])
+                                      mode=form.cleaned_data["mode"],
+                                      guests=form.cleaned_data["guests"],
+                                      language=request.LANGUAGE_CODE)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(event)
     if answer.status == RSVP.Status.WAITLISTED:
         messages.warning(request, _("The event is full: you are on the waitlist. "
                                     "We will email you if a seat becomes free."))
+    elif answer.wants_onsite:
+        messages.warning(request, _("No seat is free on site: you stay registered online "
+                                    "and are on the waitlist for a seat."))
     else:
         messages.success(request, _("You are registered. See you there!"))
     return redirect(event)
@@ -256,12 +315,13 @@ def rsvp_cancel(request, slug: str):
 
 # --- organiser pages -------------------------------------------------------------------
 
-def _venue_from(data: dict, current=None):
+def _venue_from(request, data: dict):
+    """The venue picked, or a new one from the form's new-venue fields. An event's form
+    never edits a venue: that is done on the venue's own page."""
     if not data.get("venue_name"):
-        return None
-    same = current is not None and current.name == data["venue_name"]
-    return services.venue_save(
-        venue=current if same else None, name=data["venue_name"],
+        return data.get("venue")
+    return services_venues.venue_create(
+        actor=request.user, name=data["venue_name"],
         address=data.get("venue_address", ""), latitude=data.get("venue_latitude"),
         longitude=data.get("venue_longitude"), directions=data.get("venue_directions", ""),
         map_url=data.get("venue_map_url", ""))
@@ -281,12 +341,14 @@ def event_create(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            event = services.event_create(
-                actor=request.user, title=data["title"], description=data["description"],
-                starts_at=data["starts_at"], ends_at=data["ends_at"],
-                timezone_name=data["timezone"], capacity=data["capacity"],
-                stream_url=data["stream_url"], venue=_venue_from(data),
-                series=_series_from(data), tags=data["tag_names"])
+            with transaction.atomic():
+                event = services.event_create(
+                    actor=request.user, title=data["title"], description=data["description"],
+                    starts_at=data["starts_at"], ends_at=data["ends_at"],
+                    timezone_name=data["timezone"], capacity=data["capacity"],
+                    stream_url=data["stream_url"], venue=_venue_from(request, data),
+                    series=_series_from(data), tags=data["tag_names"],
+                    rsvp_deadline=data["rsvp_deadline"], max_guests=data["max_guests"])
         except ValidationError as exc:
             _errors_to_form(form, exc)
         else:
@@ -297,16 +359,19 @@ def event_create(request):
 
 @managed_event
 def event_edit(request, event: Event):
-    form = EventForm(request.POST or None, initial=EventForm.initial_for(event))
+    form = EventForm(request.POST or None, initial=EventForm.initial_for(event), event=event)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.event_update(
-                actor=request.user, event=event, title=data["title"],
-                description=data["description"], starts_at=data["starts_at"],
-                ends_at=data["ends_at"], timezone=data["timezone"], capacity=data["capacity"],
-                stream_url=data["stream_url"], venue=_venue_from(data, event.venue),
-                series=_series_from(data), tags=data["tag_names"])
+            with transaction.atomic():
+                services.event_update(
+                    actor=request.user, event=event, title=data["title"],
+                    description=data["description"], starts_at=data["starts_at"],
+                    ends_at=data["ends_at"], timezone=data["timezone"],
+                    capacity=data["capacity"], stream_url=data["stream_url"],
+                    venue=_venue_from(request, data), series=_series_from(data),
+                    tags=data["tag_names"], rsvp_deadline=data["rsvp_deadline"],
+                    max_guests=data["max_guests"])
         except ValidationError as exc:
             _errors_to_form(form, exc)
         else:
@@ -324,19 +389,25 @@ def event_manage(request, event: Event):
         "seats": selectors.event_seats(event=event),
         "walk_ins_form": WalkInsForm(initial={"onsite": event.walk_ins_onsite,
                                               "online": event.walk_ins_online}),
-        "talks": event.talks.prefetch_related("speakers"),
+        "talks": selectors.talks_with_lineup(event.talks.all()),
         "recordings": event.recordings.all(),
         "materials": event.materials.all(),
         "photos": event.photos.all(),
         "posts": event.posts.all(),
+        "organisers": event.organisers.order_by("username"),
+        "organiser_form": OrganiserForm(),
+        "proposals": selectors.proposal_list_for_event(event=event),
+        "decision_form": ProposalDecisionForm(),
+        "can_delete": services.event_can_delete(event=event),
     })
 
 
 def _action(request, event: Event, call, success: str):
     try:
         call()
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    except (ValidationError, PermissionDenied) as exc:
+        text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        messages.error(request, text)
     else:
         messages.success(request, success)
     return redirect("events:manage", slug=event.slug)
@@ -352,10 +423,80 @@ def event_publish(request, event: Event):
 
 @require_POST
 @managed_event
-def event_cancel(request, event: Event):
+def event_unpublish(request, event: Event):
     return _action(request, event,
-                   lambda: services.event_cancel(actor=request.user, event=event),
-                   _("The event is cancelled; everyone who answered gets an email."))
+                   lambda: services.event_unpublish(actor=request.user, event=event),
+                   _("The event is a draft again; only its organisers see it."))
+
+
+@require_http_methods(["GET", "POST"])
+@managed_event
+def event_cancel(request, event: Event):
+    """GET: say who will be emailed and ask; POST: cancel (a second time does nothing)."""
+    if request.method == "POST":
+        try:
+            _event, queued = services.event_cancel(actor=request.user, event=event)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            if queued:
+                messages.success(request, ngettext(
+                    "The event is cancelled; %(n)s member will get an email.",
+                    "The event is cancelled; %(n)s members will get an email.", queued)
+                    % {"n": queued})
+            else:
+                messages.success(request, _("The event is cancelled."))
+        return redirect("events:manage", slug=event.slug)
+    if event.is_cancelled:
+        messages.info(request, _("This event is cancelled already."))
+        return redirect("events:manage", slug=event.slug)
+    return render(request, "events/event_cancel.html", {
+        "event": event, "recipients": services.event_cancel_recipients(event=event)})
+
+
+@require_http_methods(["GET", "POST"])
+@managed_event
+def event_delete(request, event: Event):
+    if request.method == "POST":
+        try:
+            services.event_delete(actor=request.user, event=event)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("events:manage", slug=event.slug)
+        messages.success(request, _("“%(title)s” is deleted.") % {"title": event.title})
+        return redirect("events:list")
+    if not services.event_can_delete(event=event):
+        messages.error(request, _("Members have answered this event: cancel it instead."))
+        return redirect("events:manage", slug=event.slug)
+    return render(request, "events/confirm_delete.html", {
+        "event": event, "object": event, "kind": _("event"),
+        "consequence": _("Its talks, recordings, materials, photos and summary posts are "
+                         "deleted too, with their files."),
+        "page_title": _("Delete %(kind)s “%(name)s”?") % {"kind": _("event"),
+                                                          "name": event.title}})
+
+
+@require_POST
+@managed_event
+def organiser_add(request, event: Event):
+    form = OrganiserForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a username."))
+        return redirect("events:manage", slug=event.slug)
+    return _action(request, event,
+                   lambda: services.event_organiser_add(
+                       actor=request.user, event=event, username=form.cleaned_data["username"]),
+                   _("Organiser added."))
+
+
+@require_POST
+@managed_event
+def organiser_remove(request, event: Event, pk: int):
+    user = get_object_or_404(event.organisers.all(), pk=pk)
+    return _action(request, event,
+                   lambda: services.event_organiser_remove(actor=request.user, event=event,
+                                                           user=user),
+                   _("Organiser removed."))
 
 
 @managed_event
@@ -422,7 +563,8 @@ def talk_add(request, event: Event):
     form = TalkForm(request.POST or None, event=event)
     return _form_page(request, event, form, _("Add a talk"), lambda d: services.talk_add(
         actor=request.user, event=event, title=d["title"], speaker_names=d["speaker_names"],
-        abstract=d["abstract"], starts_at=d["starts_at"], remote=d["remote"]))
+        abstract=d["abstract"], starts_at=d["starts_at"],
+        remote_speakers=d["remote_speakers"]))
 
 
 @managed_event
@@ -431,7 +573,8 @@ def talk_edit(request, event: Event, pk: int):
     form = TalkForm(request.POST or None, event=event, initial=TalkForm.initial_for(talk))
     return _form_page(request, event, form, _("Edit the talk"), lambda d: services.talk_update(
         actor=request.user, talk=talk, title=d["title"], speaker_names=d["speaker_names"],
-        abstract=d["abstract"], starts_at=d["starts_at"], remote=d["remote"]))
+        abstract=d["abstract"], starts_at=d["starts_at"],
+        remote_speakers=d["remote_speakers"]))
 
 
 @require_http_methods(["GET", "POST"])
@@ -610,3 +753,139 @@ def post_import(request):
 @managed_event
 def event_post_import(request, event: Event):
     return _import_page(request, event)
+
+
+# --- talk proposals ----------------------------------------------------------------------
+
+@login_required
+def proposal_submit(request, slug: str):
+    event = get_object_or_404(Event.objects.public(), slug=slug)
+    form = ProposalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services_proposals.proposal_submit(actor=request.user, event=event,
+                                               **form.cleaned_data)
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Thank you! The organisers will answer by email."))
+            return redirect(event)
+    return render(request, "events/proposal_form.html", {"form": form, "event": event})
+
+
+@require_POST
+@login_required
+def proposal_withdraw(request, slug: str, pk: int):
+    proposal = get_object_or_404(TalkProposal, pk=pk, event__slug=slug, user=request.user)
+    try:
+        services_proposals.proposal_withdraw(actor=request.user, proposal=proposal)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Your proposal is withdrawn."))
+    return redirect(proposal.event)
+
+
+@require_POST
+@managed_event
+def proposal_decide(request, event: Event, pk: int):
+    proposal = get_object_or_404(TalkProposal, pk=pk, event=event)
+    form = ProposalDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose accept or decline."))
+        return redirect("events:manage", slug=event.slug)
+    accept = form.cleaned_data["decision"] == "accept"
+    return _action(request, event,
+                   lambda: services_proposals.proposal_decide(
+                       actor=request.user, proposal=proposal, accept=accept,
+                       message=form.cleaned_data["message"]),
+                   _("Accepted: the talk is in the programme.") if accept
+                   else _("Declined; the member gets your message."))
+
+
+# --- venues --------------------------------------------------------------------------------
+
+def venue_list(request):
+    return render(request, "events/venue_list.html", {
+        "venues": selectors.venue_list(),
+        "can_edit": services.venue_can_edit(user=request.user)})
+
+
+def venue_detail(request, pk: int):
+    try:
+        venue = selectors.venue_get(pk=pk)
+    except Venue.DoesNotExist as exc:
+        raise Http404 from exc
+    return render(request, "events/venue_detail.html", {
+        "venue": venue, "events": selectors.venue_events(venue=venue),
+        "versions": selectors.venue_versions(venue=venue),
+        "impact": services_venues.venue_edit_impact(venue=venue),
+        "can_edit": services.venue_can_edit(user=request.user)})
+
+
+def _venue_editor(request):
+    if not services.venue_can_edit(user=request.user):
+        raise PermissionDenied(_("Only organisers may change venues."))
+
+
+@login_required
+def venue_create(request):
+    _venue_editor(request)
+    form = VenueForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            venue = services_venues.venue_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Venue saved."))
+            return redirect(venue)
+    return render(request, "events/venue_form.html", {"form": form, "venue": None})
+
+
+@login_required
+def venue_edit(request, pk: int):
+    _venue_editor(request)
+    venue = get_object_or_404(Venue, pk=pk)
+    if not venue.is_current:
+        messages.info(request, _("This is an old version kept for past events; edit the "
+                                 "current one."))
+        return redirect("events:venue_edit", pk=services_venues.venue_current(venue=venue).pk)
+    form = VenueForm(request.POST or None, initial=VenueForm.initial_for(venue))
+    impact = services_venues.venue_edit_impact(venue=venue)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved, done = services_venues.venue_update(actor=request.user, venue=venue,
+                                                       **form.cleaned_data)
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            if done.creates_version:
+                messages.success(request, ngettext(
+                    "Saved as a new version: %(past)s past event keeps the old address.",
+                    "Saved as a new version: %(past)s past events keep the old address.",
+                    done.past) % {"past": done.past})
+            else:
+                messages.success(request, _("Venue saved."))
+            return redirect(saved)
+    return render(request, "events/venue_form.html",
+                  {"form": form, "venue": venue, "impact": impact})
+
+
+@login_required
+def venue_merge(request, pk: int):
+    _venue_editor(request)
+    keep = get_object_or_404(Venue.objects.current(), pk=pk)
+    form = VenueMergeForm(request.POST or None, keep=keep)
+    if request.method == "POST" and form.is_valid():
+        try:
+            impact = services_venues.venue_merge(actor=request.user, keep=keep,
+                                                 duplicate=form.cleaned_data["duplicate"])
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _(
+                "Merged: %(upcoming)s upcoming events moved here; %(past)s past events "
+                "keep their address.") % {"upcoming": impact.upcoming, "past": impact.past})
+            return redirect(keep)
+    return render(request, "events/venue_merge.html", {"form": form, "venue": keep})

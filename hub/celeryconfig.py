@@ -74,6 +74,16 @@ beat_schedule = {
         "task": "hub.tasks.worker_heartbeats_prune",
         "schedule": schedule(run_every=300),
     },
+    # day-before reminders of meetups, once per member and event (events.services_mail)
+    "events-reminders": {
+        "task": "events.tasks.reminders_queue",
+        "schedule": schedule(run_every=900),
+    },
+    # mails whose task never reached the broker (it was down when they were queued)
+    "events-mails-resend": {
+        "task": "events.tasks.mails_resend_unsent",
+        "schedule": schedule(run_every=600),
+    },
     # re-sends identification jobs stuck in queued/running (dois.services_identification)
     "dois-sweep-jobs": {
         "task": "dois.tasks.sweep_jobs",

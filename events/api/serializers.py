@@ -37,12 +37,32 @@ class EventsSpeakerSerializer(serializers.ModelSerializer):
         return _absolute(self.context, obj.get_absolute_url())
 
 
+class EventsTalkSpeakerSerializer(EventsSpeakerSerializer):
+    """A speaker of a talk, with whether they join remotely."""
+
+    remote = serializers.BooleanField(read_only=True)
+
+    class Meta(EventsSpeakerSerializer.Meta):
+        fields = [*EventsSpeakerSerializer.Meta.fields, "remote"]
+
+
 class EventsTalkSerializer(serializers.ModelSerializer):
-    speakers = EventsSpeakerSerializer(many=True, read_only=True)
+    speakers = serializers.SerializerMethodField()
+    remote = serializers.BooleanField(read_only=True,
+                                      help_text="Whether any speaker joins remotely.")
 
     class Meta:
         model = Talk
         fields = ["id", "title", "abstract", "starts_at", "remote", "speakers"]
+
+    @extend_schema_field(EventsTalkSpeakerSerializer(many=True))
+    def get_speakers(self, obj: Talk) -> list[dict]:
+        """The speakers in their order, each with ``remote``."""
+        rows = []
+        for ts in obj.lineup:
+            data = EventsSpeakerSerializer(ts.speaker, context=self.context).data
+            rows.append({**data, "remote": ts.remote})
+        return rows
 
 
 class EventsRecordingSerializer(serializers.ModelSerializer):
@@ -137,8 +157,9 @@ class EventsEventSummarySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Event
+        # no stream link: it is for members who RSVP'd online (see the event page)
         fields = ["slug", "title", "status", "starts_at", "ends_at", "timezone", "venue",
-                  "series", "tags", "capacity", "stream_url", "published_at", "api_url",
+                  "series", "tags", "capacity", "rsvp_deadline", "published_at", "api_url",
                   "page_url"]
 
     def get_api_url(self, obj: Event) -> str:

@@ -15,7 +15,7 @@ from events.api.serializers import (
 )
 from events.models import Event, Post
 
-SLUG = r"[-a-zA-Z0-9_]+"
+SLUG = r"[-\w]+"  # slugs may hold Chinese
 
 
 class EventViewSet(viewsets.ReadOnlyModelViewSet):

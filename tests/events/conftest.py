@@ -36,3 +36,15 @@ def _english():
     translation.activate("en")
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _tasks_in_process():
+    """Tasks queued by the services run in this process when their transaction commits
+    (Celery's eager mode), so the locmem outbox sees their mail. The worker tests turn
+    this off and start a real worker process."""
+    from hub.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False

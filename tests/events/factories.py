@@ -14,13 +14,15 @@ from events.models import (
     Speaker,
     Tag,
     Talk,
+    TalkProposal,
+    TalkSpeaker,
     Venue,
 )
 from tests.hub.factories import UserFactory
 
-__all__ = ["EventFactory", "MaterialFactory", "PhotoFactory", "PostFactory", "RSVPFactory",
-           "RecordingFactory", "SeriesFactory", "SpeakerFactory", "TagFactory", "TalkFactory",
-           "UserFactory", "VenueFactory"]
+__all__ = ["EventFactory", "MaterialFactory", "PhotoFactory", "PostFactory", "ProposalFactory",
+           "RSVPFactory", "RecordingFactory", "SeriesFactory", "SpeakerFactory", "TagFactory",
+           "TalkFactory", "UserFactory", "VenueFactory"]
 
 
 class VenueFactory(factory.django.DjangoModelFactory):
@@ -69,8 +71,16 @@ class TalkFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def speakers(self, create, extracted, **kwargs):
+        """Speakers in the given order."""
         if create:
-            self.speakers.set(extracted or [SpeakerFactory()])
+            for position, speaker in enumerate(extracted or [SpeakerFactory()]):
+                TalkSpeaker.objects.create(talk=self, speaker=speaker, position=position)
+
+    @factory.post_generation
+    def remote(self, create, extracted, **kwargs):
+        """``remote=True``: every speaker joins remotely."""
+        if create and extracted:
+            self.talk_speakers.update(remote=True)
 
 
 class RSVPFactory(factory.django.DjangoModelFactory):
@@ -143,3 +153,13 @@ class TagFactory(factory.django.DjangoModelFactory):
 
     slug = factory.Sequence(lambda n: f"tag-{n}")
     name = factory.LazyAttribute(lambda t: t.slug)
+
+
+class ProposalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TalkProposal
+
+    event = factory.SubFactory(EventFactory)
+    user = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"Proposal {n}")
+    abstract = "What I will show."

@@ -90,7 +90,7 @@ def test_publish_cancel_and_copy(organiser):
     assert copy.ends_at - copy.starts_at == event.ends_at - event.starts_at
     assert [t.slug for t in copy.tags.all()] == ["tfug"]
     assert copy.rsvps.count() == 0 and copy.slug != event.slug
-    services.event_cancel(actor=organiser, event=event)
+    event, _queued = services.event_cancel(actor=organiser, event=event)
     assert event.status == Event.Status.CANCELLED
     with pytest.raises(ValidationError):
         services.event_publish(actor=organiser, event=event)
@@ -207,8 +207,11 @@ def test_check_in_refuses_rsvp_of_another_event(event, organiser):
 
 def test_talk_with_speakers_without_accounts(event, organiser):
     talk = services.talk_add(actor=organiser, event=event, title="Remote talk",
-                             speaker_names=["GDE from Shenzhen", "Ada"], remote=True)
+                             speaker_names=["GDE from Shenzhen", "Ada"],
+                             remote_speakers=["GDE from Shenzhen"])
     assert talk.remote and talk.speakers.count() == 2
+    assert [(ts.speaker.name, ts.remote) for ts in talk.lineup] == [
+        ("GDE from Shenzhen", True), ("Ada", False)]
     assert all(s.user is None for s in talk.speakers.all())
     with pytest.raises(ValidationError):
         services.talk_add(actor=organiser, event=event, title="x", speaker_names=[" "])
@@ -305,10 +308,13 @@ def test_talk_update_replaces_speakers_and_fields(event, organiser):
     talk = services.talk_add(actor=organiser, event=event, title="Old", speaker_names=["Ada"])
     start = event.starts_at + timedelta(minutes=30)
     talk = services.talk_update(actor=organiser, talk=talk, title="New", abstract="*hi*",
-                                speaker_names=["Grace", "Linus"], starts_at=start, remote=True)
+                                speaker_names=["Linus", "Grace"], starts_at=start,
+                                remote_speakers=["Grace"])
     talk.refresh_from_db()
     assert talk.title == "New" and talk.remote and talk.starts_at == start
-    assert sorted(s.name for s in talk.speakers.all()) == ["Grace", "Linus"]
+    # the order given is kept (not alphabetical), and only Grace joins remotely
+    assert [(ts.speaker.name, ts.remote) for ts in talk.lineup] == [
+        ("Linus", False), ("Grace", True)]
     with pytest.raises(ValidationError):
         services.talk_update(actor=organiser, talk=talk, title="x", speaker_names=[])
 
