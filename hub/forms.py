@@ -24,6 +24,13 @@ class SignUpForm(forms.Form):
             raise forms.ValidationError(_("This username is taken."))
         return username
 
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"]
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(_("An account with this email address exists "
+                                          "already; log in or reset its password."))
+        return email
+
     def clean(self):
         cleaned = super().clean()
         p1, p2 = cleaned.get("password1"), cleaned.get("password2")
@@ -40,10 +47,12 @@ class SignUpForm(forms.Form):
 
 class ProfileForm(forms.Form):
     display_name = forms.CharField(label=_("Display name"), max_length=100, required=False)
-    email = forms.EmailField(label=_("Email"))
+    email = forms.EmailField(label=_("Email"),
+                             help_text=_("A new address gets a confirmation link."))
     bio = forms.CharField(label=_("About me"), widget=forms.Textarea, required=False)
     preferred_language = forms.ChoiceField(
         label=_("Preferred language"),
         choices=[("", _("Follow the browser"))] + list(settings.LANGUAGES),
         required=False,
+        help_text=_("Also the language of the emails the site sends you."),
     )

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -13,12 +15,23 @@ class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
     bio = models.TextField(_("about me"), blank=True)
     preferred_language = models.CharField(
-        _("preferred language"), max_length=10, choices=settings.LANGUAGES, blank=True
+        _("preferred language"), max_length=10, choices=settings.LANGUAGES, blank=True,
+        help_text=_("The language of the site's emails; recorded at sign-up."),
+    )
+    email_verified = models.BooleanField(
+        _("email address confirmed"), default=False,
+        help_text=_("The member opened the confirmation link sent to this address; only "
+                    "confirmed addresses get the site's emails."),
     )
 
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        constraints = [
+            # one account per address, whatever its case
+            models.UniqueConstraint(Lower("email"), condition=~Q(email=""),
+                                    name="hub_user_email_unique_ci"),
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.db import transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from hub.models import Project, ProjectUpdate, WorkerHeartbeat
 from hub.roles import DEFAULT_SIGNUP_ROLES, Role, role_permissions
 
 User = get_user_model()
+logger = logging.getLogger(__name__)
+
+EMAIL_VERIFY_SALT = "hub.email-verify"
+EMAIL_VERIFY_MAX_AGE = timedelta(days=3)
 
 
 def roles_sync(*, using: str = "default") -> dict[str, int]:
@@ -49,25 +61,91 @@ def user_roles_set(*, user: User, roles: list[str]) -> None:
     user.groups.set(Group.objects.filter(name__in=roles))
 
 
+def email_taken(*, email: str, exclude: User | None = None) -> bool:
+    """Whether another account has this address (in any case)."""
+    others = User.objects.filter(email__iexact=email.strip())
+    if exclude is not None:
+        others = others.exclude(pk=exclude.pk)
+    return bool(email.strip()) and others.exists()
+
+
 @transaction.atomic
-def user_sign_up(*, username: str, email: str, password: str, display_name: str = "") -> User:
-    """Create a member account with the default roles."""
+def user_sign_up(*, username: str, email: str, password: str, display_name: str = "",
+                 preferred_language: str = "") -> User:
+    """Create a member account with the default roles, in the language of the page
+    they signed up on, and send the link that confirms their address."""
+    if email_taken(email=email):
+        raise ValidationError({"email": _("An account with this email address exists "
+                                          "already; log in or reset its password.")})
+    if preferred_language not in dict(settings.LANGUAGES):
+        preferred_language = ""
     user = User.objects.create_user(
-        username=username, email=email, password=password, display_name=display_name
+        username=username, email=email, password=password, display_name=display_name,
+        preferred_language=preferred_language,
     )
     user.groups.add(*Group.objects.filter(name__in=[r.value for r in DEFAULT_SIGNUP_ROLES]))
+    email_verification_send(user=user)
     return user
 
 
 def user_profile_update(*, user: User, display_name: str, bio: str, email: str,
                         preferred_language: str) -> User:
+    """Save the profile; a new address must be free and is confirmed again."""
+    if email_taken(email=email, exclude=user):
+        raise ValidationError({"email": _("Another account uses this email address.")})
+    changed = email.strip().lower() != (user.email or "").lower()
     user.display_name = display_name
     user.bio = bio
     user.email = email
     user.preferred_language = preferred_language
+    if changed:
+        user.email_verified = False
     user.full_clean()
-    user.save(update_fields=["display_name", "bio", "email", "preferred_language"])
+    user.save(update_fields=["display_name", "bio", "email", "preferred_language",
+                             "email_verified"])
+    if changed:
+        email_verification_send(user=user)
     return user
+
+
+def email_verification_token(*, user: User) -> str:
+    return signing.dumps({"u": user.pk, "e": user.email.lower()}, salt=EMAIL_VERIFY_SALT)
+
+
+def email_verification_send(*, user: User) -> bool:
+    """Email the member a link that confirms their address (once the transaction
+    commits; a mail server that fails is logged and never undoes the sign-up). The
+    text is in the member's language. Returns whether a mail was queued."""
+    if not user.email:
+        return False
+    language = user.preferred_language or settings.LANGUAGE_CODE
+    url = (settings.SITE_URL + reverse("hub:profile") + "?verify="
+           + email_verification_token(user=user))
+    with translation.override(language):
+        context = {"user": user, "url": url, "site_name": settings.SITE_NAME,
+                   "days": EMAIL_VERIFY_MAX_AGE.days}
+        subject = " ".join(render_to_string("hub/email_verify_subject.txt", context).split())
+        body = render_to_string("hub/email_verify.txt", context)
+    message = EmailMessage(subject=subject, body=body, to=[user.email],
+                           from_email=settings.DEFAULT_FROM_EMAIL,
+                           headers={"Content-Language": language})
+    transaction.on_commit(message.send, robust=True)
+    return True
+
+
+def email_verify(*, user: User, token: str) -> bool:
+    """Confirm the address the token was made for, if it is still the account's."""
+    try:
+        data = signing.loads(token, salt=EMAIL_VERIFY_SALT,
+                             max_age=EMAIL_VERIFY_MAX_AGE.total_seconds())
+    except signing.BadSignature:
+        return False
+    if data.get("u") != user.pk or data.get("e") != (user.email or "").lower():
+        return False
+    if not user.email_verified:
+        user.email_verified = True
+        user.save(update_fields=["email_verified"])
+    return True
 
 
 def project_create(*, slug: str, name: str, summary: str, partner: str = "",

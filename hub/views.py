@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -13,6 +14,7 @@ from hub import selectors, services
 from hub.forms import ProfileForm, SignUpForm
 from hub.health import run_checks
 from hub.models import Project
+from hub.roles import ROLE_LABELS
 
 
 def home(request):
@@ -42,32 +44,59 @@ def sign_up(request):
         return redirect("hub:profile")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = services.user_sign_up(
-            username=form.cleaned_data["username"],
-            email=form.cleaned_data["email"],
-            password=form.cleaned_data["password1"],
-            display_name=form.cleaned_data["display_name"],
-        )
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, _("Welcome! Your account is ready."))
-        return redirect("hub:profile")
+        try:
+            user = services.user_sign_up(
+                username=form.cleaned_data["username"],
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+                display_name=form.cleaned_data["display_name"],
+                preferred_language=request.LANGUAGE_CODE,  # the page they signed up on
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome! Your account is ready. We sent you a link "
+                                        "to confirm your email address."))
+            return redirect("hub:profile")
     return render(request, "registration/signup.html", {"form": form})
 
 
 @login_required
 def profile(request):
+    """The member's profile; ``?verify=<token>`` (the link of the confirmation email)
+    confirms the address, and ``resend`` sends that link again."""
     user = request.user
+    token = request.GET.get("verify")
+    if token is not None:
+        if services.email_verify(user=user, token=token):
+            messages.success(request, _("Your email address is confirmed."))
+        else:
+            messages.error(request, _("This confirmation link is invalid or has expired; "
+                                      "send a new one below."))
+        return redirect("hub:profile")
+    if request.method == "POST" and "resend" in request.POST:
+        if not user.email_verified and services.email_verification_send(user=user):
+            messages.success(request, _("We sent a new confirmation link to %(email)s.")
+                             % {"email": user.email})
+        return redirect("hub:profile")
     form = ProfileForm(
         request.POST or None,
         initial={"display_name": user.display_name, "email": user.email, "bio": user.bio,
                  "preferred_language": user.preferred_language},
     )
     if request.method == "POST" and form.is_valid():
-        services.user_profile_update(user=user, **form.cleaned_data)
-        messages.success(request, _("Your profile is saved."))
-        return redirect("hub:profile")
-    return render(request, "hub/profile.html", {"form": form,
-                                                "roles": user.groups.order_by("name")})
+        try:
+            services.user_profile_update(user=user, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Your profile is saved."))
+            return redirect("hub:profile")
+    roles = [ROLE_LABELS.get(group.name, group.name) for group in user.groups.order_by("name")]
+    return render(request, "hub/profile.html", {"form": form, "roles": roles})
 
 
 @require_GET

@@ -63,7 +63,7 @@ def test_sign_up_logs_in_as_volunteer(client):
     assert response.status_code == 302
     profile = client.get(reverse("hub:profile"))
     assert profile.status_code == 200
-    assert "volunteer" in profile.text
+    assert "Volunteer" in profile.text
 
 
 def test_sign_up_rejects_mismatched_passwords(client):
