@@ -35,7 +35,8 @@ def _require_edit(*, actor) -> None:
 
 
 def venue_current(*, venue: Venue) -> Venue:
-    """The newest version of a venue (following ``replaced_by``)."""
+    """The newest version of a venue (following ``replaced_by``, as stored now)."""
+    venue = Venue.objects.get(pk=venue.pk)
     seen = {venue.pk}
     while venue.replaced_by_id is not None and venue.replaced_by_id not in seen:
         seen.add(venue.replaced_by_id)

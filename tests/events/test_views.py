@@ -22,8 +22,9 @@ def _login(client, user):
 
 ORGANISER_GETS = ["events:manage", "events:edit", "events:copy", "events:talk_add",
                   "events:recording_add", "events:material_add", "events:photos_upload",
-                  "events:post_add"]
-ORGANISER_POSTS = ["events:publish", "events:cancel", "events:walk_ins"]
+                  "events:post_add", "events:cancel", "events:delete"]
+ORGANISER_POSTS = ["events:publish", "events:walk_ins", "events:unpublish",
+                   "events:organiser_add"]
 
 
 @pytest.mark.parametrize("name", ORGANISER_GETS + ORGANISER_POSTS)
