@@ -75,3 +75,61 @@ def test_posts_atom_feed(client, organiser):
                  if e.find(f"{ATOM}title").text == "首次小结")
     assert entry.find(f"{ATOM}author/{ATOM}name").text == "zoomq"
     assert entry.find(f"{ATOM}category").get("term") == "tfug"
+
+
+# --- issue #15, defect 6 -------------------------------------------------------------------
+
+def test_atom_entries_say_when_where_and_status_and_are_published_when_the_event_was(
+        client, organiser):
+    event = EventFactory(title="Keras night", venue__name="Loft", venue__address="5 Nanteng",
+                         starts_at=datetime(2030, 3, 1, 14, 0, tzinfo=SH),
+                         ends_at=datetime(2030, 3, 1, 17, 0, tzinfo=SH),
+                         published_at=datetime(2030, 1, 5, 9, 0, tzinfo=SH))
+    EventFactory(title="Called off", status=Event.Status.CANCELLED)
+    root = ET.fromstring(client.get("/en/events/feed/atom/").content)  # noqa: S314
+    entries = {e.find(f"{ATOM}title").text: e for e in root.findall(f"{ATOM}entry")}
+    entry = entries["Keras night"]
+    published = datetime.fromisoformat(entry.find(f"{ATOM}published").text)
+    assert published == datetime(2030, 1, 5, 9, 0, tzinfo=SH)  # not the row's creation
+    assert entry.find(f"{ATOM}id").text == f"urn:uuid:{event.uid}"
+    summary = entry.find(f"{ATOM}summary").text
+    assert "March 1, 2030, 2 p.m." in summary and "(Asia/Shanghai)" in summary
+    assert "Loft, 5 Nanteng" in summary
+    content = entry.find(f"{ATOM}content").text
+    assert "Status:</strong> Published" in content
+    assert "Cancelled: Called off" in entries
+    assert entries["Cancelled: Called off"].find(f"{ATOM}summary").text.startswith("Cancelled.")
+
+
+def test_the_chinese_feeds_are_chinese(client):
+    EventFactory(title="Keras night", status=Event.Status.CANCELLED)
+    PostFactory(title="小结")
+    events = client.get("/zh-hans/events/feed/atom/").content.decode()
+    assert "：活动" in events and "已取消：Keras night" in events and "状态" in events
+    assert 'xml:lang="zh-hans"' in events or "<language>zh-hans" in events \
+        or 'lang="zh-hans"' in events
+    posts = client.get("/zh-hans/events/posts/feed/atom/").content.decode()
+    assert "：文章" in posts
+
+
+def test_the_calendar_text_is_plain_and_its_uid_does_not_depend_on_the_host(client,
+                                                                            settings):
+    settings.ALLOWED_HOSTS = ["hub.example.org", "127.0.0.1"]
+    event = EventFactory(description="## Plan\n\nBring a **laptop**, see "
+                                     "[the setup](https://tfug.example/setup).")
+    url = reverse("events:ics", kwargs={"slug": event.slug})
+    first = Calendar.from_ical(client.get(url, HTTP_HOST="hub.example.org").content)
+    second = Calendar.from_ical(client.get(url.replace("/en/", "/zh-hans/"),
+                                           HTTP_HOST="127.0.0.1:8000").content)
+    [a], [b] = first.walk("VEVENT"), second.walk("VEVENT")
+    assert str(a["UID"]) == str(b["UID"]) == f"{event.uid}@events.tfug-hub"
+    description = str(a["DESCRIPTION"])
+    assert "**" not in description and "##" not in description and "<" not in description
+    assert "Bring a laptop, see the setup (https://tfug.example/setup)." in description
+
+
+def test_an_event_with_a_chinese_slug_has_its_calendar(client):
+    event = EventFactory(slug="2030-03-01-首次聚会")
+    response = client.get(reverse("events:ics", kwargs={"slug": event.slug}))
+    assert response.status_code == 200
+    assert "filename*=utf-8''" in response["Content-Disposition"]

@@ -6,7 +6,8 @@ from events.services import posts_import_files
 class Command(BaseCommand):
     help = ("Import summary posts: Markdown files with YAML front matter (title, description, "
             "author, categories, tags). Idempotent by slug; a file that cannot be read is "
-            "reported and the others are still imported.")
+            "reported and the others are still imported, and the command then exits with "
+            "status 1.")
 
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="+", metavar="FILE")
@@ -22,5 +23,6 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"{len(report.created)} created, {len(report.updated)} updated, "
             f"{len(report.failed)} failed."))
-        if report.failed and not (report.created or report.updated):
-            raise CommandError("no file could be imported")
+        if report.failed:
+            raise CommandError(f"{len(report.failed)} of {len(files)} files could not be "
+                               "imported (see above)")
