@@ -84,3 +84,12 @@ def test_demo_photos_are_links_unless_the_operator_allows_their_host(client, dem
     directives["img-src"] = ["'self'", "data:", "https://ipic.zoomquiet.top"]
     page = client.get(first.get_absolute_url()).content.decode()
     assert page.count('<img src="https://ipic.zoomquiet.top') == first.photos.count()
+
+
+def test_the_demo_notebook_shows_its_real_plot(client, demo_users):
+    first = load_demo(users=demo_users, stdout=io.StringIO())
+    notebook = first.materials.exclude(file="").get(kind="notebook")
+    page = client.get(notebook.get_absolute_url()).text
+    assert page.count('<img src="data:image/png;base64,') == 1  # the accuracy plot
+    assert 'class="k"' in page or 'class="kn"' in page  # highlighted code
+    assert "No description has been provided for this image" not in page
