@@ -22,7 +22,10 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "Python 3.12 or newer is needed: install python3.12 (Debian/Ubuntu: apt-get install python3.12 python3.12-venv; or pyenv install 3.12)." >&2; exit 1; fi
 	@echo "Using $(PYTHON) ($$($(PYTHON) --version))"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	@echo "Installing $$(grep -c '^[a-zA-Z]' requirements.lock) pinned packages into $(VENV) (the first time takes about 5 minutes; pip prints each one)"
+	$(PY) -m pip install --progress-bar on --disable-pip-version-check --require-hashes -r requirements.lock 2>&1 \
+		| grep --line-buffered -v -E '^(WARNING: Location .* is ignored|  Using cached|  Downloading|  Obtaining|     )' \
+		| sed -u 's/^/  /'; exit $${PIPESTATUS[0]}
 	@touch $@
 
 run: $(VENV)/.installed
