@@ -1,0 +1,80 @@
+"""At 390 px wide (a phone), in both languages: the RSVP box comes before the talks,
+recordings and photos, and the manage page's head-count inputs sit under their labels
+without running off the screen."""
+
+import pytest
+from selenium.webdriver.common.by import By
+
+from tests.e2e.support import log_in
+from tests.events.factories import EventFactory, RecordingFactory, TalkFactory
+from tests.hub.factories import UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _phone(browser):
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": 390, "height": 844, "deviceScaleFactor": 3, "mobile": True})
+
+
+def _rect(browser, element):
+    return browser.execute_script(
+        "const r = arguments[0].getBoundingClientRect();"
+        "return {top: r.top + window.scrollY, bottom: r.bottom + window.scrollY,"
+        " left: r.left, right: r.right};", element)
+
+
+def _no_sideways_scroll(browser):
+    width = browser.execute_script("return document.documentElement.clientWidth")
+    scroll = browser.execute_script("return document.documentElement.scrollWidth")
+    assert width == 390 and scroll <= width
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-hans"])
+def test_on_a_phone_the_rsvp_box_comes_before_the_talks(browser, live_server, settings, lang):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    member = UserFactory(username="mei", roles=["volunteer"])
+    event = EventFactory(title="Keras night", description="A long description. " * 40)
+    for n in range(4):
+        TalkFactory(event=event, title=f"Talk {n}")
+    RecordingFactory(event=event)
+    log_in(browser, live_server, member.username)
+    _phone(browser)
+    browser.get(f"{live_server.url}/{lang}/events/{event.slug}/")
+    rsvp = browser.find_element(By.ID, "rsvp-box")
+    talks = browser.find_element(By.ID, "talks-h")
+    recordings = browser.find_element(By.ID, "rec-h")
+    button = browser.find_element(By.ID, "rsvp-button")
+    assert _rect(browser, rsvp)["bottom"] <= _rect(browser, talks)["top"]
+    assert _rect(browser, rsvp)["bottom"] <= _rect(browser, recordings)["top"]
+    assert _rect(browser, button)["top"] < 844 * 1.5  # within the first screen or so
+    _no_sideways_scroll(browser)
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    browser.set_window_size(1280, 1000)
+    browser.get(f"{live_server.url}/{lang}/events/{event.slug}/")
+    # on a wide screen the box stands beside the description, to the right
+    rsvp = browser.find_element(By.ID, "rsvp-box")
+    main = browser.find_element(By.CSS_SELECTOR, ".event-main")
+    assert _rect(browser, rsvp)["left"] >= _rect(browser, main)["right"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-hans"])
+def test_on_a_phone_the_head_count_inputs_sit_under_their_labels(browser, live_server,
+                                                                  settings, lang):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    organiser = UserFactory(username="org", roles=["organiser", "volunteer"])
+    event = EventFactory(organisers=[organiser])
+    log_in(browser, live_server, organiser.username)
+    _phone(browser)
+    browser.get(f"{live_server.url}/{lang}/events/{event.slug}/manage/")
+    form = browser.find_element(By.ID, "head-counts")
+    for name in ("onsite", "online"):
+        field = form.find_element(By.NAME, name)
+        label = form.find_element(By.CSS_SELECTOR, f"label[for=id_{name}]")
+        f, lab = _rect(browser, field), _rect(browser, label)
+        assert lab["bottom"] <= f["top"] + 1  # the label above its input, not beside it
+        assert abs(lab["left"] - f["left"]) < 2  # aligned
+        assert f["left"] >= 0 and f["right"] <= 390
+    button = form.find_element(By.CSS_SELECTOR, "button[type=submit]")
+    assert _rect(browser, button)["right"] <= 390
+    _no_sideways_scroll(browser)
