@@ -23,6 +23,11 @@ class User(AbstractUser):
         help_text=_("The member opened the confirmation link sent to this address; only "
                     "confirmed addresses get the site's emails."),
     )
+    profile_public = models.BooleanField(
+        _("public profile"), default=False,
+        help_text=_("Show a public page of what you contributed (events, talks, photos, "
+                    "models, projects) under your display name; never your email."),
+    )
 
     class Meta:
         verbose_name = _("user")

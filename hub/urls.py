@@ -42,3 +42,15 @@ urlpatterns += i18n_patterns(
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
 )
+
+# member credit (hub.credit): public profiles, the yearly thanks page and the API
+from hub import api_members, views_members  # noqa: E402
+
+hub_patterns[0].extend([
+    path("members/<str:name>/", views_members.member, name="member"),
+    path("members/me/visibility/", views_members.member_visibility, name="member_visibility"),
+    path("thanks/", views_members.thanks, name="thanks"),
+    path("thanks/<int:year>/", views_members.thanks, name="thanks_year"),
+])
+urlpatterns.insert(0, path("api/v1/members/<str:name>/", api_members.MemberDetail.as_view(),
+                           name="api-member"))
