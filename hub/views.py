@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -106,3 +106,20 @@ def healthz(request):
     failing = [name for name, result in checks.items() if not result["ok"]]
     body = {"status": "ok" if not failing else "fail", "failing": failing, "checks": checks}
     return JsonResponse(body, status=200 if not failing else 503)
+
+
+ROBOTS = """User-agent: *
+Disallow: /admin/
+Disallow: /api/
+Disallow: /en/accounts/
+Disallow: /zh-hans/accounts/
+"""
+
+
+@require_GET
+def robots_txt(request):
+    """Crawlers' rules; also the lightest Django view there is (bench/bench_web.py's
+    ceiling)."""
+    response = HttpResponse(ROBOTS, content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

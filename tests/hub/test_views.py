@@ -193,3 +193,11 @@ def test_dead_broker_makes_healthz_say_so_and_pages_keep_working(client, monkeyp
         assert "broker" in body["failing"]
         assert "unreachable" in body["checks"]["broker"]["detail"]
         assert client.get("/en/").status_code == 200
+
+
+def test_robots_txt_keeps_crawlers_out_of_admin_accounts_and_api(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/robots.txt")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    assert "Disallow: /admin/" in response.text and "Disallow: /api/" in response.text
