@@ -28,13 +28,20 @@ def test_home_works_in_both_languages(client):
 def test_every_page_has_a_language_switch(client):
     for url in ["/en/", "/en/projects/", "/en/accounts/login/", "/en/events/"]:
         body = client.get(url).text
-        assert 'name="language"' in body, url
+        assert 'hreflang="zh-hans"' in body and 'hreflang="en"' not in body, url
 
 
-def test_language_switch_moves_to_the_same_page_in_the_other_language(client):
-    response = client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/en/projects/"})
-    assert response.status_code == 302
-    assert response["Location"] == "/zh-hans/projects/"
+def test_language_switch_links_to_the_same_page_in_the_other_language(client):
+    body = client.get("/en/projects/?page=2").text
+    assert 'href="/zh-hans/projects/?page=2" hreflang="zh-hans"' in body
+    body = client.get("/zh-hans/events/").text
+    assert 'href="/en/events/" hreflang="en"' in body
+    assert '<span aria-current="page" lang="zh-hans">' in body
+
+
+def test_the_language_switch_sets_no_cookie(client):
+    response = client.get("/en/projects/")
+    assert "csrftoken" not in response.cookies
 
 
 def test_draft_projects_are_hidden(client):
