@@ -109,7 +109,8 @@ class PhotosForm(forms.Form):
                 except forms.ValidationError as exc:
                     problems["guess"] = " ".join(exc.messages)
                     guess = None
-            options.append(PhotoOptions(crop=crop, side=side, proposed_individual=guess,
+            options.append(PhotoOptions(crop=crop, crop_fractions=True, side=side,
+                                        proposed_individual=guess,
                                         is_public=self.cleaned_data["is_public"],
                                         problems=problems))
         return options
@@ -190,3 +191,37 @@ class MergeForm(forms.Form):
         if individual is None:
             raise forms.ValidationError(_("Give a catalogue code."))
         return individual
+
+
+class PhotoCorrectionForm(forms.Form):
+    """A correction of a photo's fin box (fractions ``x,y,w,h``), side and guess."""
+
+    crop = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
+    side = forms.ChoiceField(label=_("Side of the fin"), choices=Photo.Side.choices)
+    guess = forms.CharField(label=_("Which individual do you think it is?"), required=False,
+                            max_length=20,
+                            help_text=_("A catalogue code such as PRE-0042; leave empty if "
+                                        "you don't know."))
+    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, photo: Photo, **kwargs):
+        kwargs.setdefault("initial", {
+            "side": photo.side, "revision": photo.revision,
+            "guess": photo.proposed_individual.code if photo.proposed_individual else "",
+            "crop": ",".join(f"{v:.4f}" for v in (
+                photo.crop_x / photo.width, photo.crop_y / photo.height,
+                photo.crop_w / photo.width, photo.crop_h / photo.height))})
+        super().__init__(*args, **kwargs)
+
+    def clean_crop(self):
+        raw = (self.cleaned_data.get("crop") or "").strip()
+        if not raw:
+            return None
+        parts = [p.strip() for p in raw.split(",")]
+        if len(parts) != 4:
+            raise forms.ValidationError(_("The crop box needs four numbers: x, y, width, "
+                                          "height."))
+        return parts
+
+    def clean_guess(self):
+        return individual_from_code(self.cleaned_data.get("guess", ""))

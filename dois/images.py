@@ -15,6 +15,7 @@ from common.images import image_jpeg, image_load
 # kind: (longest side in pixels, cropped to the fin box)
 DERIVATIVES: dict[str, tuple[int, bool]] = {
     "crop": (640, True),
+    "detail": (1600, True),  # the fin crop for zooming in (compare page)
     "thumb": (240, True),
     "square": (224, True),
     "full": (1600, False),
@@ -39,7 +40,8 @@ def fin_square(source, *, box: tuple[int, int, int, int], size: int) -> Image.Im
 
 
 def render_derivative(source, *, box: tuple[int, int, int, int], kind: str) -> bytes:
-    """An EXIF-free JPEG of an original (bytes or a file): ``crop``, ``thumb``, ``square``
+    """An EXIF-free JPEG of an original (bytes or a file): ``crop``, ``detail``, ``thumb``,
+    ``square``
     (the crop padded to 224 x 224) or ``full``. Raises ``KeyError`` for another kind and
     :class:`common.images.ImageRejected` for a file that cannot be decoded."""
     longest, cropped = DERIVATIVES[kind]

@@ -204,6 +204,10 @@ class Photo(models.Model):
                              default=State.SUBMITTED)
     split = models.CharField(_("split"), max_length=5, choices=Split.choices)
     is_public = models.BooleanField(_("public"), default=True)
+    revision = models.PositiveIntegerField(
+        _("revision"), default=0,
+        help_text=_("Goes up by one with each correction of the box, side or guess "
+                    "(PhotoEdit); each revision is identified by its own job."))
 
     objects = PhotoQuerySet.as_manager()
 
@@ -229,6 +233,30 @@ class Photo(models.Model):
 
 
 # --- decisions ------------------------------------------------------------------------
+
+
+class Encounter(models.Model):
+    """Photos of one sighting that a researcher decided together as one animal.
+
+    Each photo still gets its own :class:`Decision` row, which points here; undoing one
+    of them undoes the encounter's decisions together.
+    """
+
+    sighting = models.ForeignKey(Sighting, verbose_name=_("sighting"),
+                                 on_delete=models.PROTECT, related_name="encounters")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("grouped by"), null=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("encounter")
+        verbose_name_plural = _("encounters")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"encounter {self.pk} of sighting {self.sighting_id}"
 
 
 class Decision(models.Model):
@@ -280,6 +308,10 @@ class Decision(models.Model):
                             blank=True,
                             help_text=_("The side the researcher set with this decision "
                                         "(empty: unchanged)."))
+    encounter = models.ForeignKey(
+        Encounter, verbose_name=_("encounter"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="decisions",
+        help_text=_("Set when the photo was decided together with others of its sighting."))
 
     class Meta:
         verbose_name = _("decision")
@@ -289,6 +321,96 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.photo_id}: {self.action}"
+
+
+class PhotoEdit(models.Model):
+    """Append-only: one correction of a photo's box, side or guess, before and after.
+
+    Each edit raises ``Photo.revision`` and records the job that identifies the new
+    revision. Never updated or deleted.
+    """
+
+    photo = models.ForeignKey(Photo, verbose_name=_("photo"), on_delete=models.PROTECT,
+                              related_name="edits")
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("edited by"), null=True,
+        on_delete=models.SET_NULL, related_name="dois_photo_edits",
+    )
+    edited_at = models.DateTimeField(_("edited at"), auto_now_add=True)
+    revision = models.PositiveIntegerField(_("revision after the edit"))
+    crop_before = models.JSONField(_("crop box before"), help_text=_("[x, y, w, h] in pixels"))
+    crop_after = models.JSONField(_("crop box after"), help_text=_("[x, y, w, h] in pixels"))
+    side_before = models.CharField(_("side before"), max_length=10,
+                                   choices=Photo.Side.choices)
+    side_after = models.CharField(_("side after"), max_length=10,
+                                  choices=Photo.Side.choices)
+    guess_before = models.ForeignKey(
+        Individual, verbose_name=_("guess before"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    guess_after = models.ForeignKey(
+        Individual, verbose_name=_("guess after"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    job = models.ForeignKey(
+        "dois.IdentificationJob", verbose_name=_("identification job"), null=True,
+        blank=True, on_delete=models.SET_NULL, related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("photo correction")
+        verbose_name_plural = _("photo corrections")
+        ordering = ["-edited_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["photo", "revision"], name="dois_photo_edit_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.photo_id} r{self.revision}"
+
+
+class IndividualMerge(models.Model):
+    """Append-only: ``source`` merged into ``target``, or the split that undid a merge.
+
+    A merge records what it moved (photo ids, guesses, individuals that pointed at the
+    source) so a split can put exactly that back. Never updated or deleted.
+    """
+
+    class Action(models.TextChoices):
+        MERGE = "merge", _("Merge")
+        SPLIT = "split", _("Split")
+
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    source = models.ForeignKey(Individual, verbose_name=_("merged individual"),
+                               on_delete=models.PROTECT, related_name="merges_as_source")
+    target = models.ForeignKey(Individual, verbose_name=_("merged into"),
+                               on_delete=models.PROTECT, related_name="merges_as_target")
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("done by"), null=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    done_at = models.DateTimeField(_("done at"), auto_now_add=True)
+    photos = models.JSONField(_("photos moved"), default=list, blank=True)
+    guesses = models.JSONField(_("guesses moved"), default=list, blank=True,
+                               help_text=_("Ids of photos whose volunteer's guess moved."))
+    redirected = models.JSONField(
+        _("individuals redirected"), default=list, blank=True,
+        help_text=_("Ids of individuals merged into the source earlier, now pointing at "
+                    "the target."))
+    status_before = models.CharField(_("status before"), max_length=20,
+                                     choices=Individual.Status.choices, blank=True)
+    undoes = models.OneToOneField(
+        "self", verbose_name=_("undoes"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="undone_by",
+    )
+
+    class Meta:
+        verbose_name = _("merge or split")
+        verbose_name_plural = _("merges and splits")
+        ordering = ["-done_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.source_id} -> {self.target_id}"
 
 
 # --- model versions, embeddings, jobs, training ---------------------------------------
@@ -382,6 +504,8 @@ class IdentificationJob(models.Model):
         WORKER_LOST = "worker_lost", _(
             "The worker stopped or timed out on every attempt.")
         INTERNAL = "internal", _("Identification failed because of an error on the server.")
+        SUPERSEDED = "superseded", _(
+            "The photo was corrected before this job ran; a newer job identifies it.")
 
     photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="jobs",
                               db_index=False)
@@ -407,6 +531,9 @@ class IdentificationJob(models.Model):
                                                    null=True, blank=True)
     timings = models.JSONField(_("timings"), default=dict, blank=True)
     sent_at = models.DateTimeField(_("sent to the broker at"), null=True, blank=True)
+    revision = models.PositiveIntegerField(
+        _("photo revision"), default=0,
+        help_text=_("The photo's revision (box, side, guess) this job identifies."))
 
     class Meta:
         verbose_name = _("identification job")
@@ -414,8 +541,8 @@ class IdentificationJob(models.Model):
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "created_at"])]
         constraints = [
-            models.UniqueConstraint(fields=["photo", "model_version"],
-                                    name="dois_job_once_per_version"),
+            models.UniqueConstraint(fields=["photo", "model_version", "revision"],
+                                    name="dois_job_once_per_version_revision"),
         ]
 
     def __str__(self) -> str:

@@ -7,12 +7,14 @@ users with ``dois.view_exact_location`` (researchers) see exact values.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 
-from dois.models import Candidate, Decision, IdentificationJob, Individual, Photo, Sighting
+from dois.models import Individual, IndividualMerge, Photo, PhotoEdit, Sighting
 
 KM_PER_DEGREE = 111.32
 
@@ -83,12 +85,68 @@ def individual_get(*, code: str, user=None) -> Individual | None:
     return individual
 
 
+BEST_FIRST = (F("quality").desc(nulls_last=True), F("sighting__observed_at").desc(),
+              F("id").desc())
+
+
 def individual_best_photos(*, individual: Individual, user=None,
                            limit: int = 6) -> list[Photo]:
-    """Reference photos ``user`` may see (:func:`photo_visibility`), best first."""
+    """Reference photos ``user`` may see (:func:`photo_visibility`), best first (graded
+    best, then the most recent)."""
     photos = photos_visible(user=user).gallery().filter(individual=individual)
-    return list(photos.select_related("sighting")
-                .order_by("-quality", "-sighting__observed_at", "-id")[:limit])
+    return list(photos.select_related("sighting").order_by(*BEST_FIRST)[:limit])
+
+
+def individuals_best_photos(*, individual_ids: Iterable[int], user=None,
+                            limit: int = 6) -> dict[int, list[Photo]]:
+    """:func:`individual_best_photos` of many individuals in one query, by id."""
+    ids = list(individual_ids)
+    out: dict[int, list[Photo]] = {pk: [] for pk in ids}
+    if not ids:
+        return out
+    photos = (photos_visible(user=user).gallery().filter(individual_id__in=ids)
+              .annotate(best_rank=Window(RowNumber(), partition_by=[F("individual_id")],
+                                         order_by=list(BEST_FIRST)))
+              .filter(best_rank__lte=limit).select_related("sighting")
+              .order_by("individual_id", "best_rank"))
+    for photo in photos:
+        out[photo.individual_id].append(photo)
+    return out
+
+
+@dataclass
+class MergeSide:
+    individual: Individual
+    photos: list[Photo]
+    photo_count: int
+
+
+def merge_preview(*, source: Individual, target: Individual, user,
+                  merge: IndividualMerge | None = None, limit: int = 4) -> list[MergeSide]:
+    """Both sides of a merge to confirm (or of a ``merge`` to split): each individual's
+    best photos that ``user`` may see and how many reference photos it has (for a
+    split: the photos that would go back, and those that stay)."""
+    visible = photos_visible(user=user).gallery().select_related("sighting")
+    if merge is None:
+        return [MergeSide(ind, individual_best_photos(individual=ind, user=user, limit=limit),
+                          Photo.objects.gallery().filter(individual=ind).count())
+                for ind in (source, target)]
+    back = Photo.objects.gallery().filter(individual=target, pk__in=merge.photos)
+    stay = Photo.objects.gallery().filter(individual=target).exclude(pk__in=merge.photos)
+    return [
+        MergeSide(source, list(visible.filter(pk__in=back).order_by(*BEST_FIRST)[:limit]),
+                  back.count()),
+        MergeSide(target, list(visible.filter(pk__in=stay).order_by(*BEST_FIRST)[:limit]),
+                  stay.count()),
+    ]
+
+
+def individual_merges_into(*, individual: Individual) -> list[IndividualMerge]:
+    """The merges into ``individual`` that are in force (each can be split), newest first."""
+    return list(IndividualMerge.objects.filter(
+        target=individual, action=IndividualMerge.Action.MERGE, undone_by__isnull=True,
+        source__merged_into=individual).select_related("source", "done_by")
+        .order_by("-done_at", "-id"))
 
 
 def individual_gallery(*, individual: Individual) -> QuerySet[Photo]:
@@ -180,6 +238,25 @@ def photo_visible_to(*, photo: Photo, user) -> bool:
     return photos_visible(user=user).filter(pk=photo.pk).exists()
 
 
+def photo_correctable_by(*, photo: Photo, user) -> bool:
+    """Who may correct a photo's box, side and guess: researchers always, the volunteer
+    who uploaded it until a researcher has decided it (a decision undone counts as
+    none)."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.has_perm("dois.review_photo"):
+        return True
+    return (photo.uploaded_by_id == user.pk and user.has_perm("dois.submit_photo")
+            and photo.state in (Photo.State.SUBMITTED, Photo.State.IDENTIFIED))
+
+
+def photo_edits(*, photo: Photo) -> list[PhotoEdit]:
+    """The corrections of a photo, newest first (append-only history)."""
+    return list(PhotoEdit.objects.filter(photo=photo)
+                .select_related("edited_by", "guess_before", "guess_after", "job")
+                .order_by("-edited_at", "-id"))
+
+
 def photo_list_visible(*, user) -> QuerySet[Photo]:
     return photos_visible(user=user).select_related("sighting", "individual",
                                                     "proposed_individual")
@@ -218,69 +295,6 @@ def volunteer_agreement(*, user) -> Agreement:
                                        Photo.State.UNUSABLE])
     guessed = decided.filter(proposed_individual__isnull=False).exclude(
         state=Photo.State.UNUSABLE)
-    from django.db.models import F
-
     agreed = guessed.filter(individual=F("proposed_individual"))
     return Agreement(submitted=photos.count(), decided=decided.count(),
                      guessed=guessed.count(), agreed=agreed.count())
-
-
-# --- review ---------------------------------------------------------------------------
-
-
-def review_queue() -> QuerySet[Photo]:
-    """Photos waiting for a researcher, oldest first."""
-    return (Photo.objects.awaiting_review().select_related("sighting", "proposed_individual",
-                                                           "uploaded_by")
-            .order_by("uploaded_at", "id"))
-
-
-@dataclass
-class ReviewCandidate:
-    individual: Individual
-    rank: int | None
-    score: float | None
-    source: str  # "model" or "volunteer"
-    photos: list[Photo] = field(default_factory=list)
-
-
-@dataclass
-class ReviewItem:
-    photo: Photo
-    job: IdentificationJob | None
-    candidates: list[ReviewCandidate]
-    decisions: list[Decision]
-    next_photo_id: int | None
-
-
-def review_item(*, photo: Photo, user, per_candidate: int = 3) -> ReviewItem:
-    """A photo with its proposed individuals, each with its best reference photos.
-
-    The job shown is the photo's latest finished one (else its latest one). Its
-    ``Candidate`` rows (by rank) come first, then the volunteer's guess if the model did
-    not propose it. Withdrawn individuals are not proposed.
-    """
-    jobs = (IdentificationJob.objects.filter(photo=photo).select_related("model_version")
-            .order_by("-created_at", "-id"))
-    job = jobs.filter(status=IdentificationJob.Status.DONE).first() or jobs.first()
-    candidates: list[ReviewCandidate] = []
-    if job is not None:
-        for cand in (Candidate.objects.filter(job=job).select_related("individual")
-                     .exclude(individual__status=Individual.Status.WITHDRAWN)
-                     .order_by("rank")):
-            candidates.append(ReviewCandidate(cand.individual, cand.rank, cand.score,
-                                              "model"))
-    guess = photo.proposed_individual
-    if (guess is not None and guess.status != Individual.Status.WITHDRAWN
-            and all(c.individual.pk != guess.pk for c in candidates)):
-        candidates.append(ReviewCandidate(guess, None, None, "volunteer"))
-    for cand in candidates:
-        cand.photos = [p for p in individual_best_photos(individual=cand.individual,
-                                                         user=user, limit=per_candidate)
-                       if p.pk != photo.pk]
-    decisions = list(Decision.objects.filter(photo=photo)
-                     .select_related("decided_by", "individual", "model_version")
-                     .order_by("-decided_at", "-id"))
-    next_photo = review_queue().exclude(pk=photo.pk).first()
-    return ReviewItem(photo, job, candidates, decisions,
-                      next_photo.pk if next_photo else None)

@@ -33,6 +33,7 @@ from dois.models import (
     Decision,
     IdentificationJob,
     Individual,
+    IndividualMerge,
     Photo,
     Sighting,
 )
@@ -153,19 +154,41 @@ def individual_resolve(*, individual: Individual) -> Individual:
     return individual
 
 
+def _individuals_lock(*pks: int) -> dict[int, Individual]:
+    """Lock individuals' rows in primary-key order (two merges of the same pair in
+    opposite directions then wait for each other instead of deadlocking)."""
+    rows = Individual.objects.select_for_update().filter(pk__in=set(pks)).order_by("pk")
+    return {row.pk: row for row in rows}
+
+
 def individual_merge(*, source: Individual, target: Individual, user) -> Individual:
-    """Merge ``source`` into ``target``: photos move, decisions stay, a redirect remains."""
+    """Merge ``source`` into ``target``: photos move, decisions stay, a redirect remains.
+
+    What moved is recorded in an :class:`IndividualMerge` row (append-only), so
+    :func:`individual_split` can put exactly that back.
+    """
     _require(user, "dois.curate_catalogue")
     with transaction.atomic():
-        source = Individual.objects.select_for_update().get(pk=source.pk)
-        target = Individual.objects.select_for_update().get(pk=target.pk)
         if source.pk == target.pk:
             raise ValidationError(_("An individual cannot be merged into itself."))
+        locked = _individuals_lock(source.pk, target.pk)
+        source, target = locked[source.pk], locked[target.pk]
         if Individual.Status.MERGED in (source.status, target.status):
             raise ValidationError(_("This individual was already merged."))
-        Photo.objects.filter(individual=source).update(individual=target)
-        Photo.objects.filter(proposed_individual=source).update(proposed_individual=target)
-        Individual.objects.filter(merged_into=source).update(merged_into=target)
+        moved = list(Photo.objects.filter(individual=source).order_by("pk")
+                     .values_list("pk", flat=True))
+        guesses = list(Photo.objects.filter(proposed_individual=source).order_by("pk")
+                       .values_list("pk", flat=True))
+        redirected = list(Individual.objects.filter(merged_into=source).order_by("pk")
+                          .values_list("pk", flat=True))
+        Photo.objects.filter(pk__in=moved).update(individual=target)
+        Photo.objects.filter(pk__in=guesses).update(proposed_individual=target)
+        Individual.objects.filter(pk__in=redirected).update(merged_into=target)
+        IndividualMerge.objects.create(
+            action=IndividualMerge.Action.MERGE, source=source, target=target, done_by=user,
+            photos=moved, guesses=guesses, redirected=redirected,
+            status_before=source.status)
+        status_before = source.status
         source.status = Individual.Status.MERGED
         source.merged_into = target
         note = _("Merged into %(code)s on %(date)s.") % {
@@ -174,7 +197,62 @@ def individual_merge(*, source: Individual, target: Individual, user) -> Individ
         source.save(update_fields=["status", "merged_into", "notes"])
         individual_seen_refresh(individual=target)
         individual_seen_refresh(individual=source)
+        logger.info("individual %s (%s) merged into %s", source.code, status_before,
+                    target.code)
     return target
+
+
+def individual_merge_in_force(*, source: Individual) -> IndividualMerge | None:
+    """The merge that made ``source`` a redirect, if it was not split since."""
+    return (IndividualMerge.objects.filter(source=source, action=IndividualMerge.Action.MERGE,
+                                           undone_by__isnull=True)
+            .select_related("target").order_by("-done_at", "-id").first())
+
+
+def individual_split(*, source: Individual, user) -> IndividualMerge:
+    """Undo the merge of ``source``: it is an individual of its own again.
+
+    The photos the merge moved go back to ``source`` (those a later decision gave to
+    another individual stay where they are), so do the volunteers' guesses and the
+    individuals that pointed at ``source``; its decisions, which always named it, are
+    again in force. The split is recorded as an :class:`IndividualMerge` row that
+    undoes the merge (append-only). A merge into an individual that was itself merged
+    later is split after that one (last merged, first split).
+    """
+    _require(user, "dois.curate_catalogue")
+    with transaction.atomic():
+        merge = individual_merge_in_force(source=source)
+        if merge is None:
+            raise ValidationError(_("%(code)s is not merged into another individual.")
+                                  % {"code": source.code})
+        locked = _individuals_lock(merge.source_id, merge.target_id)
+        source, target = locked[merge.source_id], locked[merge.target_id]
+        if target.status == Individual.Status.MERGED:
+            raise ValidationError(_(
+                "%(target)s was itself merged into another individual afterwards: split "
+                "%(target)s first.") % {"target": target.code})
+        if source.status != Individual.Status.MERGED or source.merged_into_id != target.pk:
+            raise ValidationError(_("%(code)s is not merged into %(target)s.")
+                                  % {"code": source.code, "target": target.code})
+        back = list(Photo.objects.filter(pk__in=merge.photos, individual=target)
+                    .values_list("pk", flat=True))
+        Photo.objects.filter(pk__in=back).update(individual=source)
+        Photo.objects.filter(pk__in=merge.guesses, proposed_individual=target).update(
+            proposed_individual=source)
+        Individual.objects.filter(pk__in=merge.redirected, merged_into=target).update(
+            merged_into=source)
+        split = IndividualMerge.objects.create(
+            action=IndividualMerge.Action.SPLIT, source=source, target=target, done_by=user,
+            photos=sorted(back), undoes=merge, status_before=source.status)
+        source.status = merge.status_before or Individual.Status.ACTIVE
+        source.merged_into = None
+        note = _("Split from %(code)s on %(date)s.") % {
+            "code": target.code, "date": timezone.localdate().isoformat()}
+        source.notes = f"{source.notes}\n{note}".strip()
+        source.save(update_fields=["status", "merged_into", "notes"])
+        individual_seen_refresh(individual=target)
+        individual_seen_refresh(individual=source)
+    return split
 
 
 # --- sightings ------------------------------------------------------------------------
@@ -201,8 +279,14 @@ def photo_split_for(*, sha256: str) -> str:
             else Photo.Split.TRAIN)
 
 
-def photo_crop_normalise(*, crop, width: int, height: int) -> tuple[int, int, int, int]:
-    """Crop box ``(x, y, w, h)`` in pixels, from pixels or fractions (all ≤ 1) or None."""
+def photo_crop_normalise(*, crop, width: int, height: int,
+                         fractions: bool = False) -> tuple[int, int, int, int]:
+    """Crop box ``(x, y, w, h)`` in pixels, from pixels, or from fractions of the image
+    with ``fractions`` (each 0 to 1); None or empty: the whole image.
+
+    Which unit is meant is always said by the caller (the upload page's box is in
+    fractions, the API's in pixels), never guessed from the values.
+    """
     if crop is None or (isinstance(crop, (list, tuple)) and not crop):
         return 0, 0, width, height
     try:
@@ -213,9 +297,15 @@ def photo_crop_normalise(*, crop, width: int, height: int) -> tuple[int, int, in
     if not all(math.isfinite(v) for v in (x, y, w, h)):
         raise ValidationError({"crop": _("The crop box needs four finite numbers: x, y, "
                                          "width, height.")})
-    if all(0 <= v <= 1 for v in (x, y, w, h)) and w > 0 and h > 0:
+    if fractions:
+        if not all(0 <= v <= 1 for v in (x, y, w, h)):
+            raise ValidationError({"crop": _("The crop box is given as fractions of the "
+                                             "image: each number is 0 to 1.")})
         x, w = x * width, w * width
         y, h = y * height, h * height
+    if min(x, y, w, h) < 0:
+        raise ValidationError({"crop": _("The crop box must lie inside the image and be "
+                                         "at least 8 pixels wide and high.")})
     left, top = max(0, round(x)), max(0, round(y))
     right, bottom = min(width, round(x + w)), min(height, round(y + h))
     if right - left < 8 or bottom - top < 8:
@@ -234,6 +324,7 @@ class PhotoOptions:
     """
 
     crop: tuple | list | None = None
+    crop_fractions: bool = False  # the box is in fractions of the image (else pixels)
     side: str = Photo.Side.UNKNOWN
     proposed_individual: Individual | None = None
     quality: int | None = None
@@ -277,7 +368,7 @@ def photo_submit(*, sighting: Sighting, upload, uploaded_by,
     if Photo.objects.filter(sha256=sha256).exists():
         raise ValidationError({"image": _("This photo was already uploaded.")})
     x, y, w, h = photo_crop_normalise(crop=options.crop, width=info.width,
-                                      height=info.height)
+                                      height=info.height, fractions=options.crop_fractions)
     taken_at = (timezone.make_aware(info.taken_at) if info.taken_at else None)
     proposed = options.proposed_individual
     if proposed is not None:
@@ -401,7 +492,7 @@ def photo_job_result_mark(*, photo: Photo) -> Photo:
 def _decision_model_source(*, photo: Photo, individual: Individual | None):
     """The model version and candidate rank that led to a decision, if any."""
     job = (IdentificationJob.objects.filter(photo=photo, status=IdentificationJob.Status.DONE)
-           .order_by("-finished_at", "-id").first())
+           .order_by("-revision", "-finished_at", "-id").first())
     if job is None:
         return None, None
     rank = None
@@ -415,7 +506,8 @@ def _decision_model_source(*, photo: Photo, individual: Individual | None):
 def decision_record(*, photo: Photo, action: str, decided_by,
                     individual: Individual | None = None, note: str = "",
                     model_version=None, candidate_rank: int | None = None,
-                    quality: int | None = None, side: str = "") -> Decision:
+                    quality: int | None = None, side: str = "",
+                    encounter=None) -> Decision:
     """A researcher's decision for ``photo``, appended to its history.
 
     ``confirm`` (needs ``individual``) makes the photo a reference photo of it,
@@ -427,7 +519,9 @@ def decision_record(*, photo: Photo, action: str, decided_by,
     ``quality`` (1 to 5) and ``side`` grade the photo with the decision (None and ""
     leave them as they are); the decision records what was set. An undo does not grade.
     Undoing the decision that created an individual withdraws that individual when no
-    photo shows it any more (:func:`individual_withdraw_if_orphaned`).
+    photo shows it any more (:func:`individual_withdraw_if_orphaned`). ``encounter``
+    links decisions taken together for photos of one sighting
+    (:func:`dois.services_review.decisions_record_together`).
     """
     _require(decided_by, "dois.review_photo")
     if action not in Decision.Action.values:
@@ -487,6 +581,7 @@ def decision_record(*, photo: Photo, action: str, decided_by,
             model_version=model_version, candidate_rank=candidate_rank,
             state_before=state_before, individual_before=individual_before,
             state_after=photo.state, undoes=undoes, note=note, quality=quality, side=side,
+            encounter=encounter,
         )
         for touched in {i for i in (individual_before, photo.individual) if i is not None}:
             individual_seen_refresh(individual=touched)

@@ -27,7 +27,16 @@ import numpy as np
 from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Max, Q
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+)
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -216,7 +225,8 @@ def identification_job_send(*, job_id: int) -> bool:
 
 
 def identification_job_create(*, photo: Photo) -> IdentificationJob | None:
-    """Queue ``photo`` for the active model version; the job is sent after commit.
+    """Queue ``photo`` (its current revision) for the active model version; the job is
+    sent after commit. Idempotent: one job per photo, version and revision.
 
     Call it inside the photo's transaction. Creates version one from the shipped model
     when there is no version yet.
@@ -225,7 +235,7 @@ def identification_job_create(*, photo: Photo) -> IdentificationJob | None:
     if model_version is None:
         return None
     job, _created = IdentificationJob.objects.get_or_create(
-        photo=photo, model_version=model_version,
+        photo=photo, model_version=model_version, revision=photo.revision,
         defaults={"status": IdentificationJob.Status.QUEUED},
     )
     if job.status == IdentificationJob.Status.QUEUED:
@@ -541,17 +551,22 @@ def _candidate_rows(todo: list[JobResult]) -> list[tuple[int, int, int, float, i
 
 def _results_write_orm(*, results: list[JobResult], now) -> list[int]:
     """Write results with the ORM (any database; several statements per batch)."""
-    jobs = {pk: (photo_id, version_id) for pk, photo_id, version_id in
+    jobs = {pk: (photo_id, version_id, current) for pk, photo_id, version_id, current in
             IdentificationJob.objects.select_for_update()
             .filter(pk__in=[r.job_id for r in results])
             .exclude(status=IdentificationJob.Status.DONE)
-            .values_list("pk", "photo_id", "model_version_id")}
+            .annotate(current=ExpressionWrapper(Q(revision=F("photo__revision")),
+                                                output_field=BooleanField()))
+            .values_list("pk", "photo_id", "model_version_id", "current")}
     todo = [r for r in results if r.job_id in jobs]
     if not todo:
         return []
+    # an embedding only of the photo as it is now (a job of a corrected photo's earlier
+    # revision keeps its candidates but does not overwrite the new box's embedding)
     Embedding.objects.bulk_create(
         [Embedding(photo_id=jobs[r.job_id][0], model_version_id=jobs[r.job_id][1],
-                   vector=np.asarray(r.vector, np.float32).tobytes()) for r in todo],
+                   vector=np.asarray(r.vector, np.float32).tobytes()) for r in todo
+         if jobs[r.job_id][2]],
         update_conflicts=True, unique_fields=["photo", "model_version"],
         update_fields=["vector"])
     ids = [r.job_id for r in todo]
@@ -576,7 +591,8 @@ def _results_write_orm(*, results: list[JobResult], now) -> list[int]:
 # done yet (its row locks make a concurrent second run wait, then skip them); the other
 # parts write only for those jobs. A job that is not done has no candidates (they are
 # written with ``done`` in one transaction), so the candidate insert never conflicts;
-# ON CONFLICT keeps it from failing should one exist anyway.
+# ON CONFLICT keeps it from failing should one exist anyway. The embedding is written
+# only for a job of the photo's current revision (services_corrections).
 _RESULTS_SQL = """
 WITH v AS (
     SELECT * FROM jsonb_to_recordset(%(jobs)s::jsonb) AS v(id bigint, p float8, t jsonb, n int)
@@ -585,12 +601,13 @@ WITH v AS (
     SET status = %(done)s, finished_at = %(now)s, error = '', error_code = '',
         new_individual_probability = v.p, timings = v.t
     FROM v WHERE j.id = v.id AND j.status <> %(done)s
-    RETURNING j.id, j.photo_id, j.model_version_id, v.n
+    RETURNING j.id, j.photo_id, j.model_version_id, j.revision, v.n
 ), emb AS (
     INSERT INTO dois_embedding (photo_id, model_version_id, vector, created_at)
     SELECT done.photo_id, done.model_version_id,
            substring(%(vectors)s::bytea FROM done.n * %(width)s + 1 FOR %(width)s), %(now)s
-    FROM done
+    FROM done JOIN dois_photo AS cur ON cur.id = done.photo_id
+    WHERE cur.revision = done.revision
     ON CONFLICT (photo_id, model_version_id) DO UPDATE SET vector = EXCLUDED.vector
 ), cand AS (
     INSERT INTO dois_candidate (job_id, individual_id, rank, score, photo_id)
@@ -803,19 +820,23 @@ def identification_jobs_missing_create(*, model_version: ModelVersion,
     """Jobs for photos waiting for identification that have none under ``model_version``.
 
     A photo saved while no version could be made (the shipped model file was missing)
-    has no job at all; one saved before a new version was activated has none under it.
+    has no job at all; one saved before a new version was activated has none under it
+    (for its current revision: a correction makes a new one, see
+    :mod:`dois.services_corrections`).
     Only photos still ``submitted`` (no researcher decided, no result yet) get one; at
     most ``limit`` (default :data:`SWEEP_CREATE_LIMIT`) per call, oldest first. Sent on
     commit. Returns the new jobs' ids.
     """
     limit = SWEEP_CREATE_LIMIT if limit is None else limit
+    has_job = IdentificationJob.objects.filter(
+        photo=OuterRef("pk"), model_version=model_version, revision=OuterRef("revision"))
     photos = list(Photo.objects.filter(state=Photo.State.SUBMITTED)
-                  .exclude(jobs__model_version=model_version).order_by("pk")[:limit])
+                  .exclude(Exists(has_job)).order_by("pk")[:limit])
     created = []
     with transaction.atomic():
         for photo in photos:
             job, new = IdentificationJob.objects.get_or_create(
-                photo=photo, model_version=model_version,
+                photo=photo, model_version=model_version, revision=photo.revision,
                 defaults={"status": IdentificationJob.Status.QUEUED})
             if new:
                 created.append(job.pk)

@@ -10,20 +10,26 @@ from pathlib import PurePosixPath
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from common.files import bytes_response, file_response
 from common.images import ImageRejected
 from common.throttling import rate_limited
-from dois import exports, selectors, selectors_identification, services
+from dois import exports, selectors, selectors_identification, services, services_corrections
 from dois import images as renderings
 from dois.filters import IndividualFilter
-from dois.forms import DecisionForm, IndividualForm, MergeForm, PhotosForm, SightingForm
+from dois.forms import (
+    IndividualForm,
+    MergeForm,
+    PhotoCorrectionForm,
+    PhotosForm,
+    SightingForm,
+)
 from dois.models import Individual, Photo
 
 logger = logging.getLogger(__name__)
@@ -59,6 +65,8 @@ def individual_detail(request, code: str):
         "exact": selectors.user_sees_exact(user=request.user),
         "rounding_km": settings.DOIS_PUBLIC_ROUNDING_KM, "grid": range(80, 480, 80),
         "merge_form": MergeForm() if request.user.has_perm("dois.curate_catalogue") else None,
+        "merged_in": (selectors.individual_merges_into(individual=individual)
+                      if request.user.has_perm("dois.curate_catalogue") else []),
     })
 
 
@@ -91,23 +99,59 @@ def individual_edit(request, code: str):
                   status=400 if form.errors else 200)
 
 
-@require_POST
 @permission_required("dois.curate_catalogue", raise_exception=True)
+@require_http_methods(["GET", "POST"])
 def individual_merge(request, code: str):
+    """Merge an individual into another: a confirmation page with both individuals' best
+    photos (GET, or a POST without ``confirm``), then the merge (POST with ``confirm``)."""
+    source = selectors.individual_get(code=code, user=request.user)
+    if source is None:
+        raise Http404
+    form = MergeForm(request.POST or request.GET or None)
+    if form.is_bound and form.is_valid():
+        target = form.cleaned_data["target"]
+        if request.method == "POST" and request.POST.get("confirm") == "yes":
+            try:
+                target = services.individual_merge(source=source, target=target,
+                                                   user=request.user)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+                return redirect(source)
+            messages.success(request, _("%(source)s was merged into %(target)s. You can "
+                                        "split it out again from %(target)s's page.") % {
+                "source": source.code, "target": target.code})
+            return redirect(target)
+        return render(request, "dois/individual_merge.html", {
+            "source": source, "target": target, "form": form,
+            "sides": selectors.merge_preview(source=source, target=target,
+                                             user=request.user)})
+    return render(request, "dois/individual_merge.html", {
+        "source": source, "target": None, "form": form},
+        status=400 if form.is_bound else 200)
+
+
+@permission_required("dois.curate_catalogue", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def individual_split(request, code: str):
+    """Split a merged individual out again (confirmation page, then POST)."""
     source = get_object_or_404(Individual, code=code)
-    form = MergeForm(request.POST)
-    if form.is_valid():
+    merge = services.individual_merge_in_force(source=source)
+    if merge is None:
+        raise Http404
+    if request.method == "POST":
         try:
-            target = services.individual_merge(source=source, target=form.cleaned_data["target"],
-                                               user=request.user)
+            services.individual_split(source=source, user=request.user)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
-            return redirect(source)
-        messages.success(request, _("%(source)s was merged into %(target)s.") % {
-            "source": source.code, "target": target.code})
-        return redirect(target)
-    messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
-    return redirect(source)
+            return redirect(merge.target)
+        messages.success(request, _("%(source)s was split from %(target)s; its photos are "
+                                    "back.") % {"source": source.code,
+                                                "target": merge.target.code})
+        return redirect(source)
+    return render(request, "dois/individual_split.html", {
+        "source": source, "merge": merge,
+        "sides": selectors.merge_preview(source=source, target=merge.target,
+                                         user=request.user, merge=merge)})
 
 
 @login_required
@@ -158,37 +202,44 @@ def my_photos(request):
     })
 
 
-@permission_required("dois.review_photo", raise_exception=True)
-def review_queue(request):
-    page = Paginator(selectors.review_queue(), 50).get_page(request.GET.get("page"))
-    return render(request, "dois/review_queue.html", {"page": page})
-
-
-@permission_required("dois.review_photo", raise_exception=True)
+@login_required
 @require_http_methods(["GET", "POST"])
-def review(request, pk: int):
-    photo = get_object_or_404(Photo.objects.select_related("sighting"), pk=pk)
-    form = DecisionForm(request.POST or None, photo=photo)
+def photo_edit(request, pk: int):
+    """Correct a photo's fin box, side and guess; the photo is then identified again.
+
+    The volunteer who uploaded it may, until a researcher has decided it; researchers
+    may always. Others get 404 (a photo they may not see) or 403.
+    """
+    photo = get_object_or_404(Photo.objects.select_related("proposed_individual"), pk=pk)
+    if not selectors.photo_visible_to(photo=photo, user=request.user):
+        raise Http404
+    if not selectors.photo_correctable_by(photo=photo, user=request.user):
+        raise PermissionDenied
+    form = PhotoCorrectionForm(request.POST or None, photo=photo)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            decision = services.decision_record(
-                photo=photo, action=data["action"], decided_by=request.user,
-                individual=data["individual"], note=data["note"],
-                quality=data["quality"], side=data["side"])
+            edit = services_corrections.photo_correct(
+                photo=photo, user=request.user, base_revision=data["revision"],
+                correction=services_corrections.Correction(
+                    crop=data["crop"], side=data["side"], guess=data["guess"]))
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-            return redirect("dois:review", pk=photo.pk)
-        messages.success(request, _("Decision recorded: %(action)s.") % {
-            "action": decision.get_action_display()})
-        upcoming = selectors.review_queue().first()
-        if decision.action != "undo" and upcoming is not None:
-            return redirect("dois:review", pk=upcoming.pk)
-        return redirect("dois:review", pk=photo.pk)
-    item = selectors.review_item(photo=photo, user=request.user)
-    return render(request, "dois/review.html", {"item": item, "form": form,
-                                                "prefix": settings.DOIS_CATALOGUE_PREFIX},
-                  status=400 if form.errors else 200)
+            for field, errors in getattr(exc, "message_dict", {None: exc.messages}).items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            if edit is None:
+                messages.info(request, _("Nothing was changed."))
+            else:
+                messages.success(request, _(
+                    "Correction saved; the photo is being identified again."))
+            if edit is not None and edit.job is not None:
+                return redirect("dois:job", pk=edit.job.pk)
+            return redirect("dois:photo_edit", pk=photo.pk)
+    return render(request, "dois/photo_edit.html", {
+        "photo": photo, "form": form,
+        "edits": selectors.photo_edits(photo=photo),
+        "review": request.user.has_perm("dois.review_photo")},
+        status=400 if form.errors else 200)
 
 
 def photo_image(request, pk: int, kind: str):

@@ -113,10 +113,20 @@ class PhotoSubmitSerializer(serializers.Serializer):
     observers = serializers.CharField(required=False, allow_blank=True, max_length=500)
     group_size = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     notes = serializers.CharField(required=False, allow_blank=True)
-    crop_x = serializers.FloatField(required=False, min_value=0)
-    crop_y = serializers.FloatField(required=False, min_value=0)
-    crop_w = serializers.FloatField(required=False, min_value=0)
-    crop_h = serializers.FloatField(required=False, min_value=0)
+    crop_x = serializers.FloatField(required=False, min_value=0,
+                                    help_text="Left edge of the fin box, in crop_unit.")
+    crop_y = serializers.FloatField(required=False, min_value=0,
+                                    help_text="Top edge of the fin box, in crop_unit.")
+    crop_w = serializers.FloatField(required=False, min_value=0,
+                                    help_text="Width of the fin box, in crop_unit.")
+    crop_h = serializers.FloatField(required=False, min_value=0,
+                                    help_text="Height of the fin box, in crop_unit.")
+    crop_unit = serializers.ChoiceField(
+        choices=[("px", "pixels"), ("fraction", "fractions of the image, 0 to 1")],
+        default="px",
+        help_text="The unit of crop_x, crop_y, crop_w and crop_h: pixels of the image "
+                  "(default) or fractions of its width and height. Never guessed from the "
+                  "values.")
     side = serializers.ChoiceField(choices=Photo.Side.choices, default=Photo.Side.UNKNOWN)
     quality = serializers.IntegerField(required=False, allow_null=True, min_value=1,
                                        max_value=5)

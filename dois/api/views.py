@@ -92,7 +92,8 @@ class PhotoViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                 uploaded_by=request.user, upload=data["image"],
                 sighting=data.get("sighting"), sighting_fields=form.sighting_fields(),
                 options=services.PhotoOptions(
-                    crop=data["crop"], side=data["side"], quality=data.get("quality"),
+                    crop=data["crop"], crop_fractions=data["crop_unit"] == "fraction",
+                    side=data["side"], quality=data.get("quality"),
                     proposed_individual=data.get("proposed_individual"),
                     is_public=data["is_public"]))
         except DjangoValidationError as exc:

@@ -92,12 +92,23 @@ def test_submit_with_sighting_id_crop_and_job(api, volunteer):
                                 threshold=0.5, is_active=True)
     response = api.post("/api/v1/photos/", {
         "image": upload(seed=2), "sighting": sighting.pk, "crop_x": 0.1, "crop_y": 0.2,
-        "crop_w": 0.5, "crop_h": 0.5, "proposed_individual": IndividualFactory().code,
+        "crop_w": 0.5, "crop_h": 0.5, "crop_unit": "fraction",
+        "proposed_individual": IndividualFactory().code,
     }, format="multipart")
     assert response.status_code == 201, response.content
     photo = Photo.objects.get(pk=response.json()["photo"])
     assert response.json()["job"] == photo.jobs.get().pk
     assert photo.sighting == sighting and (photo.crop_x, photo.crop_w) == (32, 160)
+    # pixels by default: values of 1 or less are pixels, not fractions (a 1-pixel box)
+    response = api.post("/api/v1/photos/", {
+        "image": upload(seed=22), "sighting": sighting.pk, "crop_x": 0, "crop_y": 0,
+        "crop_w": 1, "crop_h": 1}, format="multipart")
+    assert response.status_code == 400 and "8 pixels" in response.json()["crop"][0]
+    response = api.post("/api/v1/photos/", {
+        "image": upload(seed=23), "sighting": sighting.pk, "crop_x": 10, "crop_y": 20,
+        "crop_w": 100, "crop_h": 50}, format="multipart")
+    photo = Photo.objects.get(pk=response.json()["photo"])
+    assert (photo.crop_x, photo.crop_y, photo.crop_w, photo.crop_h) == (10, 20, 100, 50)
 
 
 @pytest.mark.parametrize("api", ["volunteer"], indirect=True)

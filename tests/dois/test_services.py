@@ -157,7 +157,7 @@ def test_photo_without_exif_has_none(volunteer):
 
 
 def test_crop_in_fractions_and_pixels(volunteer):
-    photo, _ = submit(volunteer, seed=9, crop=(0.25, 0.5, 0.5, 0.5))
+    photo, _ = submit(volunteer, seed=9, crop=(0.25, 0.5, 0.5, 0.5), crop_fractions=True)
     assert (photo.crop_x, photo.crop_y, photo.crop_w, photo.crop_h) == (80, 120, 160, 120)
     photo, _ = submit(volunteer, seed=10, crop=(10, 20, 100, 50))
     assert (photo.crop_x, photo.crop_y, photo.crop_w, photo.crop_h) == (10, 20, 100, 50)
@@ -165,6 +165,16 @@ def test_crop_in_fractions_and_pixels(volunteer):
     assert (photo.crop_w, photo.crop_h) == (20, 40)
     with pytest.raises(ValidationError):
         submit(volunteer, seed=12, crop=(400, 400, 10, 10))
+
+
+def test_a_crop_box_in_pixels_is_never_read_as_fractions(volunteer):
+    """Values of 1 or less in pixels are a 1-pixel box (refused), not the whole image."""
+    with pytest.raises(ValidationError) as err:
+        submit(volunteer, seed=13, crop=(0, 0, 1, 1))
+    assert "8 pixels" in str(err.value)
+    with pytest.raises(ValidationError) as err:
+        submit(volunteer, seed=14, crop=(0.1, 0.1, 2, 0.5), crop_fractions=True)
+    assert "0 to 1" in str(err.value)
 
 
 def test_split_is_deterministic_from_hash():

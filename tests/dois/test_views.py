@@ -93,7 +93,7 @@ def test_decide_permissions(client, catalogue, as_role):
 def test_merge_permissions(client, catalogue, as_role):
     other = IndividualFactory()
     response = client.post(reverse("dois:individual_merge", kwargs={"code": other.code}),
-                           {"target": "PRE-0007"})
+                           {"target": "PRE-0007", "confirm": "yes"})
     other.refresh_from_db()
     if as_role == "researcher":
         assert response.status_code == 302 and other.merged_into.code == "PRE-0007"

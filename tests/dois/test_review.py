@@ -1,0 +1,216 @@
+"""The review queue (issue 14, items 2 and 9): next after a decision, next and previous,
+skip for the session, undo from anywhere, the last decisions listed, encounters."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+
+from dois import selectors_review, services, services_review
+from dois.models import Decision, Encounter, Individual, Photo
+from tests.dois.factories import IndividualFactory, PhotoFactory, SightingFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def review_url(photo) -> str:
+    return reverse("dois:review", kwargs={"pk": photo.pk})
+
+
+@pytest.fixture
+def queue():
+    """Five photos waiting, uploaded in this order."""
+    return [PhotoFactory() for _ in range(5)]
+
+
+def test_after_a_decision_the_next_page_is_the_photo_after_this_one(client, researcher, queue):
+    ind = IndividualFactory()
+    client.force_login(researcher)
+    response = client.post(review_url(queue[2]), {"candidate": ind.code})
+    assert response.status_code == 302 and response.url == review_url(queue[3])
+    # at the end of the queue it starts again from the first photo still waiting
+    response = client.post(review_url(queue[4]), {"candidate": ind.code})
+    assert response.url == review_url(queue[0])
+
+
+def test_undo_from_the_next_page_undoes_the_decision_just_made(client, researcher, queue):
+    """The defect: ``z`` on the page after a decision said "no decision to undo"."""
+    ind = IndividualFactory()
+    client.force_login(researcher)
+    client.post(review_url(queue[0]), {"candidate": ind.code})
+    page = client.get(review_url(queue[1])).content.decode()
+    assert 'data-key="z"' in page and reverse("dois:decision_undo_last") in page
+    response = client.post(reverse("dois:decision_undo_last"),
+                           {"next": review_url(queue[1])})
+    assert response.status_code == 302 and response.url == review_url(queue[0])
+    queue[0].refresh_from_db()
+    assert queue[0].state == Photo.State.SUBMITTED and queue[0].individual is None
+    undo = Decision.objects.get(action=Decision.Action.UNDO)
+    assert undo.undoes.photo_id == queue[0].pk and undo.decided_by == researcher
+    # nothing of this researcher is left to undo now
+    response = client.post(reverse("dois:decision_undo_last"), {"next": review_url(queue[1])},
+                           follow=True)
+    assert "You have no decision left to undo." in response.content.decode()
+
+
+def test_undo_last_is_the_researchers_own_and_skips_replaced_ones(researcher, queue):
+    from tests.dois.factories import UserFactory
+
+    other = UserFactory(username="researcher2", roles=["researcher"])
+    ind = IndividualFactory()
+    mine = services.decision_record(photo=queue[0], action="confirm", individual=ind,
+                                    decided_by=researcher)
+    services.decision_record(photo=queue[1], action="confirm", individual=ind,
+                             decided_by=other)
+    # another researcher decided my photo again: that later decision is what stays
+    services.decision_record(photo=queue[0], action="unusable", decided_by=other)
+    recent = selectors_review.decisions_recent(user=researcher)
+    assert [(r.decision.pk, r.undoable) for r in recent] == [(mine.pk, False)]
+    with pytest.raises(ValidationError, match="no decision left"):
+        services_review.decision_undo_last(decided_by=researcher)
+    with pytest.raises(ValidationError, match="already undone or a later decision"):
+        services_review.decision_undo(decision=mine, decided_by=researcher)
+
+
+def test_recent_decisions_are_listed_with_links_on_queue_and_review_pages(
+        client, researcher, queue):
+    ind = IndividualFactory(code="PRE-0300")
+    client.force_login(researcher)
+    for photo in queue[:3]:
+        client.post(review_url(photo), {"candidate": ind.code})
+    for url in (reverse("dois:review_queue"), review_url(queue[3])):
+        body = client.get(url).content.decode()
+        recent = body.split('id="recent-title"')[1]
+        for photo in queue[:3]:
+            assert f'href="{review_url(photo)}"' in recent
+        # newest first
+        assert recent.index(review_url(queue[2])) < recent.index(review_url(queue[0]))
+        assert recent.count("Undo</button>") == 3
+    # undo one of them by its own button, from the queue page
+    decision = Decision.objects.get(photo=queue[1])
+    response = client.post(reverse("dois:decision_undo", kwargs={"pk": decision.pk}),
+                           {"next": reverse("dois:review_queue")})
+    assert response.url == review_url(queue[1])
+    queue[1].refresh_from_db()
+    assert queue[1].state == Photo.State.SUBMITTED
+
+
+def test_skip_stays_skipped_for_the_session(client, researcher, queue):
+    ind = IndividualFactory()
+    client.force_login(researcher)
+    response = client.post(reverse("dois:review_skip", kwargs={"pk": queue[0].pk}))
+    assert response.url == review_url(queue[1])
+    # decisions go on: the skipped photo never comes back as next
+    client.post(review_url(queue[1]), {"candidate": ind.code})
+    for photo in queue[2:4]:
+        response = client.post(review_url(photo), {"candidate": ind.code})
+        assert response.url != review_url(queue[0])
+    response = client.post(review_url(queue[4]), {"candidate": ind.code})
+    assert response.url == reverse("dois:review_queue")  # only the skipped one is left
+    page = client.get(reverse("dois:review_queue")).content.decode()
+    assert "only the photos you skipped are left" in page
+    assert review_url(queue[0]) in page.split('id="skipped-title"')[1]
+    # another session (another browser) still sees it
+    client.logout()
+    client.force_login(researcher)
+    nav = client.get(review_url(queue[4])).context["nav"]
+    assert nav.next_id == queue[0].pk
+
+
+def test_put_back_a_skipped_photo(client, researcher, queue):
+    client.force_login(researcher)
+    client.post(reverse("dois:review_skip", kwargs={"pk": queue[1].pk}))
+    assert client.get(review_url(queue[0])).context["nav"].next_id == queue[2].pk
+    client.post(reverse("dois:review_unskip", kwargs={"pk": queue[1].pk}))
+    assert client.get(review_url(queue[0])).context["nav"].next_id == queue[1].pk
+    client.post(reverse("dois:review_skip", kwargs={"pk": queue[1].pk}))
+    client.post(reverse("dois:review_skip", kwargs={"pk": queue[2].pk}))
+    client.post(reverse("dois:review_unskip_all"))
+    assert client.get(review_url(queue[0])).context["nav"].next_id == queue[1].pk
+
+
+def test_next_and_previous(client, researcher, queue):
+    client.force_login(researcher)
+    body = client.get(review_url(queue[2])).content.decode()
+    assert f'id="review-previous" href="{review_url(queue[1])}"' in body
+    assert f'id="review-next" href="{review_url(queue[3])}"' in body
+    nav = client.get(review_url(queue[0])).context["nav"]
+    assert nav.previous_id is None and nav.next_id == queue[1].pk and nav.remaining == 4
+
+
+def test_skip_undo_and_undo_last_need_the_reviewer_role(client, volunteer, queue):
+    ind = IndividualFactory()
+    client.force_login(volunteer)
+    for name, kwargs in (("dois:review_skip", {"pk": queue[0].pk}),
+                         ("dois:decision_undo_last", {}),
+                         ("dois:review_unskip_all", {})):
+        assert client.post(reverse(name, kwargs=kwargs)).status_code == 403
+    with pytest.raises(PermissionDenied):
+        services_review.decision_undo_last(decided_by=volunteer)
+    with pytest.raises(PermissionDenied):
+        services_review.decisions_record_together(photos=[queue[0]], action="confirm",
+                                                  individual=ind, decided_by=volunteer)
+
+
+def test_undo_with_a_foreign_next_url_stays_on_the_site(client, researcher, queue):
+    client.force_login(researcher)
+    response = client.post(reverse("dois:decision_undo_last"),
+                           {"next": "https://evil.example/"})
+    assert response.url == reverse("dois:review_queue")
+
+
+# --- encounters -------------------------------------------------------------------------
+
+def test_photos_of_one_sighting_are_confirmed_together_each_with_its_decision(
+        client, researcher):
+    sighting = SightingFactory()
+    photos = [PhotoFactory(sighting=sighting) for _ in range(3)]
+    elsewhere = PhotoFactory()
+    ind = IndividualFactory(code="PRE-0400")
+    client.force_login(researcher)
+    page = client.get(review_url(photos[0])).content.decode()
+    together = page.split('id="together"')[1].split("</fieldset>")[0]
+    assert f'value="{photos[1].pk}"' in together and f'value="{photos[2].pk}"' in together
+    assert f'value="{elsewhere.pk}"' not in together
+    response = client.post(review_url(photos[0]), {
+        "candidate": ind.code, "together": [photos[1].pk, photos[2].pk], "quality": "4"})
+    assert response.status_code == 302
+    decisions = list(Decision.objects.order_by("photo_id"))
+    assert [d.photo_id for d in decisions] == [p.pk for p in photos]
+    assert {d.encounter_id for d in decisions} == {Encounter.objects.get().pk}
+    assert all(d.individual == ind and d.action == "confirm" for d in decisions)
+    assert [d.quality for d in decisions] == [4, None, None]
+    for photo in photos:
+        photo.refresh_from_db()
+        assert photo.state == Photo.State.CONFIRMED and photo.individual == ind
+    # one undo takes the whole encounter back
+    services_review.decision_undo_last(decided_by=researcher)
+    assert Photo.objects.filter(pk__in=[p.pk for p in photos],
+                                state=Photo.State.SUBMITTED).count() == 3
+    assert Decision.objects.filter(action="undo").count() == 3
+
+
+def test_a_new_individual_for_an_encounter_is_created_once(researcher):
+    sighting = SightingFactory()
+    photos = [PhotoFactory(sighting=sighting) for _ in range(3)]
+    decisions = services_review.decisions_record_together(
+        photos=photos, action="new_individual", decided_by=researcher)
+    assert Individual.objects.count() == 1
+    assert [d.action for d in decisions] == ["new_individual", "confirm", "confirm"]
+    assert len({d.individual_id for d in decisions}) == 1
+
+
+def test_an_encounter_is_one_sighting_and_photos_still_waiting(researcher):
+    ind = IndividualFactory()
+    with pytest.raises(ValidationError, match="one sighting"):
+        services_review.decisions_record_together(
+            photos=[PhotoFactory(), PhotoFactory()], action="confirm", individual=ind,
+            decided_by=researcher)
+    sighting = SightingFactory()
+    first, decided = PhotoFactory(sighting=sighting), PhotoFactory(sighting=sighting)
+    services.decision_record(photo=decided, action="unusable", decided_by=researcher)
+    with pytest.raises(ValidationError, match="decided meanwhile"):
+        services_review.decisions_record_together(
+            photos=[first, decided], action="confirm", individual=ind, decided_by=researcher)
+    assert not Decision.objects.filter(photo=first).exists()
