@@ -73,11 +73,19 @@ def capture_history_inp(**kwargs) -> str:
     return "\n".join(lines) + "\n"
 
 
-def dataset_export(*, out_dir: Path, size: int = DATASET_SIZE) -> dict:
-    """Write the notebook dataset into ``out_dir``; returns counts per split."""
+def dataset_export(*, out_dir: Path, size: int = DATASET_SIZE, members: bool = False) -> dict:
+    """Write the notebook dataset into ``out_dir``; returns counts per split.
+
+    ``members``: the members' dataset (the leaderboard's starter kit): the training
+    split's public reference photos only; the frozen evaluation split stays on the
+    server, so the board cannot be trained on. Researchers export everything.
+    """
     out_dir = Path(out_dir)
     (out_dir / "images").mkdir(parents=True, exist_ok=True)
-    photos = list(gallery_photos())
+    photos = gallery_photos()
+    if members:
+        photos = photos.filter(split=Photo.Split.TRAIN, is_public=True)
+    photos = list(photos)
     codes = sorted({p.individual.code for p in photos})
     label_of = {code: i for i, code in enumerate(codes)}
     arrays = np.zeros((len(photos), size, size, 3), dtype=np.uint8)
@@ -113,11 +121,12 @@ def dataset_export(*, out_dir: Path, size: int = DATASET_SIZE) -> dict:
     return {"photos": len(rows), "individuals": len(codes), **counts}
 
 
-def dataset_zip() -> bytes:
-    """The dataset as a zip archive (for the researchers' download)."""
+def dataset_zip(*, members: bool = False) -> bytes:
+    """The dataset as a zip archive (researchers': everything; ``members``: the training
+    split only, see :func:`dataset_export`)."""
     tmp = Path(tempfile.mkdtemp(prefix="dois-dataset-"))
     try:
-        dataset_export(out_dir=tmp / "dois-dataset")
+        dataset_export(out_dir=tmp / "dois-dataset", members=members)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
             for path in sorted((tmp / "dois-dataset").rglob("*")):

@@ -15,3 +15,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     # organisers have no DoIs powers of their own
 }
+
+# The model leaderboard: every member submits models (new members are volunteers);
+# promoting a submission to a model version is "dois.activate_model" (researchers).
+for _role in ("researcher", "volunteer"):
+    ROLE_PERMISSIONS[_role].append("dois.submit_model")

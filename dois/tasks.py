@@ -102,3 +102,24 @@ def reembed_gallery(self, model_version_id: int, user_id: int | None = None) -> 
     """Embed the gallery under a version, then make it the active one."""
     return training.model_version_activation_finish(model_version_id=model_version_id,
                                                     user_id=user_id)
+
+
+# --- the model leaderboard (dois.services_leaderboard) --------------------------------
+
+
+@shared_task(name="dois.tasks.train_submission_evaluate", bind=True)
+def train_submission_evaluate(self, submission_id: int) -> str | None:
+    """Evaluate a leaderboard submission in the sandbox (``train`` queue)."""
+    from dois import services_leaderboard
+
+    sub = services_leaderboard.submission_evaluate(submission_id=int(submission_id),
+                                                   worker=_hostname(self))
+    return sub.status if sub else None
+
+
+@shared_task(name="dois.tasks.leaderboard_refresh")
+def leaderboard_refresh() -> dict:
+    """New split version, stale rows re-queued, the active model's row (``default``)."""
+    from dois import services_leaderboard
+
+    return services_leaderboard.leaderboard_refresh()

@@ -33,3 +33,22 @@ urlpatterns = [
     path("training/runs/<int:pk>.json", views_jobs.training_run_status, name="training_run"),
     path("models/<int:pk>/activate/", views_jobs.model_activate, name="model_activate"),
 ]
+
+# the model leaderboard (dois.views_leaderboard)
+from dois import views_leaderboard  # noqa: E402
+
+urlpatterns += [
+    path("leaderboard/", views_leaderboard.leaderboard, name="leaderboard"),
+    path("leaderboard/submit/", views_leaderboard.leaderboard_submit,
+         name="leaderboard_submit"),
+    path("leaderboard/submissions/<int:pk>/", views_leaderboard.leaderboard_submission,
+         name="leaderboard_submission"),
+    path("leaderboard/submissions/<int:pk>/promote/", views_leaderboard.leaderboard_promote,
+         name="leaderboard_promote"),
+    path("leaderboard/submissions/<int:pk>/requeue/", views_leaderboard.leaderboard_requeue,
+         name="leaderboard_requeue"),
+    path("leaderboard/dataset.zip", views_leaderboard.leaderboard_dataset,
+         name="leaderboard_dataset"),
+    path("leaderboard/starter.ipynb", views_leaderboard.leaderboard_notebook,
+         name="leaderboard_notebook"),
+]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
@@ -46,7 +46,8 @@ class MemberDetail(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(responses=MemberSerializer)
+    @extend_schema(responses={200: MemberSerializer, 404: OpenApiResponse(
+        description="No such member, or the profile is not public.")})
     def get(self, request, name: str, **_kwargs) -> Response:
         user = credit.member_get(name=name, viewer=request.user)
         if user is None:

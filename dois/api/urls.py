@@ -15,3 +15,11 @@ urlpatterns = [
     *router.urls,
     path("jobs/<int:pk>/", JobDetail.as_view(), name="api-job"),
 ]
+
+# the model leaderboard (dois.api.leaderboard)
+from dois.api import leaderboard  # noqa: E402
+
+urlpatterns += [
+    path("models/", leaderboard.ModelList.as_view(), name="api-models"),
+    path("models/<int:pk>/", leaderboard.ModelDetail.as_view(), name="api-model"),
+]
