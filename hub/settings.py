@@ -70,6 +70,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # before sessions and auth: a cached anonymous page skips everything below
+    "common.pagecache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -150,6 +152,24 @@ elif CACHE_URL:
     raise ImproperlyConfigured("Environment variable CACHE_URL must be a redis:// URL or empty.")
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Anonymous readers' pages are kept this long in the cache (common/pagecache.py): every
+# change to the site's data invalidates them at once; the time only bounds how late a
+# page notices the clock (an event moving from upcoming to past). On by default only with
+# a shared cache (Redis): a per-process memory cache would not see other processes' writes.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 120 if CACHE_URL else 0, minimum=0)
+_LANGUAGE_PREFIXES = ("en", "zh-hans")
+PAGE_CACHE_SKIP = [
+    "/healthz", "/robots.txt", "/i18n/", "/static/", "/api/schema/", "/api/docs/",
+    "/api/v1/jobs/",
+    "/api/v1/models/",
+    *(f"/{code}/{area}" for code in _LANGUAGE_PREFIXES
+      for area in ("admin/", "accounts/", "dois/jobs/", "dois/review/", "dois/mine/",
+                   "dois/submit/", "dois/exports/", "dois/training/", "jsi18n/")),
+]
+# Models whose writes do not change what anonymous readers see (written very often).
+PAGE_CACHE_IGNORE_MODELS = ["hub.workerheartbeat", "dois.identificationjob",
+                            "dois.candidate", "dois.embedding"]
 
 # --- i18n -----------------------------------------------------------------------------
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "en")
