@@ -11,10 +11,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import RowNumber
 
-from dois.models import Individual, IndividualMerge, Photo, PhotoEdit, Sighting
+from dois.models import (
+    Decision,
+    IdentificationJob,
+    Individual,
+    IndividualMerge,
+    Photo,
+    PhotoEdit,
+    Sighting,
+)
 
 KM_PER_DEGREE = 111.32
 
@@ -271,8 +279,19 @@ def sighting_list_visible(*, user) -> QuerySet[Sighting]:
 
 
 def photo_list_for_uploader(*, user) -> QuerySet[Photo]:
+    """The user's photos, newest first, each with ``current_job_id`` (the job of its
+    current revision: its candidates) and its decision in force (``decision_action``,
+    ``decision_at``; the individual is ``photo.individual``). A constant number of
+    queries whatever the page size."""
+    jobs = (IdentificationJob.objects.filter(photo=OuterRef("pk"), revision=OuterRef("revision"))
+            .order_by("-created_at", "-id"))
+    decisions = (Decision.objects.filter(photo=OuterRef("pk"), undone_by__isnull=True)
+                 .exclude(action=Decision.Action.UNDO).order_by("-decided_at", "-id"))
     return (Photo.objects.filter(uploaded_by=user)
             .select_related("sighting", "individual", "proposed_individual")
+            .annotate(current_job_id=Subquery(jobs.values("pk")[:1]),
+                      decision_action=Subquery(decisions.values("action")[:1]),
+                      decision_at=Subquery(decisions.values("decided_at")[:1]))
             .order_by("-uploaded_at", "-id"))
 
 
