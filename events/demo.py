@@ -220,12 +220,13 @@ def _first_meetup(*, users: dict) -> Event:
     published = datetime(2019, 9, 9, 23, 0, tzinfo=TZ)
     common = {"actor": organiser, "event": event, "author": "zoomq", "published_at": published,
               "categories": ["Events"], "tags": ["tfug", "event", "meetup", "summary"]}
-    services.post_save(**common, slug="2019-09-09-first-meetup-summary-zh", language="zh-hans",
-                       title="首次 TensorFlow All-Around 小结",
-                       description="社区活动,值得参与", body=POST_ZH)
-    services.post_save(**common, slug="2019-09-09-first-meetup-summary-en", language="en",
-                       title="Our first TensorFlow All-Around: a summary",
-                       description="Community events are worth joining", body=POST_EN)
+    zh = services.post_save(**common, slug="2019-09-09-first-meetup-summary-zh",
+                            language="zh-hans", title="首次 TensorFlow All-Around 小结",
+                            description="社区活动,值得参与", body=POST_ZH)
+    en = services.post_save(**common, slug="2019-09-09-first-meetup-summary-en", language="en",
+                            title="Our first TensorFlow All-Around: a summary",
+                            description="Community events are worth joining", body=POST_EN)
+    services.post_translation_link(actor=organiser, post=zh, other=en)
     return event
 
 

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from events.models import RSVP, Material, Recording, Series, Talk, Venue
+from events.models import RSVP, Material, Post, Recording, Series, Talk, Venue
 
 # Django's label for "nothing chosen", translated here (Django has no Chinese for it yet).
 EMPTY_CHOICE = _("- Select an option -")
@@ -324,6 +324,16 @@ class PostForm(forms.Form):
     tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Separated by spaces."))
     body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 16}),
                            help_text=_("Markdown. Images keep their URLs."))
+    translation = forms.ModelChoiceField(
+        label=_("The same post in the other language"), queryset=Post.objects.none(),
+        required=False, empty_label=EMPTY_CHOICE)
+
+    def __init__(self, *args, event, post=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        others = event.posts.all()
+        if post is not None:
+            others = others.exclude(pk=post.pk)
+        self.fields["translation"].queryset = others.order_by("-published_at")
 
 
 class PostImportForm(forms.Form):

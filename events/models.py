@@ -551,6 +551,11 @@ class PostQuerySet(models.QuerySet):
         """Posts of no event, or of a public event: a draft's summary waits for it."""
         return self.filter(Q(event__isnull=True) | Q(event__status__in=PUBLIC_EVENT_STATUSES))
 
+    def for_reader(self, language: str) -> PostQuerySet:
+        """One post per translation pair: the reader's language where the pair has it,
+        the other version otherwise; posts without a translation are all kept."""
+        return self.exclude(~Q(language=language) & Q(translation__language=language))
+
 
 class Post(models.Model):
     """A summary post (Markdown with YAML front matter, like a static-site blog)."""
@@ -566,6 +571,10 @@ class Post(models.Model):
                                 default="en")
     event = models.ForeignKey(Event, on_delete=models.SET_NULL, null=True, blank=True,
                               related_name="posts", verbose_name=_("event"))
+    translation = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("translation"),
+        help_text=_("The same post in the other language (each points at the other)."))
     published_at = models.DateTimeField(_("published at"))
     updated_at = models.DateTimeField(auto_now=True)
 

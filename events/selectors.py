@@ -289,9 +289,14 @@ def series_events(*, series: Series) -> QuerySet[Event]:
     return event_list_public().filter(series=series)
 
 
-def post_list_public() -> QuerySet[Post]:
-    """Posts of no event or of a public event, newest first (pages, feeds, search, API)."""
-    return Post.objects.public().select_related("event").prefetch_related("tags") \
+def post_list_public(*, language: str | None = None) -> QuerySet[Post]:
+    """Posts of no event or of a public event, newest first (pages, feeds, search, API).
+    With ``language``, a post and its translation appear once, in that language where
+    it exists."""
+    qs = Post.objects.public()
+    if language:
+        qs = qs.for_reader(language)
+    return qs.select_related("event", "translation").prefetch_related("tags") \
         .order_by("-published_at", "id")
 
 

@@ -976,6 +976,33 @@ def post_save(*, actor, title: str, body: str, description: str = "", author: st
     return post
 
 
+def _require_post_edit(*, actor, post: Post) -> None:
+    if post.event_id is not None:
+        _require_manage(user=actor, event=post.event)
+    elif not (actor and (actor.is_superuser or actor.has_perm("events.change_post"))):
+        raise PermissionDenied(_("Only organisers may write posts."))
+
+
+@transaction.atomic
+def post_translation_link(*, actor, post: Post, other: Post | None) -> Post:
+    """Make ``other`` the version of ``post`` in the other language, both ways (``None``
+    unlinks). Each post has at most one translation; older links are undone."""
+    _require_post_edit(actor=actor, post=post)
+    if other is not None:
+        _require_post_edit(actor=actor, post=other)
+        if other.pk == post.pk or other.language == post.language:
+            raise ValidationError({"translation": _(
+                "A translation is a post in the other language.")})
+    ids = [post.pk] + ([other.pk] if other is not None else [])
+    Post.objects.filter(translation_id__in=ids).update(translation=None)
+    Post.objects.filter(pk__in=ids).update(translation=None)
+    if other is not None:
+        Post.objects.filter(pk=post.pk).update(translation=other)
+        Post.objects.filter(pk=other.pk).update(translation=post)
+    post.refresh_from_db()
+    return post
+
+
 @dataclass
 class ImportReport:
     created: list[str] = field(default_factory=list)
@@ -1058,6 +1085,17 @@ def post_import_text(*, text: str, name: str, actor=None,
         post.full_clean()
         post.save()
         post.tags.set(tags_get_or_create(names=tags_parse(value=meta.get("tags"))))
+        other_slug = str(meta.get("translation") or "").strip()
+        other = Post.objects.filter(slug=other_slug).first() if other_slug else None
+        if other is not None and other.language != post.language:
+            # the other version may be imported first or second: whichever comes later links
+            if actor is not None:
+                post_translation_link(actor=actor, post=post, other=other)
+            else:
+                Post.objects.filter(translation_id__in=[post.pk, other.pk]).update(
+                    translation=None)
+                Post.objects.filter(pk=post.pk).update(translation=other)
+                Post.objects.filter(pk=other.pk).update(translation=post)
     return post, created
 
 

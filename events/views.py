@@ -224,7 +224,7 @@ def series_detail(request, slug: str):
 
 def post_list(request):
     return render(request, "events/post_list.html", {
-        "posts": selectors.post_list_public(),
+        "posts": selectors.post_list_public(language=request.LANGUAGE_CODE),
         "can_import": services.post_can_import(user=request.user)})
 
 
@@ -233,7 +233,13 @@ def post_detail(request, slug: str):
         post = selectors.post_get_visible(slug=slug, user=request.user)
     except Post.DoesNotExist as exc:
         raise Http404 from exc
-    return render(request, "events/post_detail.html", {"post": post})
+    translation = post.translation
+    if translation is not None and not (translation.event is None or translation.event.is_public
+                                        or services.event_can_manage(user=request.user,
+                                                                     event=translation.event)):
+        translation = None
+    return render(request, "events/post_detail.html", {"post": post,
+                                                       "translation": translation})
 
 
 def search(request):
@@ -269,7 +275,7 @@ def events_atom(request):
 
 
 def posts_atom(request):
-    body = feeds.atom_posts(posts=selectors.post_list_public()[:50],
+    body = feeds.atom_posts(posts=selectors.post_list_public(language=request.LANGUAGE_CODE)[:50],
                             base_url=request.build_absolute_uri("/"),
                             self_url=request.build_absolute_uri())
     return HttpResponse(body, content_type="application/atom+xml; charset=utf-8")
@@ -714,12 +720,21 @@ def post_edit(request, event: Event, pk: int | None = None):
     if post:
         initial = {"title": post.title, "description": post.description, "author": post.author,
                    "language": post.language, "categories": " ".join(post.categories),
-                   "tags": " ".join(t.name for t in post.tags.all()), "body": post.body}
-    form = PostForm(request.POST or None, initial=initial)
-    return _form_page(request, event, form, _("Summary post"), lambda d: services.post_save(
-        actor=request.user, event=event, post=post, title=d["title"], body=d["body"],
-        description=d["description"], author=d["author"], language=d["language"],
-        categories=d["categories"].split(), tags=d["tags"].split()))
+                   "tags": " ".join(t.name for t in post.tags.all()), "body": post.body,
+                   "translation": post.translation_id}
+    form = PostForm(request.POST or None, initial=initial, event=event, post=post)
+
+    def save(d):
+        with transaction.atomic():
+            saved = services.post_save(
+                actor=request.user, event=event, post=post, title=d["title"], body=d["body"],
+                description=d["description"], author=d["author"], language=d["language"],
+                categories=d["categories"].split(), tags=d["tags"].split())
+            if d["translation"] is not None or (post and post.translation_id):
+                services.post_translation_link(actor=request.user, post=saved,
+                                               other=d["translation"])
+
+    return _form_page(request, event, form, _("Summary post"), save)
 
 
 def _import_page(request, event: Event | None):

@@ -130,11 +130,14 @@ class EventsPostSummarySerializer(serializers.ModelSerializer):
     event = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     tags = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     categories = serializers.ListField(child=serializers.CharField(), read_only=True)
+    translation = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True,
+        help_text="The slug of the same post in the other language, if any.")
 
     class Meta:
         model = Post
         fields = ["slug", "title", "description", "author", "categories", "tags",
-                  "language", "published_at", "event", "api_url", "page_url"]
+                  "language", "published_at", "event", "translation", "api_url", "page_url"]
 
     def get_api_url(self, obj: Post) -> str:
         return _absolute(self.context, reverse("events-post-detail", kwargs={"slug": obj.slug}))

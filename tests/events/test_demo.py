@@ -62,10 +62,15 @@ def test_demo_visible_in_both_languages(client, demo_users, lang, expected):
 
 
 def test_demo_posts_in_both_languages(client, demo_users):
+    """The two summaries are translations of each other: each list shows its own."""
     load_demo(users=demo_users, stdout=io.StringIO())
-    posts = client.get(reverse("events:post_list")).content.decode()
-    assert "首次 TensorFlow All-Around 小结" in posts
-    assert "Our first TensorFlow All-Around: a summary" in posts
+    zh = client.get("/zh-hans/events/posts/").content.decode()
+    en = client.get("/en/events/posts/").content.decode()
+    assert "首次 TensorFlow All-Around 小结" in zh and "Our first" not in zh
+    assert "Our first TensorFlow All-Around: a summary" in en and "首次" not in en
+    page = client.get(reverse("events:post", kwargs={
+        "slug": "2019-09-09-first-meetup-summary-en"})).content.decode()
+    assert 'hreflang="zh-hans"' in page
 
 
 def test_demo_photos_are_links_unless_the_operator_allows_their_host(client, demo_users,
