@@ -46,6 +46,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from PIL import Image
 
+from common.pagecache import page_cache_bump_on_commit
 from common.uploads import UploadRejected, upload_read
 from dois import inference
 from dois.leaderboard_metrics import EvalItem, board_metrics
@@ -396,6 +397,7 @@ def submission_evaluate(*, submission_id: int, worker: str = "") -> Submission |
         Submission.objects.filter(pk=sub.pk).update(
             status=Submission.Status.DONE, error="", metrics=_rounded(metrics), split=version,
             evaluated_at=now)
+    page_cache_bump_on_commit()  # the board changed outside any request
     sub.refresh_from_db()
     leaderboard_refresh(eval_set=eval_set)
     return sub
@@ -458,6 +460,8 @@ def leaderboard_refresh(*, eval_set: EvalSet | None = None, limit_rows: int = 20
         .filter(Q(sent_at__isnull=True) | Q(sent_at__lt=resend_before))
         .order_by("created_at").values_list("pk", flat=True)[:limit_rows])
     sent = sum(1 for pk in due if submission_send(submission_id=pk))
+    if failed:
+        page_cache_bump_on_commit()
     return {"split": version.number, "sent": sent, "failed": failed}
 
 

@@ -31,6 +31,7 @@ from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.pagecache import page_cache_bump_on_commit
 from dois import inference
 from dois.models import Embedding, ModelVersion, Photo, TrainingRun
 from dois.services_identification import (
@@ -293,6 +294,7 @@ def model_version_switch(*, model_version: ModelVersion, user=None) -> ModelVers
         ModelVersion.objects.filter(pk=model_version.pk).update(
             is_active=True, state=ModelVersion.State.READY, activated_at=timezone.now(),
             activated_by=user)
+        page_cache_bump_on_commit()  # pages name the active model; set in a worker
     model_version.refresh_from_db()
     return model_version
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dois import views, views_jobs, views_review
+from dois import views, views_jobs, views_leaderboard, views_review
 
 app_name = "dois"
 
@@ -32,12 +32,7 @@ urlpatterns = [
     path("training/", views_jobs.training, name="training"),
     path("training/runs/<int:pk>.json", views_jobs.training_run_status, name="training_run"),
     path("models/<int:pk>/activate/", views_jobs.model_activate, name="model_activate"),
-]
-
-# the model leaderboard (dois.views_leaderboard)
-from dois import views_leaderboard  # noqa: E402
-
-urlpatterns += [
+    # the model leaderboard
     path("leaderboard/", views_leaderboard.leaderboard, name="leaderboard"),
     path("leaderboard/submit/", views_leaderboard.leaderboard_submit,
          name="leaderboard_submit"),

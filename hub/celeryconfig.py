@@ -84,6 +84,11 @@ beat_schedule = {
         "task": "events.tasks.mails_resend_unsent",
         "schedule": schedule(run_every=600),
     },
+    # re-evaluates leaderboard rows of an older evaluation split, re-queues lost ones
+    "dois-leaderboard-refresh": {
+        "task": "dois.tasks.leaderboard_refresh",
+        "schedule": schedule(run_every=600),
+    },
     # re-sends identification jobs stuck in queued/running (dois.services_identification)
     "dois-sweep-jobs": {
         "task": "dois.tasks.sweep_jobs",

@@ -56,3 +56,8 @@ class ProfileForm(forms.Form):
         required=False,
         help_text=_("Also the language of the emails the site sends you."),
     )
+    profile_public = forms.BooleanField(
+        label=_("Show my public member page"), required=False,
+        help_text=_("Your display name and what you contributed (events, talks, photos, "
+                    "models, projects). Never your email address."),
+    )

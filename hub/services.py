@@ -89,7 +89,7 @@ def user_sign_up(*, username: str, email: str, password: str, display_name: str 
 
 
 def user_profile_update(*, user: User, display_name: str, bio: str, email: str,
-                        preferred_language: str) -> User:
+                        preferred_language: str, profile_public: bool = False) -> User:
     """Save the profile; a new address must be free and is confirmed again."""
     if email_taken(email=email, exclude=user):
         raise ValidationError({"email": _("Another account uses this email address.")})
@@ -98,11 +98,12 @@ def user_profile_update(*, user: User, display_name: str, bio: str, email: str,
     user.bio = bio
     user.email = email
     user.preferred_language = preferred_language
+    user.profile_public = profile_public
     if changed:
         user.email_verified = False
     user.full_clean()
     user.save(update_fields=["display_name", "bio", "email", "preferred_language",
-                             "email_verified"])
+                             "email_verified", "profile_public"])
     if changed:
         email_verification_send(user=user)
     return user

@@ -348,7 +348,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Choice sets that share a field name across apps need their own component names.
-    "ENUM_NAME_OVERRIDES": {"EventStatusEnum": "events.models.Event.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "EventStatusEnum": "events.models.Event.Status",
+        # jobs, training runs and leaderboard submissions share one set of states
+        "WorkStatusEnum": ["queued", "running", "done", "failed"],
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------
@@ -387,6 +391,10 @@ DOIS_MODEL_PATH = env_str(
 DOIS_MODEL_DIR = Path(env_str("DOIS_MODEL_DIR", str(VAR_DIR / "models")))
 DOIS_CATALOGUE_PREFIX = env_str("DOIS_CATALOGUE_PREFIX", "PRE")
 DOIS_PUBLIC_ROUNDING_KM = env_float("DOIS_PUBLIC_ROUNDING_KM", 10.0)
+# One leaderboard evaluation's sandbox process: wall time, CPU seconds and memory.
+DOIS_LEADERBOARD_TIMEOUT_S = env_int("DOIS_LEADERBOARD_TIMEOUT_S", 900, minimum=10)
+DOIS_LEADERBOARD_CPU_S = env_int("DOIS_LEADERBOARD_CPU_S", 600, minimum=1)
+DOIS_LEADERBOARD_MEMORY_MB = env_int("DOIS_LEADERBOARD_MEMORY_MB", 2048, minimum=256)
 TF_NUM_THREADS = env_int("TF_NUM_THREADS", 0, minimum=0)  # 0: cores / worker concurrency
 
 HEALTH_CHECKS = [

@@ -6,7 +6,7 @@ from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from common.throttling import rate_limited
-from hub import views
+from hub import api_members, views, views_members
 
 hub_patterns = (
     [
@@ -15,6 +15,12 @@ hub_patterns = (
         path("projects/<slug:slug>/", views.project_detail, name="project_detail"),
         path("accounts/signup/", views.sign_up, name="signup"),
         path("accounts/profile/", views.profile, name="profile"),
+        # member credit (hub.credit): public profiles and the yearly thanks page
+        path("members/<str:name>/", views_members.member, name="member"),
+        path("members/me/visibility/", views_members.member_visibility,
+             name="member_visibility"),
+        path("thanks/", views_members.thanks, name="thanks"),
+        path("thanks/<int:year>/", views_members.thanks, name="thanks_year"),
     ],
     "hub",
 )
@@ -27,6 +33,7 @@ urlpatterns = [
     # the split view serves its start-up script as a file: the CSP allows no inline script
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"),
          name="api-docs"),
+    path("api/v1/members/<str:name>/", api_members.MemberDetail.as_view(), name="api-member"),
     path("api/v1/", include("dois.api.urls")),
     path("api/v1/", include("events.api.urls")),
 ]
@@ -44,14 +51,3 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
 )
 
-# member credit (hub.credit): public profiles, the yearly thanks page and the API
-from hub import api_members, views_members  # noqa: E402
-
-hub_patterns[0].extend([
-    path("members/<str:name>/", views_members.member, name="member"),
-    path("members/me/visibility/", views_members.member_visibility, name="member_visibility"),
-    path("thanks/", views_members.thanks, name="thanks"),
-    path("thanks/<int:year>/", views_members.thanks, name="thanks_year"),
-])
-urlpatterns.insert(0, path("api/v1/members/<str:name>/", api_members.MemberDetail.as_view(),
-                           name="api-member"))

@@ -84,7 +84,8 @@ def profile(request):
     form = ProfileForm(
         request.POST or None,
         initial={"display_name": user.display_name, "email": user.email, "bio": user.bio,
-                 "preferred_language": user.preferred_language},
+                 "preferred_language": user.preferred_language,
+                 "profile_public": user.profile_public},
     )
     if request.method == "POST" and form.is_valid():
         try:

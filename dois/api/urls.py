@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from dois.api import views
+from dois.api import leaderboard, views
 from dois.api.jobs import JobDetail
 
 router = SimpleRouter()
@@ -14,12 +14,7 @@ router.register("photos", views.PhotoViewSet, basename="dois-photo")
 urlpatterns = [
     *router.urls,
     path("jobs/<int:pk>/", JobDetail.as_view(), name="api-job"),
-]
-
-# the model leaderboard (dois.api.leaderboard)
-from dois.api import leaderboard  # noqa: E402
-
-urlpatterns += [
+    # the model leaderboard
     path("models/", leaderboard.ModelList.as_view(), name="api-models"),
     path("models/<int:pk>/", leaderboard.ModelDetail.as_view(), name="api-model"),
 ]
