@@ -98,6 +98,22 @@ def test_profile_update(client):
     assert (user.display_name, user.preferred_language) == ("Ah Fin", "zh-hans")
 
 
+def test_the_profile_switches_the_public_member_page_on_and_off(client):
+    user = UserFactory(username="finley", display_name="Finley")
+    client.force_login(user)
+    fields = {"display_name": "Finley", "email": user.email, "bio": "",
+              "preferred_language": "en"}
+    client.post(reverse("hub:profile"), {**fields, "profile_public": "on"})
+    user.refresh_from_db()
+    assert user.profile_public is True
+    client.logout()
+    assert client.get("/en/members/finley/").status_code == 200
+    client.force_login(user)
+    client.post(reverse("hub:profile"), fields)
+    client.logout()
+    assert client.get("/en/members/finley/").status_code == 404
+
+
 def test_log_in_and_out(client):
     user = UserFactory(username="kai")
     response = client.post(reverse("login"), {"username": "kai", "password": PASSWORD})
