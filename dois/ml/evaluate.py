@@ -1,7 +1,16 @@
-"""Evaluate an embedder on a folder dataset: top-1, top-5, MAP@5 and open-set figures.
+"""Evaluate identification on a folder dataset: top-1, top-5, MAP@5 and open-set figures.
 
-``python -m dois.ml.evaluate DATASET [--model PATH] [--unknown DIR]`` prints one JSON
-object as its last line.
+``python -m dois.ml.evaluate DATASET [--method edge|appearance|fused] [--unknown DIR]``
+prints one JSON object as its last line. Without ``--method`` it evaluates what the
+site serves: ``edge`` (the trailing edge of the fin's outline; see
+:mod:`dois.ml.edges`). ``appearance`` is the whole-crop embedder (``--model``).
+
+Edge method: every photo is traced (:mod:`dois.ml.outline`); ``outline_found`` is the
+share of the dataset's photos with a usable outline (``unknown_outline_found`` for
+``--unknown``). A query without one counts as a miss (it goes to a person); photos
+without one are left out of the gallery. ``unknown_auc`` compares the new-individual
+probability of unknowns and known queries that both have an outline;
+``unknown_auc_all`` counts a photo without an outline as flagged new (probability 1).
 
 DATASET holds one folder per individual. With ``gallery/`` and ``query/`` subfolders,
 gallery images are enrolled and each query image (of an individual in the gallery)
@@ -32,7 +41,11 @@ from .datasets import Item, scan_dataset, scan_flat
 from .gallery import Gallery, new_individual_probability
 from .preprocess import load_images
 
-__all__ = ["ranking_metrics", "roc_auc", "embed_items", "evaluate_dataset", "main"]
+__all__ = ["ranking_metrics", "roc_auc", "embed_items", "evaluate_dataset", "evaluate_edges",
+           "trace_items", "main"]
+
+METHODS = ("edge", "appearance", "fused")
+SERVED_METHOD = "edge"
 
 
 def ranking_metrics(*, ranked: Sequence[Sequence[Hashable]], truth: Sequence[Hashable]
@@ -163,21 +176,146 @@ def evaluate_dataset(*, dataset: str | Path, embedder: Any = None,
     return metrics
 
 
+def trace_items(*, items: Sequence[Item], tracer: Any = None) -> list[Any]:
+    """Trace the outline of each item's whole image (a bad file gives ``bad_image``)."""
+    from .outline import Outline, OutlineTracer
+    from .preprocess import ImageDecodeError, decode_image
+
+    tracer = tracer or OutlineTracer()
+    out = []
+    for it in items:
+        try:
+            img, _ = decode_image(it.path)
+        except ImageDecodeError:
+            out.append(Outline(ok=False, reason="bad_image", image_size=(0, 0)))
+            continue
+        out.append(tracer(np.asarray(img, np.uint8)))
+    return out
+
+
+def evaluate_edges(*, dataset: str | Path, unknown: str | Path | None = None,
+                   tracer: Any = None, k: int = 5, calibration: dict[str, float] | None = None,
+                   outlines: dict[Path, Any] | None = None) -> dict[str, Any]:
+    """Evaluate the edge method on ``dataset`` (see the module docstring).
+
+    ``outlines``: an optional ``{path: Outline}`` cache, filled as images are traced.
+    """
+    from .edges import DEFAULT_CALIBRATION, EdgeGallery
+    from .edges import new_individual_probability as p_new_edge
+
+    calibration = calibration or DEFAULT_CALIBRATION
+    cache = outlines if outlines is not None else {}
+
+    def traced(items: Sequence[Item]) -> list[Any]:
+        todo = [it for it in items if it.path not in cache]
+        for it, o in zip(todo, trace_items(items=todo, tracer=tracer), strict=True):
+            cache[it.path] = o
+        return [cache[it.path] for it in items]
+
+    dataset = Path(dataset)
+    split = (dataset / "gallery").is_dir() and (dataset / "query").is_dir()
+    if split:
+        gal_items, q_items = scan_dataset(dataset / "gallery"), scan_dataset(dataset / "query")
+    else:
+        gal_items, q_items = scan_dataset(dataset), []
+    if not gal_items:
+        raise ValueError(f"no images in {dataset}")
+    gal_out = traced(gal_items)
+    q_out = traced(q_items) if q_items else []
+    usable = [i for i, o in enumerate(gal_out) if o.usable]
+    gallery = EdgeGallery([gal_out[i].edge() for i in usable],
+                          [gal_items[i].individual for i in usable], photo_ids=usable)
+    ranked: list[list[Hashable]] = []
+    truth: list[Hashable] = []
+    known_p: list[float] = []
+    known_p_all: list[float] = []
+    if split:
+        enrolled = {g.individual for g in gal_items}
+        queries = [(it, o, ()) for it, o in zip(q_items, q_out, strict=True)
+                   if it.individual in enrolled]
+    else:
+        counts: dict[str, int] = {}
+        for it in gal_items:
+            counts[it.individual] = counts.get(it.individual, 0) + 1
+        pos = {gi: j for j, gi in enumerate(usable)}
+        queries = [(it, o, (pos[i],) if i in pos else ())
+                   for i, (it, o) in enumerate(zip(gal_items, gal_out, strict=True))
+                   if counts[it.individual] >= 2]
+    for it, o, excl in queries:
+        truth.append(it.individual)
+        if not o.usable:
+            ranked.append([])
+            known_p_all.append(1.0)
+            continue
+        cands = gallery.search(o.edge(), k=k, exclude=excl)
+        ranked.append([c.label for c in cands])
+        p = float(p_new_edge(cands, calibration=calibration))
+        known_p.append(p)
+        known_p_all.append(p)
+    metrics: dict[str, Any] = ranking_metrics(ranked=ranked, truth=truth)
+    all_out = gal_out + q_out
+    individuals = {it.individual for it in gal_items} | {it.individual for it in q_items}
+    metrics.update(n_queries=len(truth), n_individuals=len(individuals),
+                   n_gallery=len(usable), method="edge",
+                   outline_found=float(np.mean([o.usable for o in all_out])),
+                   queries_with_outline=int(sum(o.usable for _, o, _ in queries)))
+    if unknown is not None:
+        u_items = scan_flat(unknown)
+        u_out = traced(u_items)
+        u_p, u_p_all = [], []
+        for o in u_out:
+            if not o.usable:
+                u_p_all.append(1.0)
+                continue
+            p = float(p_new_edge(gallery.search(o.edge(), k=k), calibration=calibration))
+            u_p.append(p)
+            u_p_all.append(p)
+        thr = 0.5
+        metrics.update(
+            unknown_auc=roc_auc(positives=np.array(u_p), negatives=np.array(known_p)),
+            unknown_auc_all=roc_auc(positives=np.array(u_p_all), negatives=np.array(known_p_all)),
+            n_unknown=len(u_items), unknown_outline_found=float(np.mean([o.usable for o in u_out]))
+            if u_out else None,
+            unknown_flagged=float(np.mean(np.array(u_p) > thr)) if u_p else None,
+            known_flagged=float(np.mean(np.array(known_p) > thr)) if known_p else None)
+    return metrics
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line entry point: prints the metrics as one JSON line."""
     ap = argparse.ArgumentParser(prog="python -m dois.ml.evaluate")
     ap.add_argument("dataset")
-    ap.add_argument("--model", default=None, help="model .keras path (default: shipped)")
+    ap.add_argument("--method", default=SERVED_METHOD, choices=METHODS,
+                    help=f"default: what the site serves ({SERVED_METHOD})")
+    ap.add_argument("--model", default=None, help="appearance model .keras (default: shipped)")
     ap.add_argument("--unknown", default=None, help="folder of images not in the gallery")
     ap.add_argument("--backend", default="auto", choices=["auto", "tflite", "tf"])
+    ap.add_argument("--segmentation", default="network", choices=["network", "classical"],
+                    help="edge method: how the fin is segmented (default: network)")
     args = ap.parse_args(argv)
+    if args.method == "edge":
+        from .edges import EDGE_METHOD_VERSION
+        from .outline import OutlineTracer
+
+        tracer = OutlineTracer(method=args.segmentation)
+        metrics = evaluate_edges(dataset=args.dataset, unknown=args.unknown, tracer=tracer)
+        metrics.update(edge_method=EDGE_METHOD_VERSION, outline_method=tracer.version)
+        print(json.dumps(metrics))
+        return 0
+    if args.method == "fused":
+        from .fused import evaluate_fused
+
+        metrics = evaluate_fused(dataset=args.dataset, unknown=args.unknown,
+                                 model_path=args.model)
+        print(json.dumps(metrics))
+        return 0
     from . import DEFAULT_MODEL_PATH
     from .model import Embedder
 
     model = Path(args.model) if args.model else DEFAULT_MODEL_PATH
     embedder = Embedder(model, backend=args.backend)
     metrics = evaluate_dataset(dataset=args.dataset, embedder=embedder, unknown=args.unknown)
-    metrics.update(model=str(model), backend=embedder.backend)
+    metrics.update(model=str(model), backend=embedder.backend, method="appearance")
     print(json.dumps(metrics))
     return 0
 

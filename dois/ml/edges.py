@@ -1,0 +1,346 @@
+"""Compare trailing edges: alignment distance, a fast vector, an edge gallery.
+
+Edges are canonical (:func:`dois.ml.outline.canonical_edge`): ``n x 2`` points from the
+tip (0, 0) to the trailing end (0, 1), x towards the trailing side.
+
+- :func:`align_edges` aligns a query edge to many gallery edges at once: an iterative
+  closest-point fit of a similarity transform (rotation, scale, shift), both ways, that
+  keeps only the best ``1 - trim`` share of point pairs, so that a splash, a missing tip
+  or a different waterline does not decide. The distance is the root mean square of the
+  kept pairs, in units of the gallery edge's tip-to-end length.
+- :func:`edge_vectors` gives a fixed-length unit vector per edge for shortlisting (a
+  learnt 1-D network when one is given, else a fixed descriptor of the edge's shape).
+- :class:`EdgeGallery` shortlists by vector, re-ranks the shortlist by alignment, ranks
+  individuals by their best photo and gives a calibrated new-individual probability.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .outline import EDGE_POINTS, resample_polyline
+
+__all__ = [
+    "EDGE_METHOD_VERSION",
+    "EDGE_SETTINGS_PATH",
+    "DEFAULT_CALIBRATION",
+    "EdgeCandidate",
+    "align_edges",
+    "edge_descriptor",
+    "edge_vectors",
+    "EdgeGallery",
+    "distance_to_score",
+    "new_individual_probability",
+    "fit_new_individual_calibration",
+]
+
+EDGE_METHOD_VERSION = "edge-1"
+EDGE_SETTINGS_PATH = Path(__file__).resolve().parent / "shipped" / "fin-edge-v1.json"
+TRIM = 0.1
+MAX_ROTATION = math.radians(25)
+SCALE_RANGE = (0.6, 1.6)
+SCORE_SCALE = 0.02  # score = exp(-distance / SCORE_SCALE)
+
+
+
+def _shipped_calibration() -> dict[str, float]:
+    """The calibration fitted on real fins (``python -m dois.ml.calibrate_edges``)."""
+    try:
+        data = json.loads(EDGE_SETTINGS_PATH.read_text(encoding="utf-8"))
+        return {k: float(v) for k, v in data["calibration"].items()}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {"w_log_distance": 4.0, "w_log_ratio": 0.0, "bias": 24.0}
+
+
+# Fitted on real fins (fins-smru known vs fins-naukma-unknown new); see README.
+DEFAULT_CALIBRATION: dict[str, float] = _shipped_calibration()
+
+
+@dataclass(frozen=True)
+class EdgeCandidate:
+    """One ranked individual: label, aligned distance and score of its best photo."""
+
+    label: Hashable
+    score: float  # exp(-distance / SCORE_SCALE): 1 for identical edges
+    distance: float
+    photo_index: int  # index of the best photo in the gallery
+    photo_id: Any = None  # its id, when the gallery was given photo_ids
+
+
+def distance_to_score(distance: float | np.ndarray) -> float | np.ndarray:
+    """Similarity in (0, 1] from an aligned distance (monotone, for display and storage)."""
+    return np.exp(-np.asarray(distance, np.float64) / SCORE_SCALE)
+
+
+def _prep(edges: np.ndarray | Sequence[np.ndarray], n: int) -> np.ndarray:
+    if isinstance(edges, np.ndarray) and edges.ndim == 3 and edges.shape[1] == n:
+        return edges.astype(np.float64)
+    return np.stack([resample_polyline(e, n) for e in edges]) if len(edges) else np.zeros(
+        (0, n, 2))
+
+
+def _similarity(src: np.ndarray, dst: np.ndarray, w: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Weighted 2-D similarity (batched): returns scale, 2x2 rotation, shift."""
+    ws = w.sum(axis=1, keepdims=True) + 1e-12
+    ms = (src * w[..., None]).sum(axis=1) / ws
+    md = (dst * w[..., None]).sum(axis=1) / ws
+    a, b = src - ms[:, None], dst - md[:, None]
+    dot = (w * (a * b).sum(-1)).sum(1)
+    cross = (w * (a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0])).sum(1)
+    theta = np.clip(np.arctan2(cross, dot), -MAX_ROTATION, MAX_ROTATION)
+    c, s = np.cos(theta), np.sin(theta)
+    proj = c * dot + s * cross
+    scale = np.clip(proj / ((w * (a**2).sum(-1)).sum(1) + 1e-12), *SCALE_RANGE)
+    rot = np.stack([np.stack([c, -s], -1), np.stack([s, c], -1)], -2)
+    shift = md - scale[:, None] * np.einsum("kij,kj->ki", rot, ms)
+    return scale, rot, shift
+
+
+def _trim_weights(d2: np.ndarray, keep: int) -> np.ndarray:
+    thr = np.partition(d2, keep - 1, axis=1)[:, keep - 1:keep]
+    return (d2 <= thr).astype(np.float64)
+
+
+def _foot(p: np.ndarray, poly: np.ndarray, j: np.ndarray
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Closest points on the polyline segments next to vertex ``j`` (batched).
+
+    ``p``: K x A x 2 points; ``poly``: K x B x 2; ``j``: K x A nearest vertices.
+    Returns squared distances, segment start indices, parameters t in [0, 1], feet.
+    """
+    b = poly.shape[1]
+    best_d = best_a = best_t = best_f = None
+    for lo in (j - 1, j):
+        lo = np.clip(lo, 0, b - 2)
+        pa = np.take_along_axis(poly, lo[..., None], 1)
+        pb = np.take_along_axis(poly, (lo + 1)[..., None], 1)
+        ab = pb - pa
+        t = np.clip(((p - pa) * ab).sum(-1) / np.maximum((ab * ab).sum(-1), 1e-12), 0.0, 1.0)
+        f = pa + t[..., None] * ab
+        d = ((p - f) ** 2).sum(-1)
+        if best_d is None:
+            best_d, best_a, best_t, best_f = d, lo, t, f
+        else:
+            m = d < best_d
+            best_d = np.where(m, d, best_d)
+            best_a = np.where(m, lo, best_a)
+            best_t = np.where(m, t, best_t)
+            best_f = np.where(m[..., None], f, best_f)
+    return best_d, best_a, best_t, best_f
+
+
+def align_edges(query: np.ndarray, gallery: np.ndarray | Sequence[np.ndarray], *,
+                trim: float = TRIM, iterations: int = 8, n: int = EDGE_POINTS,
+                return_transform: bool = False) -> Any:
+    """Aligned distance of one query edge to each gallery edge (lower is more alike).
+
+    ``query``: ``n x 2``; ``gallery``: ``K x n x 2`` (or a list of polylines). Point
+    pairs are each point and its closest point on the other polyline (both ways); the
+    worst ``trim`` share of each way is left out of the fit and of the distance.
+    Returns a ``K`` float64 array, or ``(distances, scale, rotation, shift)`` with
+    ``return_transform`` (``scale * rotation @ q + shift`` maps the query onto each
+    gallery edge).
+    """
+    q = resample_polyline(np.asarray(query, np.float64), n)
+    g = _prep(gallery, n)
+    k = len(g)
+    if k == 0:
+        empty = np.zeros(0)
+        return (empty, empty, np.zeros((0, 2, 2)), np.zeros((0, 2))) if return_transform \
+            else empty
+    keep = max(3, int(round(n * (1 - trim))))
+    qb = np.broadcast_to(q, (k, n, 2))
+    scale, rot, shift = np.ones(k), np.tile(np.eye(2), (k, 1, 1)), np.zeros((k, 2))
+    best = np.full(k, np.inf)
+    best_t = (scale, rot, shift)
+    gx, gy = g[..., 0], g[..., 1]
+    for it in range(iterations + 1):
+        tq = scale[:, None, None] * np.einsum("kij,nj->kni", rot, q) + shift[:, None]
+        dx = tq[:, :, None, 0] - gx[:, None, :]
+        dy = tq[:, :, None, 1] - gy[:, None, :]
+        d = dx * dx + dy * dy  # K x n(query) x n(gallery)
+        dq, _, _, fq = _foot(tq, g, d.argmin(axis=2))  # query points -> gallery polyline
+        dg, ga, gt, _ = _foot(g, tq, d.argmin(axis=1))  # gallery points -> query polyline
+        wq, wg = _trim_weights(dq, keep), _trim_weights(dg, keep)
+        dist = np.sqrt(0.5 * ((dq * wq).sum(1) + (dg * wg).sum(1)) / keep)
+        better = dist < best
+        if better.any():
+            best = np.where(better, dist, best)
+            best_t = (np.where(better, scale, best_t[0]),
+                      np.where(better[:, None, None], rot, best_t[1]),
+                      np.where(better[:, None], shift, best_t[2]))
+        if it == iterations:
+            break
+        qa = np.take_along_axis(qb, ga[..., None], 1)
+        qn = np.take_along_axis(qb, (ga + 1)[..., None], 1)
+        src = np.concatenate([qb, qa + gt[..., None] * (qn - qa)], axis=1)
+        dst = np.concatenate([fq, g], axis=1)
+        scale, rot, shift = _similarity(src, dst, np.concatenate([wq, wg], axis=1))
+    if return_transform:
+        return best, *best_t
+    return best
+
+
+# ------------------------------------------------------------------------ vectors
+def edge_descriptor(edges: np.ndarray, *, n_out: int = 48) -> np.ndarray:
+    """Fixed descriptor: the edge's offset from its chord and its turning, unit length.
+
+    Robust enough to shortlist; the alignment decides. ``edges``: ``N x n x 2``.
+    """
+    e = np.asarray(edges, np.float64)
+    if e.ndim == 2:
+        e = e[None]
+    out = np.zeros((len(e), 2 * n_out), np.float32)
+    for i, edge in enumerate(e):
+        p = resample_polyline(edge, n_out + 2)
+        x = p[1:-1, 0]
+        d = np.diff(p, axis=0)
+        ang = np.unwrap(np.arctan2(d[:, 1], d[:, 0]))
+        turn = np.diff(ang)
+        v = np.concatenate([(x - x.mean()) * 4.0, turn - turn.mean()])
+        out[i] = v / max(np.linalg.norm(v), 1e-9)
+    return out
+
+
+def edge_vectors(edges: np.ndarray | Sequence[np.ndarray], *, encoder: Any = None
+                 ) -> np.ndarray:
+    """Unit vectors for shortlisting: the learnt ``encoder`` when given, else the descriptor."""
+    e = _prep(edges, EDGE_POINTS).astype(np.float32)
+    if encoder is not None:
+        return encoder.encode(e)
+    return edge_descriptor(e)
+
+
+# ------------------------------------------------------------------- new individuals
+def new_individual_probability(candidates: Sequence[EdgeCandidate] | None = None, *,
+                               distance: float | np.ndarray | None = None,
+                               second: float | np.ndarray | None = None,
+                               calibration: Mapping[str, float] = DEFAULT_CALIBRATION
+                               ) -> float | np.ndarray:
+    """Probability that the query shows an individual not in the gallery.
+
+    A logistic function of the log aligned distance to the best individual (and, if
+    the calibration weighs it, of the log ratio to the second). No candidates: 1.0.
+    """
+    if candidates is not None:
+        if not candidates:
+            return 1.0
+        distance = candidates[0].distance
+        second = candidates[1].distance if len(candidates) > 1 else candidates[0].distance * 2
+    if distance is None:
+        raise ValueError("give candidates or a distance")
+    d1 = np.log(np.maximum(np.asarray(distance, np.float64), 1e-6))
+    d2 = np.log(np.maximum(np.asarray(second if second is not None else distance, np.float64),
+                           1e-6))
+    z = (calibration["w_log_distance"] * d1 + calibration.get("w_log_ratio", 0.0) * (d2 - d1)
+         + calibration["bias"])
+    p = 1.0 / (1.0 + np.exp(-np.clip(z, -60, 60)))
+    return float(p) if np.ndim(p) == 0 else p
+
+
+def fit_new_individual_calibration(*, distance: np.ndarray, is_new: np.ndarray,
+                                   second: np.ndarray | None = None, l2: float = 1e-2,
+                                   iterations: int = 60) -> dict[str, float]:
+    """Fit the logistic calibration (Newton's method) on labelled examples."""
+    d1 = np.log(np.maximum(np.asarray(distance, np.float64), 1e-6))
+    cols = [d1]
+    if second is not None:
+        cols.append(np.log(np.maximum(np.asarray(second, np.float64), 1e-6)) - d1)
+    x = np.column_stack([*cols, np.ones(len(d1))])
+    y = np.asarray(is_new, np.float64)
+    if len(np.unique(y)) < 2:
+        raise ValueError("calibration needs both known and new examples")
+    w = np.zeros(x.shape[1])
+    reg = np.diag([l2] * (x.shape[1] - 1) + [0.0])
+    for _ in range(iterations):
+        p = 1.0 / (1.0 + np.exp(-np.clip(x @ w, -60, 60)))
+        grad = x.T @ (p - y) + reg @ w
+        hess = (x * (p * (1 - p))[:, None]).T @ x + reg + 1e-9 * np.eye(len(w))
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-9:
+            break
+    return {"w_log_distance": float(w[0]),
+            "w_log_ratio": float(w[1]) if second is not None else 0.0, "bias": float(w[-1])}
+
+
+# ------------------------------------------------------------------------- gallery
+class EdgeGallery:
+    """Confirmed photos' canonical edges, their vectors and labels; search ranks individuals.
+
+    ``edges``: ``N x n x 2`` canonical edges; ``labels``: one per photo; ``vectors``:
+    ``N x D`` unit vectors (computed with :func:`edge_vectors` when omitted);
+    ``photo_ids``: optional ids returned with the candidates' ``photo_index``.
+    A search takes the ``shortlist`` photos whose vectors are nearest, aligns them
+    coarsely (32 points, 4 iterations), re-ranks the best ``rerank`` of those by the
+    full alignment and ranks individuals by their best photo.
+    """
+
+    def __init__(self, edges: np.ndarray | Sequence[np.ndarray], labels: Sequence[Hashable], *,
+                 vectors: np.ndarray | None = None, photo_ids: Sequence[Any] | None = None,
+                 encoder: Any = None, shortlist: int = 300, rerank: int = 40) -> None:
+        self.edges = _prep(edges, EDGE_POINTS).astype(np.float32)
+        self.labels = list(labels)
+        if len(self.labels) != len(self.edges):
+            raise ValueError("one label per edge")
+        self.encoder = encoder
+        self.vectors = (np.asarray(vectors, np.float32) if vectors is not None
+                        else edge_vectors(self.edges, encoder=encoder))
+        if len(self.vectors) != len(self.edges):
+            raise ValueError("one vector per edge")
+        self.photo_ids = list(photo_ids) if photo_ids is not None else None
+        self.shortlist = int(shortlist)
+        self.rerank = int(rerank)
+        self._coarse = self.edges[:, ::2].copy()  # 32 points for the first alignment pass
+        names = sorted(set(self.labels), key=str)
+        self._code = {lab: i for i, lab in enumerate(names)}
+        self.codes = np.array([self._code[lab] for lab in self.labels], np.int64)
+
+    def __len__(self) -> int:
+        return len(self.edges)
+
+    def search(self, edge: np.ndarray, *, k: int = 5, vector: np.ndarray | None = None,
+               exclude: Sequence[int] = ()) -> list[EdgeCandidate]:
+        """Rank individuals for one canonical query edge (best first, up to ``k``)."""
+        if len(self) == 0:
+            return []
+        q = resample_polyline(np.asarray(edge, np.float64), EDGE_POINTS)
+        if vector is None:
+            vector = edge_vectors(q[None], encoder=self.encoder)[0]
+        sims = self.vectors @ np.asarray(vector, np.float32)
+        if exclude:
+            sims[np.asarray(list(exclude), int)] = -np.inf
+        m = min(self.shortlist, int(np.isfinite(sims).sum()))
+        if m <= 0:
+            return []
+        short = np.argpartition(-sims, m - 1)[:m] if m < len(sims) else np.nonzero(
+            np.isfinite(sims))[0]
+        if len(short) > self.rerank:  # a quick coarse alignment narrows the shortlist
+            coarse = align_edges(q[::2], self._coarse[short], n=EDGE_POINTS // 2,
+                                 iterations=4)
+            short = short[np.argsort(coarse, kind="stable")[: self.rerank]]
+        dist = align_edges(q, self.edges[short])
+        order = np.argsort(dist, kind="stable")
+        out: list[EdgeCandidate] = []
+        seen: set[int] = set()
+        for j in order:
+            idx = int(short[j])
+            code = int(self.codes[idx])
+            if code in seen:
+                continue
+            seen.add(code)
+            out.append(EdgeCandidate(
+                label=self.labels[idx], distance=float(dist[j]),
+                score=float(distance_to_score(dist[j])), photo_index=idx,
+                photo_id=self.photo_ids[idx] if self.photo_ids is not None else None))
+            if len(out) >= k:
+                break
+        return out
