@@ -2,7 +2,8 @@
 with its venue, talks, recordings, notebook, photos, head counts and a summary post in
 Chinese and English, plus two upcoming meetups relative to today.
 
-Facts come from the group's own summary of that afternoon; the words are new.
+Facts come from the group's own summary of that afternoon; the words are new. Titles,
+descriptions and abstracts are given in English and in Chinese (``title_zh`` …).
 """
 
 from __future__ import annotations
@@ -27,17 +28,22 @@ DEMO_DIR = Path(__file__).resolve().parent / "demo_data"
 IMG = "https://ipic.zoomquiet.top/2019-09-09-{}"
 
 DESCRIPTION = """\
-**TensorFlow All-Around 珠海** — the first meetup of the TensorFlow User Group Zhuhai.
-TFUG 珠海的第一次线下聚会。
+**TensorFlow All-Around Zhuhai**: the first meetup of the TensorFlow User Group Zhuhai.
 
 An afternoon of hands-on deep learning: we watch a classic introduction to TensorFlow
 together, train a handwritten-digit model live in Jupyter, hear a GDE from Shenzhen over
 a video call, and close with an open discussion of projects the group could take on.
 
-一个下午的硬核分享:一起看经典的 TensorFlow 入门视频,在 Jupyter 里现场训练手写数字识别模型,
-远程连线深圳的 GDE 讲师,最后开放讨论社区可以一起做的项目。
+Sign-up page: https://www.meetup.com/TensorFlow-User-Group-Zhuhai/events/264053619/
+"""
 
-Sign-up page: [Meetup](https://www.meetup.com/TensorFlow-User-Group-Zhuhai/events/264053619/).
+DESCRIPTION_ZH = """\
+**TensorFlow All-Around 珠海**：TFUG 珠海的第一次线下聚会。
+
+一个下午的硬核分享：一起看经典的 TensorFlow 入门视频，在 Jupyter 里现场训练手写数字识别模型，
+远程连线深圳的 GDE 讲师，最后开放讨论社区可以一起做的项目。
+
+报名页面：https://www.meetup.com/TensorFlow-User-Group-Zhuhai/events/264053619/
 """
 
 DIRECTIONS = """\
@@ -137,8 +143,10 @@ def _first_meetup(*, users: dict) -> Event:
     series = services.series_get_or_create(name="TensorFlow All-Around 珠海 / Zhuhai")
     event = services.event_create(
         actor=organiser, slug=FIRST_SLUG,
-        title="TensorFlow All-Around 珠海 · 首次聚会 / First meetup",
-        description=DESCRIPTION, starts_at=_at(day, "13:42"), ends_at=_at(day, "16:42"),
+        title="TensorFlow All-Around Zhuhai: first meetup",
+        title_zh="TensorFlow All-Around 珠海 · 首次聚会",
+        description=DESCRIPTION, description_zh=DESCRIPTION_ZH, starts_at=_at(day, "13:42"),
+        ends_at=_at(day, "16:42"),
         timezone_name="Asia/Shanghai", capacity=30, venue=venue, series=series,
         stream_url="https://www.youtube.com/playlist?list=PLToFpvpg6EgREUnpcMZZh1BAuvPsvjC1n",
         tags=["tfug", "meetup", "keras", "jupyter"], organisers=[admin],
@@ -146,28 +154,39 @@ def _first_meetup(*, users: dict) -> Event:
     services.event_publish(actor=organiser, event=event)
     host = "大妈 Zoom.Quiet"
     services.talk_add(actor=organiser, event=event, speaker_names=[host],
-                      title="Opening: copyright, venue safety, introductions / 开场三连",
+                      title="Opening: copyright, venue safety, introductions",
+                      title_zh="开场三件事：版权声明、场地安全、自我介绍",
                       starts_at=_at(day, "13:42"))
     services.talk_add(
         actor=organiser, event=event, speaker_names=["Martin Görner"],
         title="Watching together: TensorFlow and deep learning – without a PhD",
+        title_zh="一起看：TensorFlow and deep learning – without a PhD",
         abstract="A classic video, watched together (sped up): how TensorFlow learns to "
                  "recognise handwritten digits, and three ways past 99% accuracy. "
-                 "The speaker is on screen, not in the room.\n\n一起观看经典视频。",
+                 "The speaker is on screen, not in the room.",
+        abstract_zh="一起观看经典视频（加速播放）：TensorFlow 如何学会识别手写数字，"
+                    "以及把准确率提到 99% 以上的几种方法。讲者在屏幕上，不在现场。",
         starts_at=_at(day, "14:00"))
     services.talk_add(
         actor=organiser, event=event, speaker_names=[host],
-        title="Live: training a handwritten-digit model in Jupyter / 现场实时训练",
+        title="Live: training a handwritten-digit model in Jupyter",
+        title_zh="现场实时训练：在 Jupyter 里训练手写数字识别模型",
         abstract="A compact Keras model defined, trained and spot-checked live, "
-                 "reproducing the video's result.", starts_at=_at(day, "15:00"))
+                 "reproducing the video's result.",
+        abstract_zh="现场定义、训练并抽查一个小巧的 Keras 模型，复现视频里的效果。",
+        starts_at=_at(day, "15:00"))
     gde = "GDE speaker from Shenzhen / 深圳 GDE 讲师"
     services.talk_add(
         actor=organiser, event=event, speaker_names=[gde], remote_speakers=[gde],
-        title="Remote talk over Zoom / 远程连线分享", starts_at=_at(day, "15:42"),
-        abstract="Our Google Developer Expert from Shenzhen joined the room by video call.")
+        title="Remote talk over Zoom", title_zh="远程连线分享（Zoom）",
+        starts_at=_at(day, "15:42"),
+        abstract="Our Google Developer Expert from Shenzhen joined the room by video call.",
+        abstract_zh="深圳的 Google 开发者专家（GDE）通过视频连线加入现场。")
     services.talk_add(
         actor=organiser, event=event, speaker_names=[host],
-        title="Open discussion: community projects, and the DoIs idea / 开放讨论",
+        title="Open discussion: community projects, and the DoIs idea",
+        title_zh="开放讨论：社区项目与 DoIs 的想法",
+        abstract_zh="来自中华白海豚自然保护区的研究生提出做一个照片识别模型：这就是 DoIs 的起点。",
         abstract="A graduate student from the Chinese white dolphin nature reserve proposed "
                  "a photo-identification model: the start of DoIs.",
         starts_at=_at(day, "16:10"))
@@ -234,23 +253,25 @@ def _upcoming(*, users: dict, first: Event) -> None:
     organiser = users["organiser"]
     today = timezone.localtime(timezone.now(), TZ)
     plans = [
-        ("demo-next-meetup", 14, "TensorFlow 月度聚会 / Monthly meetup: Keras 3 hands-on",
-         "Bring a laptop: we build and train a small Keras 3 model together.\n\n"
-         "带上电脑,一起动手用 Keras 3 搭建并训练一个小模型。", 30),
-        ("demo-dois-sprint", 42, "DoIs 开发冲刺 / DoIs hack sprint",
+        ("demo-next-meetup", 14, "Monthly meetup: Keras 3 hands-on",
+         "TensorFlow 月度聚会：Keras 3 动手实践",
+         "Bring a laptop: we build and train a small Keras 3 model together.",
+         "带上电脑，一起动手用 Keras 3 搭建并训练一个小模型。", 30),
+        ("demo-dois-sprint", 42, "DoIs hack sprint", "DoIs 开发冲刺",
          "Work on the Dolphin Identification System: data cleaning, fin crops, "
-         "model evaluation.\n\n一起为海豚鉴定系统写代码、整理数据。", 20),
+         "model evaluation.", "一起为海豚鉴定系统写代码、整理数据、裁剪背鳍、评估模型。", 20),
     ]
-    for slug, days, title, description, capacity in plans:
+    for slug, days, title, title_zh, description, description_zh, capacity in plans:
         if Event.objects.filter(slug=slug).exists():
             continue
         start = (today + timedelta(days=days)).replace(hour=14, minute=0, second=0,
                                                         microsecond=0)
         event = services.event_create(
             actor=organiser, slug=slug, title=title, description=description,
+            title_zh=title_zh, description_zh=description_zh,
             starts_at=start, ends_at=start + timedelta(hours=3),
             timezone_name="Asia/Shanghai", capacity=capacity, venue=first.venue,
-            series=first.series, stream_url="", tags=["tfug", "meetup"],
+            series=first.series, stream_url="", tags=["tfug", "meetup"], max_guests=1,
         )
         services.event_publish(actor=organiser, event=event)
 

@@ -54,8 +54,8 @@ def event_where(event: Event) -> str:
 
 def _title(event: Event) -> str:
     if event.is_cancelled:
-        return _("Cancelled: %(title)s") % {"title": event.title}
-    return event.title
+        return _("Cancelled: %(title)s") % {"title": event.display_title}
+    return event.display_title
 
 
 def _vevent(event: Event, base_url: str) -> VEvent:
@@ -73,7 +73,7 @@ def _vevent(event: Event, base_url: str) -> VEvent:
     parts = []
     if event.is_cancelled:
         parts.append(_("This event is cancelled."))
-    description = markdown_plain(text=event.description)
+    description = markdown_plain(text=event.display_description)
     if description:
         parts.append(description)
     parts.append(url)
@@ -153,8 +153,8 @@ def atom_events(*, events: Iterable[Event], base_url: str, self_url: str) -> byt
         if event.is_cancelled:
             summary = _("Cancelled.") + " " + summary
         entry.summary(summary)
-        entry.content(_event_summary_html(event) + str(markdown_render(text=event.description)),
-                      type="html")
+        entry.content(_event_summary_html(event)
+                      + str(markdown_render(text=event.display_description)), type="html")
         for tag in event.tags.all():
             entry.category(term=tag.slug, label=tag.name)
     return fg.atom_str(pretty=True)

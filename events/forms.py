@@ -65,9 +65,16 @@ class MultipleFileField(forms.FileField):
 
 
 class EventForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=200)
-    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 8}),
+    title = forms.CharField(label=_("Title (English)"), max_length=200,
+                            help_text=_("Or the only title, in any language."))
+    title_zh = forms.CharField(label=_("Title (Chinese)"), max_length=200, required=False,
+                               help_text=_("Readers of the Chinese site see this one."))
+    description = forms.CharField(label=_("Description (English)"),
+                                  widget=forms.Textarea(attrs={"rows": 8}),
                                   required=False, help_text=_("Markdown."))
+    description_zh = forms.CharField(label=_("Description (Chinese)"),
+                                     widget=forms.Textarea(attrs={"rows": 8}),
+                                     required=False, help_text=_("Markdown."))
     timezone = forms.CharField(label=_("Time zone"), initial=settings.TIME_ZONE, max_length=64)
     starts_at = forms.DateTimeField(label=_("Starts at"), widget=DateTimeLocalInput(),
                                     help_text=_("In the event's time zone."))
@@ -138,6 +145,7 @@ class EventForm(forms.Form):
 
         return {
             "title": event.title, "description": event.description, "timezone": event.timezone,
+            "title_zh": event.title_zh, "description_zh": event.description_zh,
             "starts_at": local(event.starts_at), "ends_at": local(event.ends_at),
             "rsvp_deadline": local(event.rsvp_deadline), "max_guests": event.max_guests,
             "capacity": event.capacity, "stream_url": event.stream_url, "series": event.series,
@@ -194,13 +202,18 @@ def _lineup_parse(text: str) -> tuple[list[str], list[str]]:
 
 
 class TalkForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=200)
+    title = forms.CharField(label=_("Title (English)"), max_length=200,
+                            help_text=_("Or the only title, in any language."))
+    title_zh = forms.CharField(label=_("Title (Chinese)"), max_length=200, required=False)
     speakers = forms.CharField(
         label=_("Speakers"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("One a line, in order; no account needed. Add “(remote)” after a name "
                     "who joins remotely."))
-    abstract = forms.CharField(label=_("Abstract"), required=False,
+    abstract = forms.CharField(label=_("Abstract (English)"), required=False,
                                widget=forms.Textarea(attrs={"rows": 5}), help_text=_("Markdown."))
+    abstract_zh = forms.CharField(label=_("Abstract (Chinese)"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 5}),
+                                  help_text=_("Markdown."))
     starts_at = forms.DateTimeField(label=_("Time"), widget=DateTimeLocalInput(), required=False,
                                     help_text=_("In the event's time zone."))
 
@@ -224,6 +237,7 @@ class TalkForm(forms.Form):
         lines = [f"{ts.speaker.name} (remote)" if ts.remote else ts.speaker.name
                  for ts in talk.lineup]
         return {"title": talk.title, "abstract": talk.abstract, "starts_at": starts_at,
+                "title_zh": talk.title_zh, "abstract_zh": talk.abstract_zh,
                 "speakers": "\n".join(lines)}
 
 

@@ -13,9 +13,23 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from common.files import RandomName
+
+
+def in_reader_language(english: str, chinese: str) -> str:
+    """The text in the active language, falling back to the other version.
+
+    Content fields come in pairs: the plain field (``title``) is the English version, or
+    the only one; ``title_zh`` is the Chinese version. A Chinese reader gets the Chinese
+    version where there is one, an English reader the English one where there is one.
+    """
+    if (get_language() or "").startswith("zh"):
+        return chinese or english
+    return english or chinese
+
 
 # An event is public once published, and stays public when cancelled (its page says so).
 # Everything that belongs to an event is public exactly when its event is: every page,
@@ -160,8 +174,13 @@ class Event(models.Model):
     uid = models.UUIDField(_("calendar UID"), default=uuid.uuid4, unique=True, editable=False,
                            help_text=_("Identifies the event in calendars, whatever the "
                                        "site's address."))
-    title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("description"), blank=True, help_text=_("Markdown."))
+    title = models.CharField(_("title"), max_length=200,
+                             help_text=_("In English, or the only title."))
+    title_zh = models.CharField(_("title in Chinese"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True,
+                                   help_text=_("Markdown. In English, or the only one."))
+    description_zh = models.TextField(_("description in Chinese"), blank=True,
+                                      help_text=_("Markdown."))
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     timezone = models.CharField(_("time zone"), max_length=64, default=settings.TIME_ZONE)
@@ -228,6 +247,15 @@ class Event(models.Model):
         return self.status in PUBLIC_EVENT_STATUSES
 
     @property
+    def display_title(self) -> str:
+        """The title in the reader's language (the other version if there is none)."""
+        return in_reader_language(self.title, self.title_zh)
+
+    @property
+    def display_description(self) -> str:
+        return in_reader_language(self.description, self.description_zh)
+
+    @property
     def in_site_zone(self) -> bool:
         """Whether the event's time zone is the site's (pages then omit it)."""
         return self.timezone == settings.TIME_ZONE
@@ -276,8 +304,13 @@ class Speaker(models.Model):
 class Talk(models.Model):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="talks",
                               verbose_name=_("event"))
-    title = models.CharField(_("title"), max_length=200)
-    abstract = models.TextField(_("abstract"), blank=True, help_text=_("Markdown."))
+    title = models.CharField(_("title"), max_length=200,
+                             help_text=_("In English, or the only title."))
+    title_zh = models.CharField(_("title in Chinese"), max_length=200, blank=True)
+    abstract = models.TextField(_("abstract"), blank=True,
+                                help_text=_("Markdown. In English, or the only one."))
+    abstract_zh = models.TextField(_("abstract in Chinese"), blank=True,
+                                   help_text=_("Markdown."))
     speakers = models.ManyToManyField(Speaker, related_name="talks", verbose_name=_("speakers"),
                                       through="TalkSpeaker")
     starts_at = models.DateTimeField(_("time"), null=True, blank=True)
@@ -291,6 +324,14 @@ class Talk(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def display_title(self) -> str:
+        return in_reader_language(self.title, self.title_zh)
+
+    @property
+    def display_abstract(self) -> str:
+        return in_reader_language(self.abstract, self.abstract_zh)
 
     @property
     def lineup(self) -> list[TalkSpeaker]:

@@ -317,10 +317,12 @@ def search(*, query: str, limit: int = 50) -> dict:
     if not query:
         return {"events": [], "talks": [], "posts": [], "query": ""}
     events = event_list_public().filter(
-        Q(title__icontains=query) | Q(description__icontains=query)
+        Q(title__icontains=query) | Q(title_zh__icontains=query)
+        | Q(description__icontains=query) | Q(description_zh__icontains=query)
         | Q(venue__name__icontains=query) | Q(tags__name__icontains=query)).distinct()
     talks = Talk.objects.public().filter(
-        Q(title__icontains=query) | Q(abstract__icontains=query)
+        Q(title__icontains=query) | Q(title_zh__icontains=query)
+        | Q(abstract__icontains=query) | Q(abstract_zh__icontains=query)
         | Q(speakers__name__icontains=query)).select_related("event").distinct()
     posts = post_list_public().filter(
         Q(title__icontains=query) | Q(description__icontains=query)

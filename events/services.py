@@ -242,8 +242,9 @@ def _image_upload(*, upload: UploadedFile, field: str) -> bytes:
 
 # --- events ----------------------------------------------------------------------------
 
-EVENT_FIELDS = ("title", "description", "starts_at", "ends_at", "timezone", "capacity",
-                "stream_url", "series", "venue", "rsvp_deadline", "max_guests")
+EVENT_FIELDS = ("title", "title_zh", "description", "description_zh", "starts_at", "ends_at",
+                "timezone", "capacity", "stream_url", "series", "venue", "rsvp_deadline",
+                "max_guests")
 
 
 def local_time_check(*, value: datetime, zone: str, field: str) -> datetime:
@@ -268,18 +269,22 @@ def event_create(*, actor, title: str, starts_at: datetime, ends_at: datetime,
                  capacity: int | None = None, stream_url: str = "", venue: Venue | None = None,
                  series: Series | None = None, tags: list[str] | None = None,
                  slug: str = "", organisers: list | None = None,
-                 rsvp_deadline: datetime | None = None, max_guests: int = 0) -> Event:
-    """A new draft event; the actor becomes its first organiser."""
+                 rsvp_deadline: datetime | None = None, max_guests: int = 0,
+                 title_zh: str = "", description_zh: str = "") -> Event:
+    """A new draft event; the actor becomes its first organiser. ``title`` and
+    ``description`` are the English (or only) version, the ``_zh`` ones the Chinese."""
     if not event_can_create(user=actor):
         raise PermissionDenied(_("Only organisers may create events."))
     event = Event(
-        title=title, description=description, starts_at=starts_at, ends_at=ends_at,
+        title=title, description=description, title_zh=title_zh, description_zh=description_zh,
+        starts_at=starts_at, ends_at=ends_at,
         timezone=_check_timezone(timezone_name), capacity=capacity, stream_url=stream_url,
         venue=venue, series=series, status=Event.Status.DRAFT, rsvp_deadline=rsvp_deadline,
         max_guests=max_guests,
     )
     _event_validate(event=event)
     local = timezone.localtime(starts_at, ZoneInfo(event.timezone))
+    # the English title reads best in a URL; a Chinese-only event keeps its Chinese
     event.slug = _unique_slug(model=Event, base=slug or f"{local:%Y-%m-%d} {title}",
                               fallback=f"event-{local:%Y-%m-%d}")
     event.save()
@@ -430,6 +435,8 @@ def event_copy(*, actor, event: Event, starts_at: datetime, title: str = "") -> 
     new = event_create(
         actor=actor, title=title or event.title, starts_at=starts_at,
         ends_at=starts_at + duration, description=event.description,
+        title_zh=event.title_zh if title in ("", event.title) else "",
+        description_zh=event.description_zh,
         timezone_name=event.timezone, capacity=event.capacity, stream_url=event.stream_url,
         venue=venue_current(venue=event.venue) if event.venue else None, series=event.series,
         tags=[t.name for t in event.tags.all()], max_guests=event.max_guests,
@@ -672,13 +679,16 @@ def _lineup_set(*, talk: Talk, names: list[str], remote: set[str]) -> None:
 @transaction.atomic
 def talk_add(*, actor, event: Event, title: str, speaker_names: list[str],
              abstract: str = "", starts_at: datetime | None = None,
-             remote_speakers: list[str] | tuple = ()) -> Talk:
+             remote_speakers: list[str] | tuple = (), title_zh: str = "",
+             abstract_zh: str = "") -> Talk:
     """A talk with its speakers in order; ``remote_speakers`` names those of them who
-    join remotely."""
+    join remotely. ``title``/``abstract`` in English (or the only version), the ``_zh``
+    ones in Chinese."""
     _require_manage(user=actor, event=event)
     names = _speaker_names(speaker_names)
     _talk_time_check(starts_at=starts_at, event=event)
-    talk = Talk(event=event, title=title, abstract=abstract, starts_at=starts_at)
+    talk = Talk(event=event, title=title, abstract=abstract, starts_at=starts_at,
+                title_zh=title_zh, abstract_zh=abstract_zh)
     talk.full_clean()
     talk.save()
     _lineup_set(talk=talk, names=names, remote={n.strip() for n in remote_speakers})
@@ -688,13 +698,15 @@ def talk_add(*, actor, event: Event, title: str, speaker_names: list[str],
 @transaction.atomic
 def talk_update(*, actor, talk: Talk, title: str, speaker_names: list[str],
                 abstract: str = "", starts_at: datetime | None = None,
-                remote_speakers: list[str] | tuple = ()) -> Talk:
+                remote_speakers: list[str] | tuple = (), title_zh: str = "",
+                abstract_zh: str = "") -> Talk:
     """Change a talk; the speakers become the given names in this order (speakers who
     no longer give it keep their profile and their other talks)."""
     _require_manage(user=actor, event=talk.event)
     names = _speaker_names(speaker_names)
     _talk_time_check(starts_at=starts_at, event=talk.event)
     talk.title, talk.abstract, talk.starts_at = title, abstract, starts_at
+    talk.title_zh, talk.abstract_zh = title_zh, abstract_zh
     talk.full_clean()
     talk.save()
     _lineup_set(talk=talk, names=names, remote={n.strip() for n in remote_speakers})

@@ -350,6 +350,7 @@ def event_create(request):
             with transaction.atomic():
                 event = services.event_create(
                     actor=request.user, title=data["title"], description=data["description"],
+                    title_zh=data["title_zh"], description_zh=data["description_zh"],
                     starts_at=data["starts_at"], ends_at=data["ends_at"],
                     timezone_name=data["timezone"], capacity=data["capacity"],
                     stream_url=data["stream_url"], venue=_venue_from(request, data),
@@ -372,7 +373,8 @@ def event_edit(request, event: Event):
             with transaction.atomic():
                 services.event_update(
                     actor=request.user, event=event, title=data["title"],
-                    description=data["description"], starts_at=data["starts_at"],
+                    description=data["description"], title_zh=data["title_zh"],
+                    description_zh=data["description_zh"], starts_at=data["starts_at"],
                     ends_at=data["ends_at"], timezone=data["timezone"],
                     capacity=data["capacity"], stream_url=data["stream_url"],
                     venue=_venue_from(request, data), series=_series_from(data),
@@ -570,7 +572,8 @@ def talk_add(request, event: Event):
     return _form_page(request, event, form, _("Add a talk"), lambda d: services.talk_add(
         actor=request.user, event=event, title=d["title"], speaker_names=d["speaker_names"],
         abstract=d["abstract"], starts_at=d["starts_at"],
-        remote_speakers=d["remote_speakers"]))
+        remote_speakers=d["remote_speakers"], title_zh=d["title_zh"],
+        abstract_zh=d["abstract_zh"]))
 
 
 @managed_event
@@ -580,7 +583,8 @@ def talk_edit(request, event: Event, pk: int):
     return _form_page(request, event, form, _("Edit the talk"), lambda d: services.talk_update(
         actor=request.user, talk=talk, title=d["title"], speaker_names=d["speaker_names"],
         abstract=d["abstract"], starts_at=d["starts_at"],
-        remote_speakers=d["remote_speakers"]))
+        remote_speakers=d["remote_speakers"], title_zh=d["title_zh"],
+        abstract_zh=d["abstract_zh"]))
 
 
 @require_http_methods(["GET", "POST"])

@@ -47,13 +47,21 @@ class EventsTalkSpeakerSerializer(EventsSpeakerSerializer):
 
 
 class EventsTalkSerializer(serializers.ModelSerializer):
+    title = serializers.CharField(source="display_title", read_only=True,
+                                  help_text="In the request's language, else the other.")
+    title_en = serializers.CharField(source="title", read_only=True)
+    abstract = serializers.CharField(source="display_abstract", read_only=True,
+                                     help_text="Markdown, in the request's language, else "
+                                               "the other.")
+    abstract_en = serializers.CharField(source="abstract", read_only=True)
     speakers = serializers.SerializerMethodField()
     remote = serializers.BooleanField(read_only=True,
                                       help_text="Whether any speaker joins remotely.")
 
     class Meta:
         model = Talk
-        fields = ["id", "title", "abstract", "starts_at", "remote", "speakers"]
+        fields = ["id", "title", "title_en", "title_zh", "abstract", "abstract_en",
+                  "abstract_zh", "starts_at", "remote", "speakers"]
 
     @extend_schema_field(EventsTalkSpeakerSerializer(many=True))
     def get_speakers(self, obj: Talk) -> list[dict]:
@@ -152,6 +160,10 @@ class EventsPostSerializer(EventsPostSummarySerializer):
 
 
 class EventsEventSummarySerializer(serializers.ModelSerializer):
+    title = serializers.CharField(source="display_title", read_only=True,
+                                  help_text="In the request's language (the URL's or "
+                                            "Accept-Language), else the other.")
+    title_en = serializers.CharField(source="title", read_only=True)
     venue = serializers.CharField(source="venue.name", default="", read_only=True)
     series = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     tags = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
@@ -161,7 +173,8 @@ class EventsEventSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = Event
         # no stream link: it is for members who RSVP'd online (see the event page)
-        fields = ["slug", "title", "status", "starts_at", "ends_at", "timezone", "venue",
+        fields = ["slug", "title", "title_en", "title_zh", "status", "starts_at", "ends_at",
+                  "timezone", "venue",
                   "series", "tags", "capacity", "rsvp_deadline", "published_at", "api_url",
                   "page_url"]
 
@@ -173,6 +186,10 @@ class EventsEventSummarySerializer(serializers.ModelSerializer):
 
 
 class EventsEventSerializer(EventsEventSummarySerializer):
+    description = serializers.CharField(source="display_description", read_only=True,
+                                        help_text="Markdown, in the request's language, "
+                                                  "else the other.")
+    description_en = serializers.CharField(source="description", read_only=True)
     venue = EventsVenueSerializer(read_only=True, allow_null=True)
     talks = EventsTalkSerializer(many=True, read_only=True)
     recordings = EventsRecordingSerializer(many=True, read_only=True)
@@ -182,7 +199,8 @@ class EventsEventSerializer(EventsEventSummarySerializer):
     attendance = serializers.SerializerMethodField()
 
     class Meta(EventsEventSummarySerializer.Meta):
-        fields = [*EventsEventSummarySerializer.Meta.fields, "description", "attendance",
+        fields = [*EventsEventSummarySerializer.Meta.fields, "description", "description_en",
+                  "description_zh", "attendance",
                   "talks", "recordings", "materials", "photos", "posts"]
 
     @extend_schema_field(EventsAttendanceSerializer)
