@@ -43,7 +43,9 @@ if not DEBUG:
 
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-SITE_NAME = env_str("SITE_NAME", "TensorFlow User Group")
+# The site's name in pages, feeds and emails; by default translated into the reader's
+# language (a name set here is shown as it is in both).
+SITE_NAME = env_str("SITE_NAME", "") or _("TensorFlow User Group")
 
 INSTALLED_APPS = [
     "common.apps.CommonConfig",
