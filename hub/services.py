@@ -114,39 +114,61 @@ def email_verification_token(*, user: User) -> str:
 
 
 def email_verification_send(*, user: User) -> bool:
-    """Email the member a link that confirms their address (once the transaction
-    commits; a mail server that fails is logged and never undoes the sign-up). The
-    text is in the member's language. Returns whether a mail was queued."""
+    """Queue the email with the link that confirms the member's address: a Celery task
+    (``hub.tasks.email_verification_mail``, retried on mail-server errors) sent once the
+    transaction commits; a broker that is down is logged and never undoes the sign-up
+    (the profile offers to send the link again). Returns whether a mail was queued."""
     if not user.email:
         return False
+    user_id, address = user.pk, user.email
+
+    def send() -> None:
+        from hub.tasks import email_verification_mail
+
+        email_verification_mail.delay(user_id, address)
+
+    transaction.on_commit(send, robust=True)
+    return True
+
+
+def email_verification_mail(*, user_id: int, address: str) -> bool:
+    """Render and send the confirmation email, in the member's language, with a link
+    from ``SITE_URL``. Sends nothing if the address changed or is confirmed meanwhile.
+    A mail-server error propagates, so the task retries."""
+    user = User.objects.filter(pk=user_id, email__iexact=address,
+                               email_verified=False).first()
+    if user is None:
+        return False
     language = user.preferred_language or settings.LANGUAGE_CODE
-    url = (settings.SITE_URL + reverse("hub:profile") + "?verify="
-           + email_verification_token(user=user))
     with translation.override(language):
+        url = settings.SITE_URL + reverse("hub:email_confirm", kwargs={
+            "token": email_verification_token(user=user)})
         context = {"user": user, "url": url, "site_name": settings.SITE_NAME,
                    "days": EMAIL_VERIFY_MAX_AGE.days}
         subject = " ".join(render_to_string("hub/email_verify_subject.txt", context).split())
         body = render_to_string("hub/email_verify.txt", context)
-    message = EmailMessage(subject=subject, body=body, to=[user.email],
-                           from_email=settings.DEFAULT_FROM_EMAIL,
-                           headers={"Content-Language": language})
-    transaction.on_commit(message.send, robust=True)
+    EmailMessage(subject=subject, body=body, to=[user.email],
+                 from_email=settings.DEFAULT_FROM_EMAIL,
+                 headers={"Content-Language": language}).send()
     return True
 
 
-def email_verify(*, user: User, token: str) -> bool:
-    """Confirm the address the token was made for, if it is still the account's."""
+def email_verify(*, token: str) -> User | None:
+    """Confirm the address the token was made for, if it is still its account's; the
+    account, or None for a forged, expired or outdated link. No login needed: the signed
+    token proves the reader received the mail."""
     try:
         data = signing.loads(token, salt=EMAIL_VERIFY_SALT,
                              max_age=EMAIL_VERIFY_MAX_AGE.total_seconds())
     except signing.BadSignature:
-        return False
-    if data.get("u") != user.pk or data.get("e") != (user.email or "").lower():
-        return False
+        return None
+    user = User.objects.filter(pk=data.get("u")).first()
+    if user is None or data.get("e") != (user.email or "").lower():
+        return None
     if not user.email_verified:
         user.email_verified = True
         user.save(update_fields=["email_verified"])
-    return True
+    return user
 
 
 def project_create(*, slug: str, name: str, summary: str, partner: str = "",

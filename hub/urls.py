@@ -15,6 +15,7 @@ hub_patterns = (
         path("projects/<slug:slug>/", views.project_detail, name="project_detail"),
         path("accounts/signup/", views.sign_up, name="signup"),
         path("accounts/profile/", views.profile, name="profile"),
+        path("accounts/confirm/<str:token>/", views.email_confirm, name="email_confirm"),
         # member credit (hub.credit): public profiles and the yearly thanks page
         path("members/<str:name>/", views_members.member, name="member"),
         path("members/me/visibility/", views_members.member_visibility,

@@ -63,19 +63,23 @@ def sign_up(request):
     return render(request, "registration/signup.html", {"form": form})
 
 
+def email_confirm(request, token: str):
+    """The link of the confirmation email: confirms the address, logged in or not."""
+    user = services.email_verify(token=token)
+    if user is None:
+        messages.error(request, _("This confirmation link is invalid or has expired; "
+                                  "send a new one from your profile."))
+    else:
+        messages.success(request, _("Your email address is confirmed."))
+    if request.user.is_authenticated:
+        return redirect("hub:profile")
+    return redirect("login")
+
+
 @login_required
 def profile(request):
-    """The member's profile; ``?verify=<token>`` (the link of the confirmation email)
-    confirms the address, and ``resend`` sends that link again."""
+    """The member's profile; ``resend`` sends the address's confirmation link again."""
     user = request.user
-    token = request.GET.get("verify")
-    if token is not None:
-        if services.email_verify(user=user, token=token):
-            messages.success(request, _("Your email address is confirmed."))
-        else:
-            messages.error(request, _("This confirmation link is invalid or has expired; "
-                                      "send a new one below."))
-        return redirect("hub:profile")
     if request.method == "POST" and "resend" in request.POST:
         if not user.email_verified and services.email_verification_send(user=user):
             messages.success(request, _("We sent a new confirmation link to %(email)s.")

@@ -28,15 +28,6 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(autouse=True)
-def _english():
-    """Requests leave their language active in the thread; start each test in English."""
-    from django.utils import translation
-
-    translation.activate("en")
-    yield
-    translation.deactivate()
-
 
 @pytest.fixture(autouse=True)
 def _tasks_in_process():
