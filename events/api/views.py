@@ -15,7 +15,9 @@ from events.api.serializers import (
 )
 from events.models import Event, Post
 
-SLUG = r"[-\w]+"  # slugs may hold Chinese
+# any path segment reaches the view (slugs may hold Chinese): an unknown one is a JSON 404,
+# not the site's HTML page
+SLUG = r"[^/]+"
 
 
 class EventViewSet(viewsets.ReadOnlyModelViewSet):
