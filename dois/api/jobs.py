@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
@@ -46,9 +46,12 @@ class JobDetail(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(responses=JobSerializer)
-    def get(self, request, pk: int, **_kwargs) -> Response:
-        job = job_get(job_id=pk, user=request.user)
+    @extend_schema(responses=JobSerializer,
+                   parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)])
+    def get(self, request, pk: str, **_kwargs) -> Response:
+        if not pk.isdigit() or len(pk) > 18:  # an id that cannot exist: JSON 404 too
+            raise NotFound()
+        job = job_get(job_id=int(pk), user=request.user)
         if job is None:
             raise NotFound()
         return Response(job_status_data(job=job))

@@ -12,7 +12,8 @@ from dois.models import Individual, Photo, Sighting
 
 
 class IndividualSerializer(serializers.ModelSerializer):
-    merged_into = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    merged_into = serializers.SlugRelatedField(slug_field="code", read_only=True,
+                                               allow_null=True)
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -57,8 +58,10 @@ class PhotoSerializer(serializers.ModelSerializer):
     only) ``original_url`` views."""
 
     sighting = SightingSerializer(read_only=True)
-    individual = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    proposed_individual = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    individual = serializers.SlugRelatedField(slug_field="code", read_only=True,
+                                              allow_null=True)
+    proposed_individual = serializers.SlugRelatedField(slug_field="code", read_only=True,
+                                                       allow_null=True)
     crop = serializers.SerializerMethodField()
     image_url = serializers.SerializerMethodField()
     original_url = serializers.SerializerMethodField()

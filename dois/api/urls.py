@@ -13,7 +13,8 @@ router.register("photos", views.PhotoViewSet, basename="dois-photo")
 
 urlpatterns = [
     *router.urls,
-    path("jobs/<int:pk>/", JobDetail.as_view(), name="api-job"),
+    # any id reaches the view, which answers a JSON 404 for one that cannot exist
+    path("jobs/<str:pk>/", JobDetail.as_view(), name="api-job"),
     # the model leaderboard
     path("models/", leaderboard.ModelList.as_view(), name="api-models"),
     path("models/<int:pk>/", leaderboard.ModelDetail.as_view(), name="api-model"),

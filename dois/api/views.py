@@ -38,6 +38,7 @@ class IndividualViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = IndividualSerializer
     lookup_field = "code"
+    lookup_value_regex = "[^/]+"  # any code reaches the view: unknown ones are JSON 404s
     filterset_class = IndividualFilter
     permission_classes = [permissions.AllowAny]
 
@@ -56,6 +57,7 @@ class SightingViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = SightingSerializer
     permission_classes = [permissions.AllowAny]
+    lookup_value_regex = "[^/]+"
     filterset_fields = ["area"]
 
     def get_queryset(self):
@@ -68,6 +70,7 @@ class PhotoViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = PhotoSerializer
     permission_classes = [CanSubmitPhotos]
+    lookup_value_regex = "[^/]+"
     parser_classes = [MultiPartParser, FormParser]
     filterset_fields = ["state", "side", "split"]
     throttle_scope = "uploads"
