@@ -413,6 +413,75 @@ class IndividualMerge(models.Model):
         return f"{self.action} {self.source_id} -> {self.target_id}"
 
 
+class DecisionDigest(models.Model):
+    """The one email a day that tells a volunteer what researchers decided on their
+    photos (:mod:`dois.services_digests`). One row per member and local day; ``upto``
+    is the newest decision it covered, so the next digest starts after it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("member"),
+                             on_delete=models.CASCADE, related_name="dois_digests")
+    day = models.DateField(_("day"))
+    upto = models.PositiveBigIntegerField(_("newest decision covered"))
+    decisions = models.PositiveIntegerField(_("decisions"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("decision digest")
+        verbose_name_plural = _("decision digests")
+        ordering = ["-day", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "day"], name="dois_one_digest_a_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"digest {self.user_id} {self.day}"
+
+
+class ExportRun(models.Model):
+    """A data export made by a task (:mod:`dois.services_exports`); its file is stored
+    under an unguessable name and downloaded through a view that checks permissions."""
+
+    class Kind(models.TextChoices):
+        CAPTURE_CSV = "capture_csv", _("Capture histories (CSV)")
+        CAPTURE_INP = "capture_inp", _("Capture histories (Program MARK .inp)")
+        SIGHTINGS_CSV = "sightings_csv", _("Sightings with exact coordinates (CSV)")
+        DWCA = "dwca", _("Darwin Core Archive (occurrences and multimedia)")
+        DATASET = "dataset", _("Dataset for notebooks (zip)")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True,
+        on_delete=models.SET_NULL, related_name="dois_exports",
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.QUEUED)
+    file = models.FileField(_("file"), upload_to=RandomName("dois/exports"), blank=True)
+    filename = models.CharField(_("download name"), max_length=200, blank=True)
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(_("size in bytes"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True,
+                             help_text=_("A plain reason (details go to the worker's log)."))
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} {self.kind} ({self.status})"
+
+
 # --- model versions, embeddings, jobs, training ---------------------------------------
 
 

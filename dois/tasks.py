@@ -123,3 +123,15 @@ def leaderboard_refresh() -> dict:
     from dois import services_leaderboard
 
     return services_leaderboard.leaderboard_refresh()
+
+
+# --- volunteers' digests and exports ----------------------------------------------------
+
+
+@shared_task(name="dois.tasks.digests_send")
+def digests_send() -> dict:
+    """Today's digests of decisions to volunteers, at most one a day each (beat)."""
+    from dois import services_digests
+
+    report = services_digests.decision_digests_send()
+    return {"sent": report.sent, "failed": report.failed}

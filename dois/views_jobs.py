@@ -14,6 +14,7 @@ from dois import selectors_identification as sel
 from dois import services_training
 from dois.forms_jobs import TrainingRunForm
 from dois.models import ModelVersion, TrainingRun
+from dois.selectors import photo_correctable_by
 
 
 def job_detail(request, pk: int):
@@ -21,7 +22,9 @@ def job_detail(request, pk: int):
     job = sel.job_get(job_id=pk, user=request.user)
     if job is None:
         raise Http404
-    return render(request, "dois/job.html", {"view": sel.job_view(job=job, user=request.user)})
+    return render(request, "dois/job.html", {
+        "view": sel.job_view(job=job, user=request.user),
+        "correctable": photo_correctable_by(photo=job.photo, user=request.user)})
 
 
 @permission_required("dois.train_model", raise_exception=True)

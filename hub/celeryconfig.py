@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from celery.schedules import schedule
+from celery.schedules import crontab, schedule
 from django.conf import settings
 from kombu import Exchange, Queue
 
@@ -88,6 +88,12 @@ beat_schedule = {
     "dois-leaderboard-refresh": {
         "task": "dois.tasks.leaderboard_refresh",
         "schedule": schedule(run_every=600),
+    },
+    # each volunteer's digest of the day's decisions on their photos, at most one a day
+    # (dois.services_digests; safe to run again: a second run sends nothing new)
+    "dois-digests": {
+        "task": "dois.tasks.digests_send",
+        "schedule": crontab(hour=18, minute=0),
     },
     # re-sends identification jobs stuck in queued/running (dois.services_identification)
     "dois-sweep-jobs": {
