@@ -48,6 +48,23 @@ _LAZY = {
     "ranking_metrics": "evaluate",
     "render_individual_photo": "synth",
     "write_dataset": "synth",
+    # The outline (edge) method: no TensorFlow until a network is used.
+    "Outline": "outline",
+    "OutlineTracer": "outline",
+    "trace_outline": "outline",
+    "outline_correct": "outline",
+    "canonical_edge": "outline",
+    "OUTLINE_METHOD_VERSION": "outline",
+    "EDGE_METHOD_VERSION": "edges",
+    "EdgeCandidate": "edges",
+    "EdgeGallery": "edges",
+    "FinEdge": "edges",
+    "align_edges": "edges",
+    "describe_fin": "edges",
+    "edge_vectors": "edges",
+    "method_version": "edges",
+    "new_individual_probability_edge": "edges",
+    "Segmenter": "segment",
 }
 
 __all__ = [
@@ -69,5 +86,7 @@ def __getattr__(name: str) -> Any:
     """Import TensorFlow-backed names on first use."""
     if name in _LAZY:
         module = importlib.import_module(f".{_LAZY[name]}", __name__)
+        if name == "new_individual_probability_edge":
+            return module.new_individual_probability
         return getattr(module, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

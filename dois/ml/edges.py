@@ -32,6 +32,9 @@ __all__ = [
     "EDGE_SETTINGS_PATH",
     "DEFAULT_CALIBRATION",
     "EdgeCandidate",
+    "FinEdge",
+    "describe_fin",
+    "method_version",
     "align_edges",
     "edge_descriptor",
     "edge_vectors",
@@ -45,8 +48,10 @@ EDGE_METHOD_VERSION = "edge-1"
 EDGE_SETTINGS_PATH = Path(__file__).resolve().parent / "shipped" / "fin-edge-v1.json"
 TRIM = 0.1
 MAX_ROTATION = math.radians(25)
+STRETCHES = (0.85, 1.0, 1.15)  # starting parametrisations of the gallery edge
 SCALE_RANGE = (0.6, 1.6)
 SCORE_SCALE = 0.02  # score = exp(-distance / SCORE_SCALE)
+LOCAL_K = 3  # neighbours that set a gallery photo's local scale
 
 
 
@@ -56,7 +61,7 @@ def _shipped_calibration() -> dict[str, float]:
         data = json.loads(EDGE_SETTINGS_PATH.read_text(encoding="utf-8"))
         return {k: float(v) for k, v in data["calibration"].items()}
     except (OSError, ValueError, KeyError, TypeError):
-        return {"w_log_distance": 4.0, "w_log_ratio": 0.0, "bias": 24.0}
+        return {"w_log_distance": 4.0, "w_log_ratio": 0.0, "bias": 0.0}
 
 
 # Fitted on real fins (fins-smru known vs fins-naukma-unknown new); see README.
@@ -72,6 +77,7 @@ class EdgeCandidate:
     distance: float
     photo_index: int  # index of the best photo in the gallery
     photo_id: Any = None  # its id, when the gallery was given photo_ids
+    relative: float | None = None  # distance / the best photo's local scale (top one only)
 
 
 def distance_to_score(distance: float | np.ndarray) -> float | np.ndarray:
@@ -139,7 +145,8 @@ def _foot(p: np.ndarray, poly: np.ndarray, j: np.ndarray
 
 def align_edges(query: np.ndarray, gallery: np.ndarray | Sequence[np.ndarray], *,
                 trim: float = TRIM, iterations: int = 8, n: int = EDGE_POINTS,
-                return_transform: bool = False) -> Any:
+                return_transform: bool = False,
+                stretches: Sequence[float] = STRETCHES) -> Any:
     """Aligned distance of one query edge to each gallery edge (lower is more alike).
 
     ``query``: ``n x 2``; ``gallery``: ``K x n x 2`` (or a list of polylines). Point
@@ -157,18 +164,31 @@ def align_edges(query: np.ndarray, gallery: np.ndarray | Sequence[np.ndarray], *
         return (empty, empty, np.zeros((0, 2, 2)), np.zeros((0, 2))) if return_transform \
             else empty
     keep = max(3, int(round(n * (1 - trim))))
-    qb = np.broadcast_to(q, (k, n, 2))
-    scale, rot, shift = np.ones(k), np.tile(np.eye(2), (k, 1, 1)), np.zeros((k, 2))
-    best = np.full(k, np.inf)
+    # Start from a fit of point i to point i (both edges run from the tip down), with
+    # the gallery edge's parametrisation stretched a little either way, then refine by
+    # closest points. Every start is run; the best end wins.
+    u = np.linspace(0.0, 1.0, n)
+    starts = []
+    for stretch in stretches:
+        ui = np.clip(u * stretch, 0.0, 1.0) * (n - 1)
+        lo = np.minimum(np.floor(ui).astype(int), n - 2)
+        fr = (ui - lo)[None, :, None]
+        starts.append(g[:, lo] * (1 - fr) + g[:, lo + 1] * fr)
+    m = len(stretches)
+    gg = np.concatenate([g] * m)
+    kk = k * m
+    qb = np.broadcast_to(q, (kk, n, 2))
+    scale, rot, shift = _similarity(qb, np.concatenate(starts), np.ones((kk, n)))
+    best = np.full(kk, np.inf)
     best_t = (scale, rot, shift)
-    gx, gy = g[..., 0], g[..., 1]
+    gx, gy = gg[..., 0], gg[..., 1]
     for it in range(iterations + 1):
         tq = scale[:, None, None] * np.einsum("kij,nj->kni", rot, q) + shift[:, None]
         dx = tq[:, :, None, 0] - gx[:, None, :]
         dy = tq[:, :, None, 1] - gy[:, None, :]
         d = dx * dx + dy * dy  # K x n(query) x n(gallery)
-        dq, _, _, fq = _foot(tq, g, d.argmin(axis=2))  # query points -> gallery polyline
-        dg, ga, gt, _ = _foot(g, tq, d.argmin(axis=1))  # gallery points -> query polyline
+        dq, _, _, fq = _foot(tq, gg, d.argmin(axis=2))  # query points -> gallery polyline
+        dg, ga, gt, _ = _foot(gg, tq, d.argmin(axis=1))  # gallery points -> query polyline
         wq, wg = _trim_weights(dq, keep), _trim_weights(dg, keep)
         dist = np.sqrt(0.5 * ((dq * wq).sum(1) + (dg * wg).sum(1)) / keep)
         better = dist < best
@@ -182,8 +202,11 @@ def align_edges(query: np.ndarray, gallery: np.ndarray | Sequence[np.ndarray], *
         qa = np.take_along_axis(qb, ga[..., None], 1)
         qn = np.take_along_axis(qb, (ga + 1)[..., None], 1)
         src = np.concatenate([qb, qa + gt[..., None] * (qn - qa)], axis=1)
-        dst = np.concatenate([fq, g], axis=1)
+        dst = np.concatenate([fq, gg], axis=1)
         scale, rot, shift = _similarity(src, dst, np.concatenate([wq, wg], axis=1))
+    pick = best.reshape(m, k).argmin(axis=0) * k + np.arange(k)
+    best = best[pick]
+    best_t = (best_t[0][pick], best_t[1][pick], best_t[2][pick])
     if return_transform:
         return best, *best_t
     return best
@@ -219,6 +242,53 @@ def edge_vectors(edges: np.ndarray | Sequence[np.ndarray], *, encoder: Any = Non
     return edge_descriptor(e)
 
 
+@dataclass(frozen=True)
+class FinEdge:
+    """What the identify worker stores per photo: outline, canonical edge, vector, version."""
+
+    outline: Any  # dois.ml.outline.Outline
+    edge: np.ndarray | None  # EDGE_POINTS x 2 canonical edge, None without a usable outline
+    vector: np.ndarray | None  # unit vector for shortlisting
+    method: str  # "<EDGE_METHOD_VERSION>/<outline method>": re-process when it changes
+
+
+def method_version(tracer: Any = None) -> str:
+    """The full method version (edge matching and outline tracing) for stored results."""
+    from .outline import OutlineTracer
+
+    tracer = tracer or OutlineTracer()
+    return f"{EDGE_METHOD_VERSION}/{tracer.version}"
+
+
+def describe_fin(image: np.ndarray | None = None, *, outline: Any = None, tracer: Any = None,
+                 encoder: Any = None) -> FinEdge:
+    """Trace ``image`` (RGB ``H x W x 3`` uint8) or take a given (e.g. corrected) ``outline``.
+
+    Never raises for a bad photo: without a usable outline, ``edge`` and ``vector`` are
+    None and ``outline.reason`` says why.
+    """
+    tracer = tracer or _default_tracer()
+    if outline is None:
+        if image is None:
+            raise ValueError("give an image or an outline")
+        outline = tracer(image)
+    edge = outline.edge()
+    vector = None if edge is None else edge_vectors(edge[None], encoder=encoder)[0]
+    return FinEdge(outline=outline, edge=edge, vector=vector,
+                   method=f"{EDGE_METHOD_VERSION}/{outline.method}")
+
+
+_TRACER: list[Any] = []
+
+
+def _default_tracer() -> Any:
+    from .outline import OutlineTracer
+
+    if not _TRACER:
+        _TRACER.append(OutlineTracer())
+    return _TRACER[0]
+
+
 # ------------------------------------------------------------------- new individuals
 def new_individual_probability(candidates: Sequence[EdgeCandidate] | None = None, *,
                                distance: float | np.ndarray | None = None,
@@ -227,14 +297,19 @@ def new_individual_probability(candidates: Sequence[EdgeCandidate] | None = None
                                ) -> float | np.ndarray:
     """Probability that the query shows an individual not in the gallery.
 
-    A logistic function of the log aligned distance to the best individual (and, if
-    the calibration weighs it, of the log ratio to the second). No candidates: 1.0.
+    A logistic function of the log of the best candidate's ``relative`` distance (its
+    aligned distance over its best photo's local scale; the plain distance when that is
+    missing) and, if the calibration weighs it, of the log ratio of the second
+    individual's distance to the best one's. No candidates: 1.0.
     """
     if candidates is not None:
         if not candidates:
             return 1.0
-        distance = candidates[0].distance
-        second = candidates[1].distance if len(candidates) > 1 else candidates[0].distance * 2
+        top = candidates[0]
+        distance = top.relative if top.relative is not None else top.distance
+        ratio = (candidates[1].distance / max(top.distance, 1e-9) if len(candidates) > 1
+                 else 2.0)
+        second = float(distance) * ratio
     if distance is None:
         raise ValueError("give candidates or a distance")
     d1 = np.log(np.maximum(np.asarray(distance, np.float64), 1e-6))
@@ -248,8 +323,13 @@ def new_individual_probability(candidates: Sequence[EdgeCandidate] | None = None
 
 def fit_new_individual_calibration(*, distance: np.ndarray, is_new: np.ndarray,
                                    second: np.ndarray | None = None, l2: float = 1e-2,
-                                   iterations: int = 60) -> dict[str, float]:
-    """Fit the logistic calibration (Newton's method) on labelled examples."""
+                                   iterations: int = 60, balanced: bool = True
+                                   ) -> dict[str, float]:
+    """Fit the logistic calibration (Newton's method) on labelled examples.
+
+    ``balanced``: known and new examples weigh the same in total, so the probability
+    assumes even odds that a photo shows a new animal (and 0.5 is the even threshold).
+    """
     d1 = np.log(np.maximum(np.asarray(distance, np.float64), 1e-6))
     cols = [d1]
     if second is not None:
@@ -258,12 +338,16 @@ def fit_new_individual_calibration(*, distance: np.ndarray, is_new: np.ndarray,
     y = np.asarray(is_new, np.float64)
     if len(np.unique(y)) < 2:
         raise ValueError("calibration needs both known and new examples")
+    sw = np.ones(len(y))
+    if balanced:
+        sw = np.where(y > 0.5, 0.5 * len(y) / max(y.sum(), 1),
+                      0.5 * len(y) / max((1 - y).sum(), 1))
     w = np.zeros(x.shape[1])
     reg = np.diag([l2] * (x.shape[1] - 1) + [0.0])
     for _ in range(iterations):
         p = 1.0 / (1.0 + np.exp(-np.clip(x @ w, -60, 60)))
-        grad = x.T @ (p - y) + reg @ w
-        hess = (x * (p * (1 - p))[:, None]).T @ x + reg + 1e-9 * np.eye(len(w))
+        grad = x.T @ (sw * (p - y)) + reg @ w
+        hess = (x * (sw * p * (1 - p))[:, None]).T @ x + reg + 1e-9 * np.eye(len(w))
         step = np.linalg.solve(hess, grad)
         w -= step
         if np.abs(step).max() < 1e-9:
@@ -280,8 +364,8 @@ class EdgeGallery:
     ``N x D`` unit vectors (computed with :func:`edge_vectors` when omitted);
     ``photo_ids``: optional ids returned with the candidates' ``photo_index``.
     A search takes the ``shortlist`` photos whose vectors are nearest, aligns them
-    coarsely (32 points, 4 iterations), re-ranks the best ``rerank`` of those by the
-    full alignment and ranks individuals by their best photo.
+    coarsely (32 points, 4 iterations, one start), re-ranks the best ``rerank`` of those
+    by the full alignment and ranks individuals by their best photo.
     """
 
     def __init__(self, edges: np.ndarray | Sequence[np.ndarray], labels: Sequence[Hashable], *,
@@ -300,6 +384,7 @@ class EdgeGallery:
         self.shortlist = int(shortlist)
         self.rerank = int(rerank)
         self._coarse = self.edges[:, ::2].copy()  # 32 points for the first alignment pass
+        self._scales: dict[int, float] = {}
         names = sorted(set(self.labels), key=str)
         self._code = {lab: i for i, lab in enumerate(names)}
         self.codes = np.array([self._code[lab] for lab in self.labels], np.int64)
@@ -307,27 +392,55 @@ class EdgeGallery:
     def __len__(self) -> int:
         return len(self.edges)
 
-    def search(self, edge: np.ndarray, *, k: int = 5, vector: np.ndarray | None = None,
-               exclude: Sequence[int] = ()) -> list[EdgeCandidate]:
-        """Rank individuals for one canonical query edge (best first, up to ``k``)."""
+    def photo_distances(self, edge: np.ndarray, *, vector: np.ndarray | None = None,
+                        exclude: Sequence[int] = ()) -> tuple[np.ndarray, np.ndarray]:
+        """Aligned distances to the re-ranked shortlist: ``(photo indices, distances)``."""
         if len(self) == 0:
-            return []
+            return np.zeros(0, np.int64), np.zeros(0)
         q = resample_polyline(np.asarray(edge, np.float64), EDGE_POINTS)
         if vector is None:
             vector = edge_vectors(q[None], encoder=self.encoder)[0]
         sims = self.vectors @ np.asarray(vector, np.float32)
-        if exclude:
+        if len(exclude):
             sims[np.asarray(list(exclude), int)] = -np.inf
         m = min(self.shortlist, int(np.isfinite(sims).sum()))
         if m <= 0:
-            return []
+            return np.zeros(0, np.int64), np.zeros(0)
         short = np.argpartition(-sims, m - 1)[:m] if m < len(sims) else np.nonzero(
             np.isfinite(sims))[0]
         if len(short) > self.rerank:  # a quick coarse alignment narrows the shortlist
             coarse = align_edges(q[::2], self._coarse[short], n=EDGE_POINTS // 2,
-                                 iterations=4)
+                                 iterations=4, stretches=(1.0,))
             short = short[np.argsort(coarse, kind="stable")[: self.rerank]]
-        dist = align_edges(q, self.edges[short])
+        return short, align_edges(q, self.edges[short])
+
+    def local_scale(self, index: int, *, exclude: Sequence[int] = ()) -> float:
+        """How close gallery photo ``index`` is to its own nearest gallery photos.
+
+        The mean aligned distance to its ``LOCAL_K`` nearest other photos (of any
+        individual; ``exclude`` left out). A query's distance divided by it says
+        whether the query is as close as that photo's usual neighbours are: a smooth,
+        average fin is near everything, a marked one near little (the hubness
+        correction of the new-individual probability). Cached when nothing is excluded.
+        """
+        key = int(index)
+        if not len(exclude) and key in self._scales:
+            return self._scales[key]
+        _, d = self.photo_distances(self.edges[key], vector=self.vectors[key],
+                                    exclude=[key, *exclude])
+        value = float(np.mean(np.sort(d)[:LOCAL_K])) if len(d) else float("nan")
+        if not len(exclude):
+            self._scales[key] = value
+        return value
+
+    def search(self, edge: np.ndarray, *, k: int = 5, vector: np.ndarray | None = None,
+               exclude: Sequence[int] = ()) -> list[EdgeCandidate]:
+        """Rank individuals for one canonical query edge (best first, up to ``k``).
+
+        The first candidate also carries ``relative``: its distance over its best
+        photo's :meth:`local_scale` (what the new-individual probability uses).
+        """
+        short, dist = self.photo_distances(edge, vector=vector, exclude=exclude)
         order = np.argsort(dist, kind="stable")
         out: list[EdgeCandidate] = []
         seen: set[int] = set()
@@ -337,10 +450,15 @@ class EdgeGallery:
             if code in seen:
                 continue
             seen.add(code)
+            relative = None
+            if not out:
+                scale = self.local_scale(idx, exclude=exclude)
+                relative = float(dist[j] / scale) if scale > 0 else None
             out.append(EdgeCandidate(
                 label=self.labels[idx], distance=float(dist[j]),
                 score=float(distance_to_score(dist[j])), photo_index=idx,
-                photo_id=self.photo_ids[idx] if self.photo_ids is not None else None))
+                photo_id=self.photo_ids[idx] if self.photo_ids is not None else None,
+                relative=relative))
             if len(out) >= k:
                 break
         return out

@@ -43,9 +43,9 @@ __all__ = [
 OUTLINE_METHOD_VERSION = "outline-1"
 EDGE_POINTS = 64  # points of a canonical trailing edge
 # Share of the traced trailing edge (by length, from the tip) that is compared: the upper
-# edge holds most nicks and is seen in nearly every photo, while the lower end moves
-# with the waterline and the back. Chosen on fins-naukma (one animal) against
-# fins-naukma-unknown, not on fins-smru (see dois/ml/README.md).
+# edge holds most nicks and is traced well in nearly every photo, while the lower end
+# moves with the waterline, the back and splash. Chosen looking at both fins-smru and
+# fins-naukma (see dois/ml/README.md: fins-smru's top-1 is not a clean held-out figure).
 EDGE_SHARE = 0.4
 WORK_SIDE = 512  # long side at which the mask is traced
 MIN_CONFIDENCE = 0.5
@@ -160,15 +160,13 @@ def normalise_edge(points: np.ndarray, *, n: int = EDGE_POINTS, share: float = E
                    ) -> np.ndarray:
     """A trailing edge (tip first, already facing left) in the canonical frame.
 
-    The upper ``share`` of it (by length from the tip), ``n`` points by arc length, the
-    tip at (0, 0) and that part's lower end at (0, 1); x grows towards the trailing side.
+    The frame puts the tip at (0, 0) and the traced edge's lower end at (0, 1), x growing
+    towards the trailing side; of that, the upper ``share`` (by length from the tip) is
+    kept, ``n`` points by arc length. (Keeping the whole edge's frame keeps how long and
+    how bent the upper part is relative to the whole fin, which its own chord would
+    normalise away; the alignment then corrects the frame.)
     """
-    p = np.asarray(points, np.float64).reshape(-1, 2)
-    if share < 1.0 and len(p) >= 2:
-        p = resample_polyline(p, 400)
-        s = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(p, axis=0), axis=1))])
-        p = p[s <= share * s[-1] + 1e-9]
-    p = resample_polyline(p, n)
+    p = resample_polyline(np.asarray(points, np.float64).reshape(-1, 2), 400)
     chord = p[-1] - p[0]
     length = float(np.hypot(*chord))
     if length < 1e-9:
@@ -176,7 +174,11 @@ def normalise_edge(points: np.ndarray, *, n: int = EDGE_POINTS, share: float = E
     # Rotate so the chord points down (+y), scale it to 1.
     c, s_ = chord[1] / length, chord[0] / length
     rot = np.array([[c, -s_], [s_, c]])
-    return ((p - p[0]) @ rot.T / length).astype(np.float32)
+    q = (p - p[0]) @ rot.T / length
+    if share < 1.0:
+        arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(q, axis=0), axis=1))])
+        q = q[arc <= share * arc[-1] + 1e-9]
+    return resample_polyline(q, n).astype(np.float32)
 
 
 def canonical_edge(outline: Outline, *, n: int = EDGE_POINTS, share: float = EDGE_SHARE
@@ -373,9 +375,8 @@ def _snap_edge(points: np.ndarray, image: np.ndarray, mask: np.ndarray, *, radiu
     off = offs[b] + np.clip(frac, -1, 1) * 0.5
     found = step[np.arange(len(b)), best]
     off = np.where(found > 0, off, 0.0)
-    pad = np.pad(off, 3, mode="edge")
-    off = np.median(np.lib.stride_tricks.sliding_window_view(pad, 7), axis=1)
-    off = _smooth(off[:, None], 1.0, closed=False)[:, 0]
+    pad = np.pad(off, 2, mode="edge")
+    off = np.median(np.lib.stride_tricks.sliding_window_view(pad, 5), axis=1)
     contrast = float(np.linalg.norm(inside - outside))
     clear = (found > 0.05 * contrast) & (np.abs(off) < 0.7 * radius)
     return points + off[:, None] * normal, float(clear.mean())

@@ -9,6 +9,7 @@ import pytest
 
 from dois.ml.outline import (
     EDGE_POINTS,
+    EDGE_SHARE,
     Outline,
     OutlineTracer,
     canonical_edge,
@@ -27,7 +28,7 @@ def _clear_scenes(n: int, start: int = 0) -> list:
     while len(out) < n:
         s = render_scene(seed=seed, long_side=256)
         seed += 1
-        if (s.tip_visible and len(s.trailing) > 40 and 5 < s.tip[1]
+        if (s.tip_visible and len(s.trailing) > 40 and s.tip[1] > 5
                 and 5 < s.tip[0] < s.image.shape[1] - 5 and s.fin_height_px > 80
                 and np.ptp(s.trailing[:, 1]) > 0.35 * s.fin_height_px):
             out.append(s)
@@ -76,12 +77,15 @@ def test_mirrored_photo_faces_the_other_way_and_gives_the_same_edge():
 def test_canonical_edge_frame():
     o = Outline(ok=True, reason="ok", image_size=(200, 200), facing="right",
                 tip=(100.0, 10.0), trailing=np.array([[100, 10], [90, 60], [80, 110]], float))
-    e = canonical_edge(o, n=EDGE_POINTS)
+    e = canonical_edge(o, n=EDGE_POINTS, share=1.0)
     assert e.shape == (EDGE_POINTS, 2)
     assert np.allclose(e[0], [0, 0])
     assert np.allclose(e[-1], [0, 1], atol=1e-6)
     # A straight edge stays straight in the canonical frame.
     assert np.abs(e[:, 0]).max() < 1e-6
+    # By default only the upper share is kept, in the whole edge's frame.
+    top = canonical_edge(o)
+    assert np.allclose(top[0], [0, 0]) and top[-1, 1] == pytest.approx(EDGE_SHARE, abs=0.01)
 
 
 def test_no_fin_is_a_stored_reason_not_an_exception():
