@@ -44,7 +44,7 @@ def test_a_chinese_member_gets_a_chinese_reminder_with_the_ics(
     browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
     text_of(browser, "#email-state", "mei@example.org")
     [confirmation] = [m for m in mail.outbox if m.to == ["mei@example.org"]]
-    browser.get(re.search(r"https?://\S+\?verify=\S+", confirmation.body)[0])
+    browser.get(re.search(r"https?://\S+/accounts/confirm/\S+/", confirmation.body)[0])
     text_of(browser, "#email-state", "mei@example.org")
     assert get_user_model().objects.get(username="mei").email_verified
 
