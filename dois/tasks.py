@@ -84,10 +84,13 @@ def sweep_jobs() -> dict:
     """Re-send stuck identification jobs, create missing ones, re-queue those that failed
     while the model was unavailable, fill the active gallery, fail training runs whose
     worker died (beat, default queue)."""
+    from dois import services_exports
+
     report = ident.identification_jobs_sweep()
     return {"resent": report.resent, "failed": report.failed, "created": report.created,
             "requeued": report.requeued, "gallery_missing": report.gallery_missing,
-            "training_failed": training.training_runs_sweep()}
+            "training_failed": training.training_runs_sweep(),
+            "exports_resent": services_exports.export_runs_resend()}
 
 
 @shared_task(name="dois.tasks.train_model", bind=True)
@@ -135,3 +138,12 @@ def digests_send() -> dict:
 
     report = services_digests.decision_digests_send()
     return {"sent": report.sent, "failed": report.failed}
+
+
+@shared_task(name="dois.tasks.export_run")
+def export_run(run_id: int) -> str | None:
+    """Write an export's file (default queue); safe to run twice."""
+    from dois import services_exports
+
+    run = services_exports.export_run_execute(run_id=int(run_id))
+    return run.status if run else None

@@ -28,6 +28,7 @@ urlpatterns = [
     path("exports/capture-history.csv", views.export_capture_csv, name="export_capture_csv"),
     path("exports/capture-history.inp", views.export_capture_inp, name="export_capture_inp"),
     path("exports/dataset.zip", views.export_dataset_zip, name="export_dataset"),
+    path("exports/runs/<int:pk>/download/", views.export_download, name="export_download"),
     path("jobs/<int:pk>/", views_jobs.job_detail, name="job"),
     path("training/", views_jobs.training, name="training"),
     path("training/runs/<int:pk>.json", views_jobs.training_run_status, name="training_run"),

@@ -46,7 +46,7 @@ def test_occasion_is_local_survey_day(researcher, settings):
     services.decision_record(photo=photo, action="confirm", individual=ind,
                              decided_by=researcher)
     occasions, _ = exports.capture_history()
-    assert [d.isoformat() for d in occasions] == ["2024-06-02"]
+    assert [o.label for o in occasions] == ["2024-06-02"]
 
 
 def test_dataset_export_and_split_stability(tmp_path, researcher, volunteer):

@@ -340,8 +340,8 @@ def test_old_failed_jobs_show_the_message_of_their_code_not_their_stored_text(
 # --- exports: researchers only, as attachments -----------------------------------------
 
 
-EXPORTS = ["dois:export_capture_csv", "dois:export_capture_inp", "dois:export_dataset",
-           "dois:exports"]
+# the dataset and the other large exports are files of runs: see test_exports_runs.py
+EXPORTS = ["dois:export_capture_csv", "dois:export_capture_inp", "dois:exports"]
 
 
 @pytest.mark.parametrize("name", EXPORTS)

@@ -57,7 +57,6 @@ PAGES = [
     ("dois:exports", {}, (403, 403, 403, 200)),
     ("dois:export_capture_csv", {}, (403, 403, 403, 200)),
     ("dois:export_capture_inp", {}, (403, 403, 403, 200)),
-    ("dois:export_dataset", {}, (403, 403, 403, 200)),
 ]
 
 
