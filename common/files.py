@@ -15,12 +15,16 @@ image format the site re-encoded itself (JPEG, PNG, WebP). SVG and HTML are neve
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 import secrets
+from collections.abc import Iterable
 from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.files.storage import Storage, default_storage
+from django.db import transaction
+from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.utils.deconstruct import deconstructible
 from django.utils.http import content_disposition_header
@@ -37,6 +41,8 @@ PASSED_TYPES = INLINE_TYPES | frozenset({
     "application/vnd.ms-powerpoint",
 })
 MEDIA_CSP = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+
+logger = logging.getLogger(__name__)
 
 
 def random_name(*, folder: str, filename: str = "", extension: str | None = None) -> str:
@@ -126,3 +132,39 @@ def bytes_response(*, data: bytes, filename: str, content_type: str, inline: boo
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(not as_inline, filename)
     return _harden(response, private=private)
+
+
+def files_delete_on_commit(*, files: Iterable[FieldFile | None]) -> None:
+    """Remove stored files once the transaction that dropped their rows commits.
+
+    After the commit, never before: a rolled-back delete keeps its files. The names are
+    taken now, so a field given a new file afterwards still loses only the old one. A
+    file that is already gone, or a storage that fails, is logged and does not undo the
+    delete. Empty fields are skipped.
+    """
+    targets = [(f.storage, f.name) for f in files if f and f.name]
+    if not targets:
+        return
+
+    def delete() -> None:
+        for storage, name in targets:
+            try:
+                storage.delete(name)
+            except Exception:  # any storage backend's error: the row is gone anyway
+                logger.warning("could not delete stored file %s", name, exc_info=True)
+
+    transaction.on_commit(delete)
+
+
+def files_delete_now(*, files: Iterable[FieldFile | None]) -> None:
+    """Remove stored files whose row was never saved (a failed save after storing them).
+
+    A storage error is logged: nothing refers to the file, and the caller's own error
+    is the one to report.
+    """
+    for f in files:
+        if f and f.name:
+            try:
+                f.storage.delete(f.name)
+            except Exception:  # any storage backend's error: nothing refers to it
+                logger.warning("could not delete stored file %s", f.name, exc_info=True)

@@ -7,7 +7,9 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
+from django.db import models, transaction
+from django.db.models.fields.files import FieldFile
 
 from common import files
 
@@ -109,3 +111,69 @@ def test_a_missing_file_is_a_404_not_a_500():
 
     with pytest.raises(Http404):
         files.file_response(name="t/gone.pdf")
+
+
+def _field_file(name: str, storage=None) -> FieldFile:
+    return FieldFile(None, models.FileField(storage=storage or default_storage), name)
+
+
+class BrokenDeletes(FileSystemStorage):
+    """A storage whose deletes of ``*.stuck`` files fail (a backend outage)."""
+
+    def delete(self, name):
+        if name.endswith(".stuck"):
+            raise OSError("storage unavailable")
+        super().delete(name)
+
+
+@pytest.mark.django_db
+def test_files_are_deleted_only_once_the_transaction_commits(
+        django_capture_on_commit_callbacks):
+    name = _store("t/old.pdf", b"%PDF")
+    field = _field_file(name)
+    with django_capture_on_commit_callbacks(execute=True):
+        files.files_delete_on_commit(files=[field])
+        field.name = _store("t/new.pdf", b"%PDF")  # the field moves on; the old name went
+        assert default_storage.exists(name)
+    assert not default_storage.exists(name)
+    assert default_storage.exists(field.name)
+
+
+@pytest.mark.django_db
+def test_a_rolled_back_delete_keeps_its_files(django_capture_on_commit_callbacks):
+    name = _store("t/kept.pdf", b"%PDF")
+    with (django_capture_on_commit_callbacks(execute=True) as callbacks,
+          pytest.raises(RuntimeError), transaction.atomic()):
+        files.files_delete_on_commit(files=[_field_file(name)])
+        raise RuntimeError("the delete failed")
+    assert callbacks == []
+    assert default_storage.exists(name)
+
+
+@pytest.mark.django_db
+def test_empty_fields_register_nothing(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        files.files_delete_on_commit(files=[None, _field_file("")])
+    assert callbacks == []
+
+
+@pytest.mark.django_db
+def test_a_failing_storage_is_logged_and_the_other_files_still_go(
+        settings, caplog, django_capture_on_commit_callbacks):
+    storage = BrokenDeletes(location=settings.MEDIA_ROOT)
+    stuck, gone = storage.save("t/a.stuck", ContentFile(b"1")), storage.save("t/b.pdf",
+                                                                              ContentFile(b"2"))
+    with caplog.at_level("WARNING", logger="common.files"):
+        with django_capture_on_commit_callbacks(execute=True):
+            files.files_delete_on_commit(files=[_field_file(stuck, storage),
+                                                _field_file(gone, storage)])
+        assert storage.exists(stuck) and not storage.exists(gone)
+        files.files_delete_now(files=[_field_file(stuck, storage)])
+    assert [r.getMessage() for r in caplog.records] == [
+        f"could not delete stored file {stuck}"] * 2
+
+
+def test_files_of_a_row_never_saved_are_deleted_at_once():
+    name = _store("t/orphan.jpg", b"\xff\xd8\xff")
+    files.files_delete_now(files=[_field_file(name), None, _field_file("")])
+    assert not default_storage.exists(name)
