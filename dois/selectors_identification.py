@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.db.models import QuerySet
 
 from dois.models import Candidate, IdentificationJob, ModelVersion, Photo, TrainingRun
-from dois.selectors import individual_best_photos, photo_visible_to, photos_visible
+from dois.selectors import individuals_best_photos, photo_visible_to, photos_visible
 
 
 def job_delayed(*, job: IdentificationJob) -> bool:
@@ -85,18 +85,23 @@ class JobView:
 
 
 def job_view(*, job: IdentificationJob, user, per_candidate: int = 3) -> JobView:
-    """A job with each candidate's best matching photo and best reference photos."""
+    """A job with each candidate's best matching photo and best reference photos
+    (a constant number of queries, whatever the number of candidates)."""
+    candidates = list(job_candidates(job=job))
+    matched_ids = [c.photo_id for c in candidates if c.photo_id]
+    visible = set(photos_visible(user=user).filter(pk__in=matched_ids + [job.photo_id])
+                  .values_list("pk", flat=True))
+    best = individuals_best_photos(individual_ids=[c.individual_id for c in candidates],
+                                   user=user, limit=per_candidate + 2)
     rows = []
-    for cand in job_candidates(job=job):
-        matched = cand.photo if cand.photo and photo_visible_to(photo=cand.photo,
-                                                                 user=user) else None
-        refs = [p for p in individual_best_photos(individual=cand.individual, user=user,
-                                                  limit=per_candidate + 1)
+    for cand in candidates:
+        matched = cand.photo if cand.photo_id in visible else None
+        refs = [p for p in best.get(cand.individual_id, [])
                 if p.pk != job.photo_id and (matched is None or p.pk != matched.pk)]
         rows.append(JobCandidateView(cand, matched, refs[:per_candidate]))
     return JobView(job=job, delayed=job_delayed(job=job),
-                   photo_visible=photo_visible_to(photo=job.photo, user=user),
-                   candidates=rows, error=job_error_text(job=job))
+                   photo_visible=job.photo_id in visible, candidates=rows,
+                   error=job_error_text(job=job))
 
 
 def jobs_of_photo(*, photo: Photo) -> QuerySet[IdentificationJob]:

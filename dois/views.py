@@ -48,8 +48,9 @@ DERIVATIVES = tuple(renderings.DERIVATIVES)
 def catalogue(request):
     filterset = IndividualFilter(request.GET, queryset=selectors.individual_list())
     page = Paginator(filterset.qs, 24).get_page(request.GET.get("page"))
-    items = [(ind, next(iter(selectors.individual_best_photos(
-        individual=ind, user=request.user, limit=1)), None)) for ind in page]
+    best = selectors.individuals_best_photos(individual_ids=[ind.pk for ind in page],
+                                             user=request.user, limit=1)
+    items = [(ind, next(iter(best[ind.pk]), None)) for ind in page]
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "dois/catalogue.html", {
