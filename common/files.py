@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from pathlib import PurePosixPath
 
 from django.conf import settings
-from django.core.files.storage import Storage, default_storage
+from django.core.files.storage import DefaultStorage, Storage, storages
 from django.db import transaction
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
@@ -73,6 +73,13 @@ def _is_s3(storage: Storage) -> bool:
     return type(storage).__module__.startswith("storages.backends.s3")
 
 
+def _real(storage: Storage | None) -> Storage:
+    """The storage itself, not Django's lazy ``default_storage`` wrapper around it."""
+    if storage is None or isinstance(storage, DefaultStorage):
+        return storages["default"]
+    return storage
+
+
 def _safe_type(content_type: str, *, inline: bool) -> tuple[str, bool]:
     base = content_type.split(";")[0].strip().lower()
     if base not in PASSED_TYPES:
@@ -97,7 +104,7 @@ def file_response(*, name: str, filename: str = "", content_type: str | None = N
     ``inline`` is honoured only for JPEG, PNG and WebP; anything else is an attachment.
     ``private`` marks the response as not cacheable by shared caches.
     """
-    storage = storage or default_storage
+    storage = _real(storage)
     filename = filename or PurePosixPath(name).name
     if content_type is None:
         content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"

@@ -1,11 +1,15 @@
 #!/usr/bin/env python
-"""Run a command with PostgreSQL and Redis for the tests and benchmarks.
+"""Run a command with PostgreSQL, Redis and an S3 emulator for the tests and benchmarks.
 
 Uses the servers at ``TEST_DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/hub``)
 and ``TEST_REDIS_URL`` (default ``redis://127.0.0.1:6379/1``). Where one does not answer,
 starts a throwaway one from the installed server binaries (with pytest-postgresql's and
 pytest-redis's executors) in a temporary folder, and stops it afterwards. Where no
 binaries are installed either, says exactly what to install.
+
+The S3 emulator is moto's server (a dev dependency), started on a free port for the
+command's lifetime; its address is passed on as ``TEST_S3_ENDPOINT_URL``. A
+``TEST_S3_ENDPOINT_URL`` already set is used as it is.
 
 Usage: ``python scripts/with_services.py COMMAND [ARGS...]``
 """
@@ -19,6 +23,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
@@ -97,6 +102,25 @@ def _redis(url: str, stack: contextlib.ExitStack) -> str:
     return urlunparse(parsed._replace(netloc=f"127.0.0.1:{port}"))
 
 
+def _s3(stack: contextlib.ExitStack) -> str:
+    if os.environ.get("TEST_S3_ENDPOINT_URL"):
+        return os.environ["TEST_S3_ENDPOINT_URL"]
+    port = _free_port()
+    log = stack.enter_context(tempfile.TemporaryFile(prefix="hub-s3-"))  # noqa: SIM115
+    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p",
+                             str(port)], stdout=log, stderr=subprocess.STDOUT)
+    stack.callback(lambda: (proc.terminate(), proc.wait(timeout=30)))
+    for _ in range(200):
+        if proc.poll() is not None:
+            log.seek(0)
+            sys.exit(f"The S3 emulator (moto) did not start:\n{log.read().decode()[-2000:]}")
+        if _answers("127.0.0.1", port):
+            break
+        time.sleep(0.05)
+    print(f"with_services: S3 emulator (moto) on port {port}", file=sys.stderr)
+    return f"http://127.0.0.1:{port}"
+
+
 def main(argv: list[str]) -> int:
     if not argv:
         print(__doc__, file=sys.stderr)
@@ -106,8 +130,10 @@ def main(argv: list[str]) -> int:
         db_url = _postgres(env.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hub"),
                            stack)
         redis_url = _redis(env.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1"), stack)
+        s3_url = _s3(stack)
         env.update({"DATABASE_URL": db_url, "CELERY_BROKER_URL": redis_url,
-                    "TEST_REDIS_URL": redis_url, "DEBUG": env.get("DEBUG", "1")})
+                    "TEST_REDIS_URL": redis_url, "TEST_S3_ENDPOINT_URL": s3_url,
+                    "DEBUG": env.get("DEBUG", "1")})
         env.pop("CACHE_URL", None)
         print(f"with_services: database {db_url}, broker {redis_url}", file=sys.stderr)
         return subprocess.call(argv, env=env)
