@@ -75,7 +75,7 @@ def outline_error(*, root: Path, annotations: Path, tracer: Any,
 
     data = json.loads(annotations.read_text(encoding="utf-8"))
     edge_err, tip_err, facing_ok, per_set, missing = [], [], [], {}, 0
-    unusable_agree, not_traced = [], 0
+    unusable_agree, not_traced, per_status = [], 0, {}
     for rel, ann in data["photos"].items():
         path = root / rel
         if not path.is_file():
@@ -103,6 +103,7 @@ def outline_error(*, root: Path, annotations: Path, tracer: Any,
             err = 100 * float(np.median(d[inside])) / height
             edge_err.append(err)
             per_set.setdefault(rel.split("/")[0], []).append(err)
+            per_status.setdefault(ann.get("status", "?"), []).append(err)
     return {
         "n_annotated": len(data["photos"]) - missing, "n_compared": len(edge_err),
         "annotated_usable_but_machine_not": not_traced,
@@ -113,6 +114,10 @@ def outline_error(*, root: Path, annotations: Path, tracer: Any,
         "facing_agreement": round(float(np.mean(facing_ok)), 4) if facing_ok else None,
         "edge_error_median_pct_by_set": {k: round(float(np.median(v)), 3)
                                          for k, v in sorted(per_set.items())},
+        # 'accepted' annotations are the classical trace (same edge snapping as the
+        # network's), 'corrected' ones were placed by hand: the fairer figure.
+        "edge_error_median_pct_by_status": {f"{k} ({len(v)})": round(float(np.median(v)), 3)
+                                            for k, v in sorted(per_status.items())},
     }
 
 

@@ -8,8 +8,9 @@ tip (0, 0) to the trailing end (0, 1), x towards the trailing side.
   keeps only the best ``1 - trim`` share of point pairs, so that a splash, a missing tip
   or a different waterline does not decide. The distance is the root mean square of the
   kept pairs, in units of the gallery edge's tip-to-end length.
-- :func:`edge_vectors` gives a fixed-length unit vector per edge for shortlisting (a
-  learnt 1-D network when one is given, else a fixed descriptor of the edge's shape).
+- :func:`edge_vectors` gives a fixed-length unit vector per edge for shortlisting: the
+  shipped 1-D network (:mod:`dois.ml.edge_encoder`), or a fixed descriptor of the
+  edge's shape.
 - :class:`EdgeGallery` shortlists by vector, re-ranks the shortlist by alignment, ranks
   individuals by their best photo and gives a calibrated new-individual probability.
 """
@@ -38,13 +39,14 @@ __all__ = [
     "align_edges",
     "edge_descriptor",
     "edge_vectors",
+    "default_encoder",
     "EdgeGallery",
     "distance_to_score",
     "new_individual_probability",
     "fit_new_individual_calibration",
 ]
 
-EDGE_METHOD_VERSION = "edge-1"
+EDGE_METHOD_VERSION = "edge-1"  # matching and vectors (encoder fin-edge-encoder-v1)
 EDGE_SETTINGS_PATH = Path(__file__).resolve().parent / "shipped" / "fin-edge-v1.json"
 TRIM = 0.1
 MAX_ROTATION = math.radians(25)
@@ -233,10 +235,33 @@ def edge_descriptor(edges: np.ndarray, *, n_out: int = 48) -> np.ndarray:
     return out
 
 
+_ENCODER: list[Any] = []
+
+
+def default_encoder() -> Any:
+    """The shipped 1-D edge encoder (loaded lazily, per process), or None if absent."""
+    if not _ENCODER:
+        from .edge_encoder import DEFAULT_ENCODER_PATH, EdgeEncoder
+
+        path = DEFAULT_ENCODER_PATH
+        _ENCODER.append(EdgeEncoder(path) if path.with_suffix(".tflite").is_file() else None)
+    return _ENCODER[0]
+
+
 def edge_vectors(edges: np.ndarray | Sequence[np.ndarray], *, encoder: Any = None
                  ) -> np.ndarray:
-    """Unit vectors for shortlisting: the learnt ``encoder`` when given, else the descriptor."""
+    """Unit vectors for shortlisting.
+
+    ``encoder``: None for the shipped 1-D encoder (the fixed descriptor when it is not
+    shipped), ``"descriptor"`` for the fixed descriptor, or any object with
+    ``encode(edges)``. Gallery and queries must use the same one.
+    """
     e = _prep(edges, EDGE_POINTS).astype(np.float32)
+    if isinstance(encoder, str):
+        if encoder != "descriptor":
+            raise ValueError(f"unknown encoder {encoder!r}")
+        return edge_descriptor(e)
+    encoder = encoder if encoder is not None else default_encoder()
     if encoder is not None:
         return encoder.encode(e)
     return edge_descriptor(e)
@@ -370,7 +395,7 @@ class EdgeGallery:
 
     def __init__(self, edges: np.ndarray | Sequence[np.ndarray], labels: Sequence[Hashable], *,
                  vectors: np.ndarray | None = None, photo_ids: Sequence[Any] | None = None,
-                 encoder: Any = None, shortlist: int = 300, rerank: int = 40) -> None:
+                 encoder: Any = None, shortlist: int = 200, rerank: int = 30) -> None:
         self.edges = _prep(edges, EDGE_POINTS).astype(np.float32)
         self.labels = list(labels)
         if len(self.labels) != len(self.edges):

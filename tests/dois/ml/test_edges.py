@@ -133,3 +133,29 @@ def test_evaluate_edges_on_a_tiny_synthetic_catalogue(tmp_path):
     assert 0.0 <= m["outline_found"] <= 1.0 and 0.0 <= m["top1"] <= 1.0
     assert m["unknown_outline_found"] == 0.0  # a blank image has no fin
     assert EDGE_METHOD_VERSION.startswith("edge-")
+
+
+def test_shipped_encoder_and_the_fixed_descriptor():
+    from dois.ml.edges import default_encoder
+
+    rng = np.random.default_rng(4)
+    e = np.stack([_edge(9, rng), _edge(9, rng), _edge(10, rng)])
+    learnt = edge_vectors(e)
+    fixed = edge_vectors(e, encoder="descriptor")
+    assert default_encoder() is not None and learnt.shape == (3, 64)
+    assert fixed.shape[1] != learnt.shape[1]
+    for v in (learnt, fixed):
+        assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-4)
+    with pytest.raises(ValueError):
+        edge_vectors(e, encoder="nonsense")
+
+
+@pytest.mark.slow
+def test_edge_encoder_trains_and_exports(tmp_path):
+    from dois.ml.edge_encoder import EdgeEncoder, train_encoder
+
+    out = tmp_path / "enc.keras"
+    meta = train_encoder(out=out, individuals=80, views=4, steps=3, p=16, k=2)
+    assert out.with_suffix(".tflite").is_file() and meta["recipe"]["steps"] == 3
+    v = EdgeEncoder(out).encode(np.stack([_edge(1), _edge(2)]))
+    assert v.shape == (2, 64) and np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-4)
