@@ -214,3 +214,36 @@ def test_an_encounter_is_one_sighting_and_photos_still_waiting(researcher):
         services_review.decisions_record_together(
             photos=[first, decided], action="confirm", individual=ind, decided_by=researcher)
     assert not Decision.objects.filter(photo=first).exists()
+
+
+# --- compare side by side -----------------------------------------------------------------
+
+def test_compare_page_shows_the_candidates_photos_with_a_static_script(client, researcher,
+                                                                       volunteer):
+    ind = IndividualFactory(code="PRE-0500")
+    refs = []
+    for quality in (5, 4, 3):
+        ref = PhotoFactory(quality=quality)
+        services.decision_record(photo=ref, action="confirm", individual=ind,
+                                 decided_by=researcher)
+        refs.append(ref)
+    photo = PhotoFactory()
+    url = reverse("dois:review_compare", kwargs={"pk": photo.pk, "code": ind.code})
+    client.force_login(volunteer)
+    assert client.get(url).status_code == 403
+    client.force_login(researcher)
+    body = client.get(url).content.decode()
+    strip = body.split('id="compare-strip"')[1].split("</ol>")[0]
+    assert [f"/dois/photos/{r.pk}/detail.jpg" in strip for r in refs] == [True] * 3
+    assert strip.index(f"/photos/{refs[0].pk}/") < strip.index(f"/photos/{refs[2].pk}/")
+    assert f"/dois/photos/{photo.pk}/detail.jpg" in body
+    assert "compare.js" in body and "<script>" not in body
+    assert f'name="candidate" value="{ind.code}"' in body
+    missing = reverse("dois:review_compare", kwargs={"pk": photo.pk, "code": "PRE-9999"})
+    assert client.get(missing).status_code == 404
+    # a merged code shows the individual it was merged into
+    merged = IndividualFactory(code="PRE-0501")
+    services.individual_merge(source=merged, target=ind, user=researcher)
+    body = client.get(reverse("dois:review_compare", kwargs={
+        "pk": photo.pk, "code": merged.code})).content.decode()
+    assert "beside PRE-0500" in body
