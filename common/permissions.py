@@ -7,11 +7,21 @@ permissions); services call :func:`permission_require` with that decision, or
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
 
-def user_has_perm(*, user, perm: str) -> bool:
+# The user a service acts for (``actor``) or a rule asks about: a member, or an anonymous
+# visitor where a page may be seen without logging in. Evaluated lazily (PEP 695).
+type Actor = AbstractBaseUser | AnonymousUser
+
+
+def user_has_perm(*, user: Actor | None, perm: str) -> bool:
     """An active, logged-in user who holds ``perm`` (superusers hold every one)."""
     return bool(user is not None and user.is_authenticated and user.is_active
                 and user.has_perm(perm))
@@ -24,6 +34,6 @@ def permission_require(*, allowed: bool, message: str | None = None) -> None:
         raise PermissionDenied(message or _("You do not have permission to do this."))
 
 
-def perm_require(*, user, perm: str, message: str | None = None) -> None:
+def perm_require(*, user: Actor | None, perm: str, message: str | None = None) -> None:
     """Refuse unless ``user`` is active and holds ``perm``."""
     permission_require(allowed=user_has_perm(user=user, perm=perm), message=message)

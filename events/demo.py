@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from events import services, services_venues
+from events import services
 from events.models import RSVP, Event, Material, Recording
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -133,7 +133,7 @@ def _at(day: datetime, hhmm: str) -> datetime:
 def _first_meetup(*, users: dict) -> Event:
     organiser, admin = users["organiser"], users["admin"]
     day = datetime(2019, 9, 7, tzinfo=TZ)
-    venue = services_venues.venue_create(
+    venue = services.venue_create(
         name="极简汇率 (Jijian Huilü)",
         address="珠海市香洲区南腾街5号 · No. 5 Nanteng Street, Xiangzhou District, Zhuhai",
         directions=DIRECTIONS,
@@ -239,12 +239,12 @@ def _first_meetup(*, users: dict) -> Event:
     published = datetime(2019, 9, 9, 23, 0, tzinfo=TZ)
     common = {"actor": organiser, "event": event, "author": "zoomq", "published_at": published,
               "categories": ["Events"], "tags": ["tfug", "event", "meetup", "summary"]}
-    zh = services.post_save(**common, slug="2019-09-09-first-meetup-summary-zh",
-                            language="zh-hans", title="首次 TensorFlow All-Around 小结",
-                            description="社区活动,值得参与", body=POST_ZH)
-    en = services.post_save(**common, slug="2019-09-09-first-meetup-summary-en", language="en",
-                            title="Our first TensorFlow All-Around: a summary",
-                            description="Community events are worth joining", body=POST_EN)
+    zh = services.post_write(**common, slug="2019-09-09-first-meetup-summary-zh",
+                             language="zh-hans", title="首次 TensorFlow All-Around 小结",
+                             description="社区活动,值得参与", body=POST_ZH)
+    en = services.post_write(**common, slug="2019-09-09-first-meetup-summary-en", language="en",
+                             title="Our first TensorFlow All-Around: a summary",
+                             description="Community events are worth joining", body=POST_EN)
     services.post_translation_link(actor=organiser, post=zh, other=en)
     return event
 

@@ -1,7 +1,7 @@
 """Which of the events app's permissions each role holds (the hub syncs the groups).
 
 Holding ``events.manage_event`` is not enough to change an event: the user must also
-be one of that event's organisers (see ``events.services.event_can_manage``).
+be one of that event's organisers (see ``events.rules.event_can_manage``).
 """
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {

@@ -4,7 +4,8 @@ What the public sees comes from the models' ``public()`` methods and nothing els
 draft event, and every talk, speaker, recording, material, photo and post that is only
 part of drafts, never appears on a list, page, feed, calendar, search result or API
 answer. A draft's organisers preview it (and its files) through the ``*_visible``
-readers, which add the ``events.services.event_can_manage`` check.
+readers, which add the :func:`events.rules.event_can_manage` check. Who may see what is
+decided in :mod:`events.rules`; selectors never import the services.
 """
 
 from __future__ import annotations
@@ -30,7 +31,15 @@ from events.models import (
     TalkSpeaker,
     Venue,
 )
-from events.rules import event_can_manage, speaker_can_edit, venue_can_edit
+from events.rules import (
+    event_can_manage,
+    event_is_visible,
+    post_is_visible,
+    proposals_open,
+    rsvp_open,
+    speaker_can_edit,
+    stream_visible,
+)
 
 
 def talks_with_lineup(queryset: QuerySet[Talk] | None = None) -> QuerySet[Talk]:
@@ -84,8 +93,6 @@ def recording_list_latest(*, limit: int) -> QuerySet[Recording]:
 
 def event_get_visible(*, slug: str, user) -> Event:
     """A published or cancelled event, or a draft for those who may manage it (preview)."""
-    from events.rules import event_is_visible
-
     event = Event.objects.select_related("venue", "series").get(slug=slug)
     if not event_is_visible(user=user, event=event):
         raise Event.DoesNotExist
@@ -175,23 +182,8 @@ def waitlist(*, event: Event) -> QuerySet[RSVP]:
     return event.rsvps.filter(status=RSVP.Status.WAITLISTED).order_by("waitlisted_at", "id")
 
 
-def stream_visible(*, event: Event, rsvp: RSVP | None, can_manage: bool = False) -> bool:
-    """The online stream link: for members going online (and the organisers), until
-    the event ends; never for a cancelled event."""
-    if not event.stream_url or event.status != Event.Status.PUBLISHED:
-        return False
-    if event.ends_at <= timezone.now():
-        return False
-    if can_manage:
-        return True
-    return bool(rsvp and rsvp.status == RSVP.Status.GOING and rsvp.mode == RSVP.Mode.ONLINE)
-
-
 def event_detail(*, event: Event, user) -> dict:
     """Everything the event page shows."""
-    from events.services import rsvp_open
-    from events.services_proposals import proposals_open
-
     can_manage = event_can_manage(user=user, event=event)
     rsvp = rsvp_get(event=event, user=user)
     return {
@@ -311,6 +303,14 @@ def post_get_visible(*, slug: str, user) -> Post:
         raise
 
 
+def post_translation_visible(*, post: Post, user) -> Post | None:
+    """The other language's version of ``post``, where the user may see it."""
+    translation = post.translation
+    if translation is not None and not post_is_visible(user=user, post=translation):
+        return None
+    return translation
+
+
 def search(*, query: str, limit: int = 50) -> dict:
     """Events, talks and posts whose words contain the query (case-insensitive)."""
     query = query.strip()
@@ -399,10 +399,6 @@ def venue_versions(*, venue: Venue) -> list[Venue]:
 
 def venue_choices() -> QuerySet[Venue]:
     return Venue.objects.current().order_by("name", "id")
-
-
-def venue_user_can_edit(*, user) -> bool:
-    return venue_can_edit(user=user)
 
 
 # --- talk proposals ------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import smtplib
 
 from celery import shared_task
 
-from events import services_mail
+from events.services import mail
 
 # Errors worth another try: the mail server refused or was unreachable.
 MAIL_RETRY_ON = (smtplib.SMTPException, OSError, ConnectionError, TimeoutError)
@@ -17,16 +17,16 @@ MAIL_RETRY_ON = (smtplib.SMTPException, OSError, ConnectionError, TimeoutError)
              acks_late=True)
 def mail_send(self, mail_id: int) -> str:
     """Send one member's mail (one task per recipient); retried with backoff."""
-    return services_mail.mail_send(mail_id=mail_id)
+    return mail.mail_send(mail_id=mail_id)
 
 
 @shared_task(name="events.tasks.reminders_queue")
 def reminders_queue() -> int:
     """Beat: queue the day-before reminders (once per member and event)."""
-    return services_mail.mail_reminders_queue()
+    return mail.mail_reminders_queue()
 
 
 @shared_task(name="events.tasks.mails_resend_unsent")
 def mails_resend_unsent() -> int:
     """Beat: queue again mails whose task never reached the broker."""
-    return services_mail.mails_resend_unsent()
+    return mail.mails_resend_unsent()

@@ -11,7 +11,7 @@ from django.utils import timezone
 from icalendar import Calendar
 from selenium.webdriver.common.by import By
 
-from events import services_mail
+from events import services
 from events.models import RSVP
 from tests.e2e.support import text_of
 from tests.events.factories import EventFactory
@@ -59,7 +59,7 @@ def test_a_chinese_member_gets_a_chinese_reminder_with_the_ics(
     # the member answered days ago; beat's reminder task runs
     RSVP.objects.filter(pk=rsvp.pk).update(created_at=timezone.now() - timedelta(days=2))
     mail.outbox.clear()
-    assert services_mail.mail_reminders_queue() == 1
+    assert services.mail_reminders_queue() == 1
     [reminder] = mail.outbox
     assert reminder.to == ["mei@example.org"]
     assert reminder.subject == "明天：Keras 夜"

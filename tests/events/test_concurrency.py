@@ -22,7 +22,7 @@ def test_two_members_cannot_take_the_last_seat():
     def take_seat(user):
         try:
             barrier.wait(timeout=10)
-            results.append(services.rsvp_create(event=event, user=user).status)
+            results.append(services.rsvp_create(actor=user, event=event).status)
         except Exception as exc:  # surfaced by the assertion below
             errors.append(exc)
         finally:
@@ -67,7 +67,7 @@ def test_second_transaction_waits_for_the_lock():
         try:
             locked.wait(10)
             started = time.monotonic()
-            done["status"] = services.rsvp_create(event=event, user=second).status
+            done["status"] = services.rsvp_create(actor=second, event=event).status
             done["waited"] = time.monotonic() - started
         finally:
             connections.close_all()

@@ -146,7 +146,7 @@ def test_bare_urls_are_linked_but_not_inside_code_or_links():
     ("We met in Zhuhai and trained a model.", "en"),
 ])
 def test_short_chinese_posts_are_labelled_chinese(organiser, body, language):
-    post = services.post_save(actor=organiser, event=EventFactory(organisers=[organiser]),
+    post = services.post_write(actor=organiser, event=EventFactory(organisers=[organiser]),
                               title="小结", body=body)
     assert post.language == language
 

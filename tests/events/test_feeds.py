@@ -64,7 +64,7 @@ def test_events_atom_feed(client):
 
 def test_posts_atom_feed(client, organiser):
     event = EventFactory(organisers=[organiser])
-    services.post_save(actor=organiser, event=event, title="首次小结", body="你好" * 20,
+    services.post_write(actor=organiser, event=event, title="首次小结", body="你好" * 20,
                        author="zoomq", description="summary", tags=["tfug"])
     PostFactory(title="Second")
     root = ET.fromstring(  # noqa: S314 - our own feed

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from events import selectors, services
+from events import rules, selectors, services
 from events.models import RSVP, Event, Mail, Post, TalkProposal
 from tests.events.factories import (
     EventFactory,
@@ -91,7 +91,7 @@ def test_delete_takes_the_files_and_summaries_with_it(client, organiser, setting
 
 def test_an_event_members_answered_is_cancelled_not_deleted(event, organiser):
     RSVPFactory(event=event)
-    assert not services.event_can_delete(event=event)
+    assert not rules.event_can_delete(event=event)
     with pytest.raises(ValidationError):
         services.event_delete(actor=organiser, event=event)
 
@@ -104,7 +104,7 @@ def test_organisers_are_added_by_username_and_one_always_stays(client, event, or
     assert not event.organisers.filter(pk=member.pk).exists()  # no organiser role
     client.post(add, {"username": other_organiser.username.upper()})
     assert event.organisers.filter(pk=other_organiser.pk).exists()
-    assert services.event_can_manage(user=other_organiser, event=event)
+    assert rules.event_can_manage(user=other_organiser, event=event)
     client.post(reverse("events:organiser_remove",
                         kwargs={"slug": event.slug, "pk": organiser.pk}))
     assert list(event.organisers.all()) == [other_organiser]

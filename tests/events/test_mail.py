@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from events import services, services_mail
+from events import services
 from events.models import RSVP, Event, Mail
 from tests.events.factories import EventFactory, RSVPFactory, UserFactory
 from tests.support import broker_dead
@@ -98,7 +98,7 @@ def test_the_confirmation_carries_the_event_as_ics(member, django_capture_on_com
     member.preferred_language = "en"
     member.save()
     with django_capture_on_commit_callbacks(execute=True):
-        services.rsvp_create(event=event, user=member)
+        services.rsvp_create(actor=member, event=event)
     [message] = mail.outbox
     assert message.subject == f"You are registered: {event.title}"
     [(filename, content, mimetype)] = message.attachments
@@ -135,7 +135,7 @@ def test_a_mail_task_run_twice_sends_once(organiser, django_capture_on_commit_ca
     with django_capture_on_commit_callbacks(execute=True):
         services.event_cancel(actor=organiser, event=event)
     sent = Mail.objects.get()
-    assert services_mail.mail_send(mail_id=sent.pk) == "already sent"
+    assert services.mail_send(mail_id=sent.pk) == "already sent"
     assert len(mail.outbox) == 1
 
 
@@ -156,7 +156,7 @@ def test_broker_down_never_undoes_a_cancel_and_the_mail_goes_later(
     # beat's resend: queued again once the broker is back (run in process here)
     app.conf.task_always_eager = True
     Mail.objects.update(created_at=timezone.now() - timedelta(minutes=11))
-    assert services_mail.mails_resend_unsent() == 1
+    assert services.mails_resend_unsent() == 1
     assert len(mail.outbox) == 1
     assert Mail.objects.get().sent_at is not None
 
@@ -179,9 +179,9 @@ def test_the_reminder_goes_once_the_day_before_with_the_ics(
     RSVP.objects.filter(event=later).update(created_at=timezone.now() - timedelta(days=3))
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert services_mail.mail_reminders_queue() == 2
+        assert services.mail_reminders_queue() == 2
     with django_capture_on_commit_callbacks(execute=True):
-        assert services_mail.mail_reminders_queue() == 0  # beat runs again: nothing new
+        assert services.mail_reminders_queue() == 0  # beat runs again: nothing new
     by_address = {m.to[0]: m for m in mail.outbox}
     assert set(by_address) == {going.user.email, online.user.email}
     zh = by_address[going.user.email]

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from events import services_proposals
+from events import services
 from events.models import Event, TalkProposal
 from tests.events.factories import EventFactory, ProposalFactory, UserFactory
 
@@ -53,15 +53,15 @@ def test_accepting_puts_the_talk_in_the_programme(client, event, member, organis
     assert "accepted" in message.subject
     assert "Fins" in client.get(event.get_absolute_url()).text
     with pytest.raises(ValidationError):  # decided once
-        services_proposals.proposal_decide(actor=organiser, proposal=proposal, accept=False)
+        services.proposal_decide(actor=organiser, proposal=proposal, accept=False)
 
 
 def test_declining_sends_the_message_and_adds_no_talk(event, member, organiser,
                                                       django_capture_on_commit_callbacks):
     proposal = ProposalFactory(event=event, user=member)
     with django_capture_on_commit_callbacks(execute=True):
-        services_proposals.proposal_decide(actor=organiser, proposal=proposal, accept=False,
-                                           message="Too close to another talk; next time!")
+        services.proposal_decide(actor=organiser, proposal=proposal, accept=False,
+                                 message="Too close to another talk; next time!")
     assert not event.talks.exists()
     [message] = mail.outbox
     assert "next time" in message.body
@@ -71,7 +71,7 @@ def test_only_this_events_organisers_decide(event, member, other_organiser):
     proposal = ProposalFactory(event=event, user=member)
     for actor in (member, other_organiser):
         with pytest.raises(PermissionDenied):
-            services_proposals.proposal_decide(actor=actor, proposal=proposal, accept=True)
+            services.proposal_decide(actor=actor, proposal=proposal, accept=True)
 
 
 def test_proposals_only_for_upcoming_published_events(member, organiser):
@@ -79,15 +79,15 @@ def test_proposals_only_for_upcoming_published_events(member, organiser):
     draft = EventFactory(status=Event.Status.DRAFT)
     for event in (past, draft):
         with pytest.raises(ValidationError):
-            services_proposals.proposal_submit(actor=member, event=event, title="t",
-                                               abstract="a")
+            services.proposal_submit(actor=member, event=event, title="t",
+                                     abstract="a")
 
 
 def test_a_member_withdraws_their_undecided_proposal(client, event, member):
     proposal = ProposalFactory(event=event, user=member)
     other = UserFactory(username="other")
     with pytest.raises(PermissionDenied):
-        services_proposals.proposal_withdraw(actor=other, proposal=proposal)
+        services.proposal_withdraw(actor=other, proposal=proposal)
     client.force_login(member)
     client.post(reverse("events:proposal_withdraw",
                         kwargs={"slug": event.slug, "pk": proposal.pk}))

@@ -23,11 +23,11 @@ def _people(*names):
 def test_guests_take_seats(organiser):
     event = EventFactory(organisers=[organiser], capacity=4, max_guests=2)
     a, b, c = _people("a", "b", "c")
-    assert services.rsvp_create(event=event, user=a, guests=2).status == RSVP.Status.GOING
+    assert services.rsvp_create(actor=a, event=event, guests=2).status == RSVP.Status.GOING
     assert selectors.event_seats(event=event).taken == 3
     # one seat left: a member with a guest waits
-    assert services.rsvp_create(event=event, user=b, guests=1).status == RSVP.Status.WAITLISTED
-    assert services.rsvp_create(event=event, user=c).status == RSVP.Status.GOING
+    assert services.rsvp_create(actor=b, event=event, guests=1).status == RSVP.Status.WAITLISTED
+    assert services.rsvp_create(actor=c, event=event).status == RSVP.Status.GOING
     seats = selectors.event_seats(event=event)
     assert (seats.taken, seats.full, seats.waitlist) == (4, True, 1)
 
@@ -36,25 +36,25 @@ def test_more_guests_than_allowed_or_free_are_refused_and_the_answer_stays(organ
     event = EventFactory(organisers=[organiser], capacity=3, max_guests=2)
     a, b = _people("a", "b")
     with pytest.raises(ValidationError):
-        services.rsvp_create(event=event, user=a, guests=3)
-    services.rsvp_create(event=event, user=a, guests=1)
-    services.rsvp_create(event=event, user=b)
+        services.rsvp_create(actor=a, event=event, guests=3)
+    services.rsvp_create(actor=a, event=event, guests=1)
+    services.rsvp_create(actor=b, event=event)
     with pytest.raises(ValidationError):
-        services.rsvp_create(event=event, user=a, guests=2)  # only one seat for them
+        services.rsvp_create(actor=a, event=event, guests=2)  # only one seat for them
     rsvp = RSVP.objects.get(user=a)
     assert (rsvp.status, rsvp.guests) == (RSVP.Status.GOING, 1)
     none_allowed = EventFactory(organisers=[organiser])
     with pytest.raises(ValidationError):
-        services.rsvp_create(event=none_allowed, user=a, guests=1)
+        services.rsvp_create(actor=a, event=none_allowed, guests=1)
 
 
 def test_a_freed_seat_goes_to_the_first_party_that_fits(organiser):
     event = EventFactory(organisers=[organiser], capacity=2, max_guests=2)
     a, big, small = _people("a", "big", "small")
-    services.rsvp_create(event=event, user=a, guests=1)
-    services.rsvp_create(event=event, user=big, guests=2)    # waits first
-    services.rsvp_create(event=event, user=small)             # waits second
-    services.rsvp_create(event=event, user=a)                 # a drops their guest
+    services.rsvp_create(actor=a, event=event, guests=1)
+    services.rsvp_create(actor=big, event=event, guests=2)    # waits first
+    services.rsvp_create(actor=small, event=event)             # waits second
+    services.rsvp_create(actor=a, event=event)                 # a drops their guest
     assert RSVP.objects.get(user=small).status == RSVP.Status.GOING
     assert RSVP.objects.get(user=big).status == RSVP.Status.WAITLISTED
 
@@ -62,15 +62,15 @@ def test_a_freed_seat_goes_to_the_first_party_that_fits(organiser):
 def test_switching_online_and_back_keeps_the_members_place(organiser):
     event = EventFactory(organisers=[organiser], capacity=1)
     a, b = _people("a", "b")
-    services.rsvp_create(event=event, user=a)
-    services.rsvp_create(event=event, user=b, mode="online")
+    services.rsvp_create(actor=a, event=event)
+    services.rsvp_create(actor=b, event=event, mode="online")
     # b asks for a seat while the room is full: b stays going online, and waits
-    b_rsvp = services.rsvp_create(event=event, user=b, mode="onsite")
+    b_rsvp = services.rsvp_create(actor=b, event=event, mode="onsite")
     assert (b_rsvp.status, b_rsvp.mode, b_rsvp.wants_onsite) == (
         RSVP.Status.GOING, RSVP.Mode.ONLINE, True)
     assert selectors.event_seats(event=event).waitlist == 1
     # a switches to online: the seat goes to b, a keeps going online
-    a_rsvp = services.rsvp_create(event=event, user=a, mode="online")
+    a_rsvp = services.rsvp_create(actor=a, event=event, mode="online")
     assert (a_rsvp.status, a_rsvp.mode) == (RSVP.Status.GOING, RSVP.Mode.ONLINE)
     b_rsvp.refresh_from_db()
     assert (b_rsvp.status, b_rsvp.mode, b_rsvp.wants_onsite) == (
@@ -80,21 +80,21 @@ def test_switching_online_and_back_keeps_the_members_place(organiser):
 def test_choosing_online_again_stops_waiting_for_a_seat(organiser):
     event = EventFactory(organisers=[organiser], capacity=1)
     a, b = _people("a", "b")
-    services.rsvp_create(event=event, user=a)
-    services.rsvp_create(event=event, user=b, mode="online")
-    services.rsvp_create(event=event, user=b, mode="onsite")
-    rsvp = services.rsvp_create(event=event, user=b, mode="online")
+    services.rsvp_create(actor=a, event=event)
+    services.rsvp_create(actor=b, event=event, mode="online")
+    services.rsvp_create(actor=b, event=event, mode="onsite")
+    rsvp = services.rsvp_create(actor=b, event=event, mode="online")
     assert not rsvp.wants_onsite and selectors.event_seats(event=event).waitlist == 0
 
 
 def test_changing_guests_on_the_waitlist_keeps_the_place_in_line(organiser):
     event = EventFactory(organisers=[organiser], capacity=1, max_guests=3)
     a, b, c = _people("a", "b", "c")
-    services.rsvp_create(event=event, user=a)
-    services.rsvp_create(event=event, user=b)
-    services.rsvp_create(event=event, user=c)
+    services.rsvp_create(actor=a, event=event)
+    services.rsvp_create(actor=b, event=event)
+    services.rsvp_create(actor=c, event=event)
     before = RSVP.objects.get(user=b).waitlisted_at
-    services.rsvp_create(event=event, user=b, guests=1)
+    services.rsvp_create(actor=b, event=event, guests=1)
     assert RSVP.objects.get(user=b).waitlisted_at == before
 
 
@@ -104,11 +104,11 @@ def test_the_deadline_closes_new_answers_but_not_cancelling_or_going_online(orga
     early, late = _people("early", "late")
     RSVP.objects.create(event=event, user=early, status=RSVP.Status.GOING)
     with pytest.raises(ValidationError, match="closed"):
-        services.rsvp_create(event=event, user=late)
-    assert services.rsvp_create(event=event, user=early, mode="online").mode == "online"
+        services.rsvp_create(actor=late, event=event)
+    assert services.rsvp_create(actor=early, event=event, mode="online").mode == "online"
     with pytest.raises(ValidationError, match="closed"):
-        services.rsvp_create(event=event, user=early, mode="onsite")
-    assert services.rsvp_cancel(event=event, user=early).status == RSVP.Status.CANCELLED
+        services.rsvp_create(actor=early, event=event, mode="onsite")
+    assert services.rsvp_cancel(actor=early, event=event).status == RSVP.Status.CANCELLED
 
 
 def test_a_deadline_after_the_end_is_refused(organiser):
@@ -122,8 +122,8 @@ def test_a_deadline_after_the_end_is_refused(organiser):
 def test_the_stream_link_is_for_members_going_online_until_the_end(client, organiser):
     event = EventFactory(organisers=[organiser], stream_url="https://live.example/stream")
     onsite, online = _people("onsite", "online")
-    services.rsvp_create(event=event, user=onsite)
-    services.rsvp_create(event=event, user=online, mode="online")
+    services.rsvp_create(actor=onsite, event=event)
+    services.rsvp_create(actor=online, event=event, mode="online")
     url = event.get_absolute_url()
     assert "live.example" not in client.get(url).text  # anonymous
     client.force_login(onsite)

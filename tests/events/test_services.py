@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
-from events import selectors, services
+from events import rules, selectors, services
 from events.models import RSVP, Event, Material
 from tests.events.factories import (
     EventFactory,
@@ -63,13 +63,13 @@ def test_event_create_refuses_members_and_bad_times(organiser, member):
 
 def test_only_this_events_organisers_may_change_it(event, organiser, other_organiser, member):
     admin = UserFactory(username="root", is_superuser=True)
-    assert services.event_can_manage(user=organiser, event=event)
-    assert services.event_can_manage(user=admin, event=event)
-    assert not services.event_can_manage(user=other_organiser, event=event)
-    assert not services.event_can_manage(user=member, event=event)
+    assert rules.event_can_manage(user=organiser, event=event)
+    assert rules.event_can_manage(user=admin, event=event)
+    assert not rules.event_can_manage(user=other_organiser, event=event)
+    assert not rules.event_can_manage(user=member, event=event)
     # in the organisers list but without the organiser role: not enough
     event.organisers.add(member)
-    assert not services.event_can_manage(user=member, event=event)
+    assert not rules.event_can_manage(user=member, event=event)
     with pytest.raises(PermissionDenied):
         services.event_update(actor=other_organiser, event=event, title="hijacked")
 
@@ -81,7 +81,7 @@ def test_publish_cancel_and_copy(organiser):
     services.event_publish(actor=organiser, event=event)
     assert event.status == Event.Status.PUBLISHED and event.published_at
     member = UserFactory(username="m1", email="m1@example.org")
-    services.rsvp_create(event=event, user=member)
+    services.rsvp_create(actor=member, event=event)
     mail.outbox.clear()
     copy = services.event_copy(actor=organiser, event=event,
                                starts_at=event.starts_at + timedelta(days=28))
@@ -109,28 +109,28 @@ def test_event_cancel_emails_everyone_who_answered(organiser, django_capture_on_
 def test_rsvp_takes_seats_then_waitlists(organiser):
     event = EventFactory(organisers=[organiser], capacity=1)
     first, second = UserFactory(username="a"), UserFactory(username="b")
-    assert services.rsvp_create(event=event, user=first).status == RSVP.Status.GOING
-    assert services.rsvp_create(event=event, user=second).status == RSVP.Status.WAITLISTED
+    assert services.rsvp_create(actor=first, event=event).status == RSVP.Status.GOING
+    assert services.rsvp_create(actor=second, event=event).status == RSVP.Status.WAITLISTED
     # online places are unlimited
-    online = services.rsvp_create(event=event, user=UserFactory(username="c"), mode="online")
+    online = services.rsvp_create(actor=UserFactory(username="c"), event=event, mode="online")
     assert online.status == RSVP.Status.GOING
     seats = selectors.event_seats(event=event)
     assert (seats.taken, seats.waitlist, seats.full) == (1, 1, True)
 
 
 def test_rsvp_twice_is_idempotent(event, member):
-    a = services.rsvp_create(event=event, user=member)
-    b = services.rsvp_create(event=event, user=member)
+    a = services.rsvp_create(actor=member, event=event)
+    b = services.rsvp_create(actor=member, event=event)
     assert a.pk == b.pk and RSVP.objects.count() == 1
 
 
 def test_rsvp_refuses_drafts_and_past_events(member, organiser):
     draft = EventFactory(status=Event.Status.DRAFT)
     with pytest.raises(ValidationError):
-        services.rsvp_create(event=draft, user=member)
+        services.rsvp_create(actor=member, event=draft)
     past = EventFactory(starts_at=timezone.now() - timedelta(days=2))
     with pytest.raises(ValidationError):
-        services.rsvp_create(event=past, user=member)
+        services.rsvp_create(actor=member, event=past)
 
 
 def test_cancel_promotes_first_on_waitlist_and_emails_them(
@@ -139,12 +139,12 @@ def test_cancel_promotes_first_on_waitlist_and_emails_them(
     going = UserFactory(username="going")
     first = UserFactory(username="first", email="first@example.org")
     second = UserFactory(username="second", email="second@example.org")
-    services.rsvp_create(event=event, user=going)
-    services.rsvp_create(event=event, user=first)
-    services.rsvp_create(event=event, user=second)
+    services.rsvp_create(actor=going, event=event)
+    services.rsvp_create(actor=first, event=event)
+    services.rsvp_create(actor=second, event=event)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.rsvp_cancel(event=event, user=going)
+        services.rsvp_cancel(actor=going, event=event)
     assert RSVP.objects.get(user=first).status == RSVP.Status.GOING
     assert RSVP.objects.get(user=second).status == RSVP.Status.WAITLISTED
     assert len(mail.outbox) == 1
@@ -155,16 +155,16 @@ def test_cancel_promotes_first_on_waitlist_and_emails_them(
 def test_switching_to_online_frees_the_seat(organiser):
     event = EventFactory(organisers=[organiser], capacity=1)
     a, b = UserFactory(username="a"), UserFactory(username="b")
-    services.rsvp_create(event=event, user=a)
-    services.rsvp_create(event=event, user=b)
-    services.rsvp_create(event=event, user=a, mode="online")
+    services.rsvp_create(actor=a, event=event)
+    services.rsvp_create(actor=b, event=event)
+    services.rsvp_create(actor=a, event=event, mode="online")
     assert RSVP.objects.get(user=b).status == RSVP.Status.GOING
 
 
 def test_larger_capacity_promotes_the_waitlist(organiser):
     event = EventFactory(organisers=[organiser], capacity=1)
-    services.rsvp_create(event=event, user=UserFactory(username="a"))
-    waiting = services.rsvp_create(event=event, user=UserFactory(username="b"))
+    services.rsvp_create(actor=UserFactory(username="a"), event=event)
+    waiting = services.rsvp_create(actor=UserFactory(username="b"), event=event)
     services.event_update(actor=organiser, event=event, capacity=2)
     waiting.refresh_from_db()
     assert waiting.status == RSVP.Status.GOING
@@ -173,10 +173,10 @@ def test_larger_capacity_promotes_the_waitlist(organiser):
 def test_cancel_then_rsvp_again_goes_to_the_back(organiser):
     event = EventFactory(organisers=[organiser], capacity=1)
     a = UserFactory(username="a")
-    services.rsvp_create(event=event, user=a)
-    services.rsvp_cancel(event=event, user=a)
-    assert services.rsvp_cancel(event=event, user=a) is None
-    assert services.rsvp_create(event=event, user=a).status == RSVP.Status.GOING
+    services.rsvp_create(actor=a, event=event)
+    services.rsvp_cancel(actor=a, event=event)
+    assert services.rsvp_cancel(actor=a, event=event) is None
+    assert services.rsvp_create(actor=a, event=event).status == RSVP.Status.GOING
 
 
 # --- attendance ------------------------------------------------------------------------
@@ -295,11 +295,11 @@ def test_material_notebook_is_validated(event, organiser):
     assert not link.is_rendered_notebook
 
 
-def test_post_save_needs_the_events_organiser(event, organiser, other_organiser):
-    post = services.post_save(actor=organiser, event=event, title="Summary", body="我们" * 30)
+def test_post_write_needs_the_events_organiser(event, organiser, other_organiser):
+    post = services.post_write(actor=organiser, event=event, title="Summary", body="我们" * 30)
     assert post.language == "zh-hans" and post.slug == "summary"
     with pytest.raises(PermissionDenied):
-        services.post_save(actor=other_organiser, event=event, title="x", body="y")
+        services.post_write(actor=other_organiser, event=event, title="x", body="y")
 
 
 # --- editing and deleting talks, recordings, materials and photos ----------------------

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from events import services, services_venues
+from events import services
 from events.models import Event, Venue
 from tests.events.factories import EventFactory, VenueFactory
 
@@ -37,11 +37,11 @@ def upcoming(organiser, loft):
 
 def test_editing_a_venue_that_a_past_event_used_keeps_the_past_address(
         organiser, loft, past, upcoming):
-    impact = services_venues.venue_edit_impact(venue=loft)
+    impact = services.venue_edit_impact(venue=loft)
     assert (impact.upcoming, impact.past, impact.creates_version) == (1, 1, True)
-    new, done = services_venues.venue_update(actor=organiser, venue=loft,
-                                             name="Industrial loft",
-                                             address="88 Qinglü Road")
+    new, done = services.venue_update(actor=organiser, venue=loft,
+                                      name="Industrial loft",
+                                      address="88 Qinglü Road")
     assert new.pk != loft.pk and done == impact
     past.refresh_from_db()
     upcoming.refresh_from_db()
@@ -50,23 +50,23 @@ def test_editing_a_venue_that_a_past_event_used_keeps_the_past_address(
     loft.refresh_from_db()
     assert loft.replaced_by == new and not loft.is_current
     assert list(Venue.objects.current()) == [new]
-    assert services_venues.venue_current(venue=loft) == new
+    assert services.venue_current(venue=loft) == new
 
 
 def test_a_venue_no_past_event_used_is_edited_in_place(organiser, loft, upcoming):
-    same, impact = services_venues.venue_update(actor=organiser, venue=loft,
-                                                name="Loft", address="New address")
+    same, impact = services.venue_update(actor=organiser, venue=loft,
+                                         name="Loft", address="New address")
     assert same.pk == loft.pk and not impact.creates_version and impact.upcoming == 1
     upcoming.refresh_from_db()
     assert upcoming.venue.address == "New address"
 
 
 def test_an_old_version_cannot_be_edited_or_picked_for_a_new_event(organiser, loft, past):
-    new, _ = services_venues.venue_update(actor=organiser, venue=loft, name="Loft",
-                                          address="Elsewhere")
+    new, _ = services.venue_update(actor=organiser, venue=loft, name="Loft",
+                                   address="Elsewhere")
     loft.refresh_from_db()
     with pytest.raises(ValidationError):
-        services_venues.venue_update(actor=organiser, venue=loft, name="x")
+        services.venue_update(actor=organiser, venue=loft, name="x")
     start = timezone.now() + timedelta(days=3)
     with pytest.raises(ValidationError) as info:
         services.event_create(actor=organiser, title="t", starts_at=start,
@@ -79,8 +79,8 @@ def test_an_old_version_cannot_be_edited_or_picked_for_a_new_event(organiser, lo
 
 
 def test_copying_an_event_takes_the_current_venue(organiser, loft, past):
-    new, _ = services_venues.venue_update(actor=organiser, venue=loft, name="Loft",
-                                          address="Elsewhere")
+    new, _ = services.venue_update(actor=organiser, venue=loft, name="Loft",
+                                   address="Elsewhere")
     copy = services.event_copy(actor=organiser, event=past,
                                starts_at=timezone.now() + timedelta(days=10))
     assert copy.venue == new
@@ -89,7 +89,7 @@ def test_copying_an_event_takes_the_current_venue(organiser, loft, past):
 def test_merge_moves_upcoming_events_and_keeps_past_addresses(organiser, loft, past,
                                                               upcoming):
     keep = VenueFactory(name="Industrial loft (Jijian)", address="5 Nanteng St.")
-    impact = services_venues.venue_merge(actor=organiser, keep=keep, duplicate=loft)
+    impact = services.venue_merge(actor=organiser, keep=keep, duplicate=loft)
     assert (impact.upcoming, impact.past) == (1, 1)
     upcoming.refresh_from_db()
     past.refresh_from_db()
@@ -98,17 +98,17 @@ def test_merge_moves_upcoming_events_and_keeps_past_addresses(organiser, loft, p
     loft.refresh_from_db()
     assert loft.replaced_by == keep
     unused = VenueFactory(name="Typo")
-    services_venues.venue_merge(actor=organiser, keep=keep, duplicate=unused)
+    services.venue_merge(actor=organiser, keep=keep, duplicate=unused)
     assert not Venue.objects.filter(pk=unused.pk).exists()
     with pytest.raises(ValidationError):
-        services_venues.venue_merge(actor=organiser, keep=keep, duplicate=keep)
+        services.venue_merge(actor=organiser, keep=keep, duplicate=keep)
 
 
 def test_only_organisers_change_venues(member, loft):
     with pytest.raises(PermissionDenied):
-        services_venues.venue_update(actor=member, venue=loft, name="x")
+        services.venue_update(actor=member, venue=loft, name="x")
     with pytest.raises(PermissionDenied):
-        services_venues.venue_create(actor=member, name="x")
+        services.venue_create(actor=member, name="x")
 
 
 def test_the_event_form_never_edits_the_venue(client, organiser, loft, past, upcoming):

@@ -169,7 +169,7 @@ def test_public_pages(client, organiser):
     talk = services.talk_add(actor=organiser, event=event, title="Fins and TensorFlow",
                              speaker_names=["Ada"])
     event.tags.set(services.tags_get_or_create(names=["keras"]))
-    post = services.post_save(actor=organiser, event=event, title="Keras summary", body="ok",
+    post = services.post_write(actor=organiser, event=event, title="Keras summary", body="ok",
                               tags=["keras"])
     speaker = talk.speakers.get()
     for url in [reverse("events:list"), reverse("events:speaker_list"),

@@ -17,7 +17,8 @@ Only addresses the member has confirmed get mail (a user model without an
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -31,6 +32,9 @@ from events import feeds
 from events.models import RSVP, Event, Mail, TalkProposal
 from events.rendering import markdown_plain
 
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+
 logger = logging.getLogger(__name__)
 
 # Kinds whose mail carries the event's .ics
@@ -39,7 +43,7 @@ WITH_CALENDAR = {Mail.Kind.CONFIRMED, Mail.Kind.PROMOTED, Mail.Kind.REMINDER,
 REMINDER_BEFORE = timedelta(hours=24)
 
 
-def mail_address_ok(*, user) -> bool:
+def mail_address_ok(*, user: AbstractBaseUser) -> bool:
     """The member has an address we may write to (confirmed, where the site confirms)."""
     return bool(user.email) and bool(getattr(user, "email_verified", True)) and user.is_active
 
@@ -50,8 +54,8 @@ def _send_later(mail_id: int) -> None:
     mail_send.delay(mail_id)
 
 
-def mail_queue(*, user, event: Event, kind: str, proposal: TalkProposal | None = None
-               ) -> Mail | None:
+def mail_queue(*, user: AbstractBaseUser, event: Event, kind: str,
+               proposal: TalkProposal | None = None) -> Mail | None:
     """Record a mail to one member and queue its task once the transaction commits.
 
     Returns ``None`` when the member has no usable address, or for a cancellation or
@@ -178,7 +182,7 @@ def mail_send(*, mail_id: int) -> str:
     return "sent"
 
 
-def mail_reminders_queue(*, now=None) -> int:
+def mail_reminders_queue(*, now: datetime | None = None) -> int:
     """Queue the day-before reminder for every member going to a published event that
     starts within ``REMINDER_BEFORE``; once per member and event. Members who answered
     after the reminder window opened got their confirmation (with the .ics) moments ago

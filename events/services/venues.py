@@ -18,20 +18,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.permissions import Actor, permission_require
 from events.models import Event, Venue
-from events.rules import venue_can_edit
+from events.rules import venue_can_add, venue_can_edit
 
 VENUE_FIELDS = ("name", "address", "latitude", "longitude", "directions", "map_url")
 
 
-def _require_edit(*, actor) -> None:
-    if not venue_can_edit(user=actor):
-        raise PermissionDenied(_("Only organisers may change venues."))
+def venue_edit_require(*, actor: Actor | None) -> None:
+    """Refuse unless ``actor`` may change venues (:func:`events.rules.venue_can_edit`)."""
+    permission_require(allowed=venue_can_edit(user=actor),
+                       message=_("Only organisers may change venues."))
 
 
 def venue_current(*, venue: Venue) -> Venue:
@@ -77,13 +79,13 @@ def _clean(fields: dict) -> dict:
     return cleaned
 
 
-def venue_create(*, actor=None, name: str, address: str = "", latitude: Decimal | None = None,
-                 longitude: Decimal | None = None, directions: str = "",
-                 map_url: str = "") -> Venue:
+def venue_create(*, actor: Actor | None = None, name: str, address: str = "",
+                 latitude: Decimal | None = None, longitude: Decimal | None = None,
+                 directions: str = "", map_url: str = "") -> Venue:
     """A new venue. ``actor=None`` is the trusted demo loader; otherwise an organiser."""
-    if actor is not None and not (actor.is_authenticated and actor.is_active and (
-            actor.is_superuser or actor.has_perm("events.add_venue"))):
-        raise PermissionDenied(_("Only organisers may add venues."))
+    if actor is not None:
+        permission_require(allowed=venue_can_add(user=actor),
+                           message=_("Only organisers may add venues."))
     fields = _clean({"name": name, "address": address, "latitude": latitude,
                      "longitude": longitude, "directions": directions, "map_url": map_url})
     venue = Venue(**fields)
@@ -93,14 +95,14 @@ def venue_create(*, actor=None, name: str, address: str = "", latitude: Decimal 
 
 
 @transaction.atomic
-def venue_update(*, actor, venue: Venue, **fields) -> tuple[Venue, VenueImpact]:
+def venue_update(*, actor: Actor, venue: Venue, **fields) -> tuple[Venue, VenueImpact]:
     """Edit a venue without changing what past events show.
 
     Returns the venue that now holds the edit (the same row, or a new version when past
     events used this one) and what the edit changed. Editing an old version is refused:
     edit the current one.
     """
-    _require_edit(actor=actor)
+    venue_edit_require(actor=actor)
     venue = Venue.objects.select_for_update().get(pk=venue.pk)
     if venue.replaced_by_id is not None:
         raise ValidationError(_("This is an old version of the venue, kept for past events; "
@@ -130,10 +132,10 @@ def venue_update(*, actor, venue: Venue, **fields) -> tuple[Venue, VenueImpact]:
 
 
 @transaction.atomic
-def venue_merge(*, actor, keep: Venue, duplicate: Venue) -> VenueImpact:
+def venue_merge(*, actor: Actor, keep: Venue, duplicate: Venue) -> VenueImpact:
     """Merge ``duplicate`` into ``keep``: its upcoming events move; its past events keep
     their address (the row stays, pointing at ``keep``); without past events it goes."""
-    _require_edit(actor=actor)
+    venue_edit_require(actor=actor)
     if keep.pk == duplicate.pk:
         raise ValidationError(_("Choose two different venues."))
     keep = Venue.objects.select_for_update().get(pk=keep.pk)
