@@ -39,9 +39,9 @@ def phone(browser) -> None:
 
 def fits(browser, name: str) -> int:
     """The page's width in CSS pixels, after its images loaded; a screenshot if asked."""
-    WebDriverWait(browser, 10).until(lambda b: b.execute_script(
+    WebDriverWait(browser, 15).until(lambda b: b.execute_script(
         "return document.readyState === 'complete' && Array.from(document.images)"
-        ".every(i => i.complete)"))
+        ".every(i => i.complete || i.loading === 'lazy')"), message=name)
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         browser.save_screenshot(str(Path(SHOTS) / f"{name}.png"))
