@@ -5,7 +5,8 @@ synthetic field scenes with exact masks (:func:`dois.ml.synth.render_scene`), tr
 U-Net of :mod:`dois.ml.segment` on them (soft binary cross-entropy plus soft Dice, AdamW,
 cosine schedule, colour jitter), reports the IoU on 600 unseen scenes and writes the
 ``.keras``, ``.tflite`` and ``.json`` files. No real photo is used for training.
-The defaults are the shipped recipe (about 40 minutes on two CPU cores).
+The defaults are the shipped recipe: about 11 minutes of rendering and 46 of training
+on two shared CPU cores (``nice``-d beside other work).
 
 ``--extra DIR`` adds person-checked examples: ``DIR/*.png`` RGB crops with a
 ``*.mask.png`` beside each (255 = dolphin), e.g. outlines people corrected on the site.
@@ -28,9 +29,9 @@ from .segment import DEFAULT_SEGMENTER_PATH, build_segmenter, save_segmenter
 
 __all__ = ["train_segmenter", "main"]
 
-SCENES = 16000
-STEPS = 5000
-BATCH = 24
+SCENES = 12000
+STEPS = 3000
+BATCH = 16
 SIZE = 128
 VAL_SEED = 10_000_000  # scene seeds from here on are never trained on
 
