@@ -61,7 +61,7 @@ def test_a_stream_longer_than_its_declared_size_is_cut_at_the_limit():
     (b"", "The file is empty."),
     (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "not"),
     (_png()[:60], "broken"),
-])
+], ids=["empty", "svg", "truncated"])
 def test_what_is_not_an_image_we_keep_is_refused_on_the_field(data, message):
     with pytest.raises(ValidationError) as refused:
         image_upload_check(SimpleUploadedFile("x.png", data))

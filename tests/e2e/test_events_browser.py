@@ -6,6 +6,7 @@ from selenium.webdriver.common.by import By
 
 from events.models import RSVP, Event
 from tests.e2e.support import log_in, text_of
+from tests.events.factories import OrganiserFactory
 from tests.hub.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -18,7 +19,7 @@ def _fill(browser, field_id, value):
 
 def test_organiser_publishes_and_member_takes_the_last_seat(browser, live_server, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    organiser = UserFactory(username="org", roles=["organiser", "volunteer"])
+    organiser = OrganiserFactory(username="org")
     first = UserFactory(username="first", roles=["volunteer"])
     second = UserFactory(username="second", roles=["volunteer"])
 

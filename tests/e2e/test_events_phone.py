@@ -6,7 +6,7 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from tests.e2e.support import log_in
-from tests.events.factories import EventFactory, RecordingFactory, TalkFactory
+from tests.events.factories import EventFactory, OrganiserFactory, RecordingFactory, TalkFactory
 from tests.hub.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -62,7 +62,7 @@ def test_on_a_phone_the_rsvp_box_comes_before_the_talks(browser, live_server, se
 def test_on_a_phone_the_head_count_inputs_sit_under_their_labels(browser, live_server,
                                                                   settings, lang):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    organiser = UserFactory(username="org", roles=["organiser", "volunteer"])
+    organiser = OrganiserFactory(username="org")
     event = EventFactory(organisers=[organiser])
     log_in(browser, live_server, organiser.username)
     _phone(browser)

@@ -9,15 +9,14 @@ from selenium.webdriver.common.by import By
 
 from events.models import Venue
 from tests.e2e.support import log_in, text_of
-from tests.events.factories import EventFactory
-from tests.hub.factories import UserFactory
+from tests.events.factories import EventFactory, OrganiserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_organiser_edits_a_venue_used_by_a_past_event(browser, live_server, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    organiser = UserFactory(username="org", roles=["organiser", "volunteer"])
+    organiser = OrganiserFactory(username="org")
     loft = Venue.objects.create(name="Industrial loft", address="5 Nanteng Street, Zhuhai")
     start = timezone.now() - timedelta(days=800)
     past = EventFactory(title="First meetup", venue=loft, starts_at=start,

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import factory
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from events.models import (
@@ -20,9 +21,22 @@ from events.models import (
 )
 from tests.hub.factories import UserFactory
 
-__all__ = ["EventFactory", "MaterialFactory", "PhotoFactory", "PostFactory", "ProposalFactory",
-           "RSVPFactory", "RecordingFactory", "SeriesFactory", "SpeakerFactory", "TagFactory",
-           "TalkFactory", "UserFactory", "VenueFactory"]
+__all__ = ["EventFactory", "MaterialFactory", "OrganiserFactory", "PhotoFactory", "PostFactory",
+           "ProposalFactory", "RSVPFactory", "RecordingFactory", "SeriesFactory",
+           "SpeakerFactory", "TagFactory", "TalkFactory", "UserFactory", "VenueFactory"]
+
+
+class OrganiserFactory(UserFactory):
+    """A member holding the organiser role, and the volunteer role every member has."""
+
+    username = factory.Sequence(lambda n: f"organiser{n}")
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        if create:
+            self.groups.add(*Group.objects.filter(
+                name__in=extracted or ["organiser", "volunteer"]))
+            self.save()
 
 
 class VenueFactory(factory.django.DjangoModelFactory):

@@ -8,7 +8,7 @@ from django.utils import translation
 
 from events import selectors
 from events.demo import FIRST_SLUG, load_demo
-from tests.events.factories import UserFactory
+from tests.events.factories import OrganiserFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def demo_users():
     return {
-        "organiser": UserFactory(username="organiser", roles=["organiser", "volunteer"]),
+        "organiser": OrganiserFactory(username="organiser"),
         "researcher": UserFactory(username="researcher", roles=["researcher", "volunteer"]),
         "volunteer": UserFactory(username="volunteer", roles=["volunteer"]),
         "admin": UserFactory(username="admin", is_superuser=True, is_staff=True),

@@ -11,7 +11,11 @@ from events.models import Event
 from tests.events.factories import EventFactory, PostFactory
 
 pytestmark = pytest.mark.django_db
+
+
 ATOM = "{http://www.w3.org/2005/Atom}"
+
+
 SH = ZoneInfo("Asia/Shanghai")
 
 
@@ -76,8 +80,6 @@ def test_posts_atom_feed(client, organiser):
     assert entry.find(f"{ATOM}author/{ATOM}name").text == "zoomq"
     assert entry.find(f"{ATOM}category").get("term") == "tfug"
 
-
-# --- issue #15, defect 6 -------------------------------------------------------------------
 
 def test_atom_entries_say_when_where_and_status_and_are_published_when_the_event_was(
         client, organiser):

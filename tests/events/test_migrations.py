@@ -6,6 +6,8 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 BEFORE = [("events", "0003_meetups_complete")]
+
+
 AFTER = [("events", "0004_private_files_and_public_querysets")]
 
 

@@ -1,12 +1,90 @@
+import io
 import json
 import re
 from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from PIL import Image
 
-from events.embed import embed_url
 from events.rendering import NotebookError, markdown_render, notebook_render, notebook_validate
+from tests.events.support import with_img_hosts
+
+
+@pytest.mark.django_db
+def test_bare_urls_are_linked_but_not_inside_code_or_links():
+    html = markdown_render(text="Slides: https://tfug.example/s1. Code: `https://x.example` "
+                                "and [here](https://y.example) 见https://z.example，谢谢")
+    assert '<a href="https://tfug.example/s1" rel="noopener noreferrer nofollow">' in html
+    assert "<code>https://x.example</code>" in html
+    assert html.count("https://y.example") == 1
+    assert '<a href="https://z.example"' in html
+
+
+@pytest.mark.django_db
+def test_img_src_allows_no_remote_host_by_default(settings):
+    assert "https:" not in settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("sources", "url", "allowed"), [
+    (["https://ipic.zoomquiet.top"], "https://ipic.zoomquiet.top/a.jpg", True),
+    (["https://ipic.zoomquiet.top"], "http://ipic.zoomquiet.top/a.jpg", False),
+    (["https://ipic.zoomquiet.top"], "https://evil.top/a.jpg", False),
+    (["https://ipic.zoomquiet.top"], "https://ipic.zoomquiet.top.evil.top/a.jpg", False),
+    (["https://ipic.zoomquiet.top"], "https://ipic.zoomquiet.top:8443/a.jpg", False),
+    (["*.example.org"], "https://img.example.org/a.jpg", True),
+    (["*.example.org"], "https://example.org/a.jpg", False),
+    (["https://cdn.example.org/pics/"], "https://cdn.example.org/pics/a.jpg", True),
+    (["https://cdn.example.org/pics/"], "https://cdn.example.org/other/a.jpg", False),
+    (["'self'", "data:"], "https://anything.example/a.jpg", False),
+    (["https:"], "https://anything.example/a.jpg", True),
+])
+def test_image_hosts_follow_csp_host_sources(settings, sources, url, allowed):
+    from events.rendering import image_host_allowed
+
+    with_img_hosts(settings, *sources)
+    assert image_host_allowed(url) is allowed
+
+
+def _nb(cells):
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
+                       "nbformat_minor": 5}).encode()
+
+
+PNG_1PX = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElF"
+           "TkSuQmCC")
+
+
+def _png_bytes(size=(12, 8)) -> bytes:
+
+
+    out = io.BytesIO()
+    Image.new("RGB", size, (20, 120, 220)).save(out, "PNG")
+    return out.getvalue()
+
+
+def _jpeg_bytes() -> bytes:
+
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (220, 20, 20)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def _plot_notebook(outputs) -> bytes:
+    return _nb([
+        {"cell_type": "markdown", "metadata": {}, "id": "m", "source": "## Loss curve"},
+        {"cell_type": "code", "metadata": {}, "id": "c", "execution_count": 3,
+         "source": "import numpy as np\nfor epoch in range(3):\n    print(epoch)  # train",
+         "outputs": outputs},
+    ])
+
+
+def html_escape(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=False)
 
 
 def test_markdown_cannot_run_script():
@@ -28,20 +106,15 @@ def test_markdown_drops_remote_images_but_keeps_their_alt_text():
 def test_rendering_is_cached_by_content_hash(monkeypatch):
     cache.clear()
     calls = []
-    import events.rendering as rendering
+    from events import rendering
 
-    original = rendering.md.markdown
-    monkeypatch.setattr(rendering.md, "markdown",
+    original = rendering.markdown.markdown
+    monkeypatch.setattr(rendering.markdown, "markdown",
                         lambda *a, **k: calls.append(1) or original(*a, **k))
     markdown_render(text="same text")
     markdown_render(text="same text")
     markdown_render(text="other text")
     assert len(calls) == 2
-
-
-def _nb(cells):
-    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
-                       "nbformat_minor": 5}).encode()
 
 
 def test_notebook_render_is_sanitised():
@@ -66,52 +139,6 @@ def test_notebook_validate_rejects_non_notebooks():
         notebook_validate(content=b"\xff\xfe")
     with pytest.raises(NotebookError):
         notebook_validate(content=b'{"cells": [{"cell_type": "nonsense"}], "nbformat": 4}')
-
-
-@pytest.mark.parametrize(("provider", "url", "expected"), [
-    ("youtube", "https://www.youtube.com/watch?v=qyvlt7kiQoI",
-     "https://www.youtube-nocookie.com/embed/qyvlt7kiQoI"),
-    ("youtube", "https://youtu.be/qyvlt7kiQoI", "https://www.youtube-nocookie.com/embed/qyvlt7kiQoI"),
-    ("youtube", "https://www.youtube.com/playlist?list=PLToFpvpg6EgREUnpcMZZh1BAuvPsvjC1n",
-     "https://www.youtube-nocookie.com/embed/videoseries?list=PLToFpvpg6EgREUnpcMZZh1BAuvPsvjC1n"),
-    ("bilibili", "https://www.bilibili.com/video/av8284296",
-     "https://player.bilibili.com/player.html?aid=8284296&autoplay=0"),
-    ("bilibili", "https://www.bilibili.com/video/BV1xx411c7mD",
-     "https://player.bilibili.com/player.html?bvid=BV1xx411c7mD&autoplay=0"),
-    ("youtube", "https://evil.example/watch?v=qyvlt7kiQoI", ""),
-    ("youtube", "https://www.youtube.com/watch?v=<script>", ""),
-    ("drive", "https://pan.baidu.com/s/1fpmUZwMRB2tKHcMQgCKydw", ""),
-    ("other", "https://vimeo.com/1", ""),
-])
-def test_embed_url_allow_list(provider, url, expected):
-    assert embed_url(provider=provider, url=url) == expected
-
-
-def test_embed_players_match_the_csp(settings):
-    frame_src = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]["frame-src"]
-    allowed = [o for origins in settings.EMBED_PROVIDERS.values() for o in origins]
-    assert sorted(frame_src) == sorted(allowed)
-    for provider, url in [("youtube", "https://youtu.be/qyvlt7kiQoI"),
-                          ("bilibili", "https://www.bilibili.com/video/av8284296")]:
-        assert any(embed_url(provider=provider, url=url).startswith(o + "/") for o in frame_src)
-
-
-def test_provider_removed_from_allow_list_is_not_embedded(settings):
-    settings.EMBED_PROVIDERS = {"bilibili": ["https://player.bilibili.com"]}
-    assert embed_url(provider="youtube", url="https://youtu.be/qyvlt7kiQoI") == ""
-
-
-# --- issue #12, finding 10: no look-alike notices, no tracking images ----------------------
-
-PNG_1PX = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElF"
-           "TkSuQmCC")
-
-
-def _with_img_hosts(settings, *hosts):
-    directives = dict(settings.CONTENT_SECURITY_POLICY["DIRECTIVES"])
-    directives["img-src"] = ["'self'", "data:", *hosts]
-    settings.CONTENT_SECURITY_POLICY = {**settings.CONTENT_SECURITY_POLICY,
-                                        "DIRECTIVES": directives}
 
 
 def test_markdown_drops_class_and_id_so_nothing_imitates_the_site():
@@ -146,9 +173,9 @@ def test_markdown_keeps_only_images_that_cannot_track(src, kept):
 
 def test_markdown_images_from_hosts_the_operator_allows_are_kept(settings):
     text = "![room](https://ipic.zoomquiet.top/2019-09-09-room.jpg)"
-    _with_img_hosts(settings)
+    with_img_hosts(settings)
     assert "<img" not in markdown_render(text=text)
-    _with_img_hosts(settings, "https://ipic.zoomquiet.top")  # a new cache key, not the old HTML
+    with_img_hosts(settings, "https://ipic.zoomquiet.top")  # a new cache key, not the old HTML
     html = markdown_render(text=text)
     assert "<img" in html and 'src="https://ipic.zoomquiet.top/2019-09-09-room.jpg"' in html
 
@@ -156,37 +183,6 @@ def test_markdown_images_from_hosts_the_operator_allows_are_kept(settings):
 def test_markdown_links_cannot_be_data_urls():
     html = markdown_render(text="[x](data:text/html;base64,PHNjcmlwdD4=)")
     assert "data:" not in html
-
-
-# --- issue #15, item 2: notebooks keep their plots and highlight their code ---------------
-
-def _png_bytes(size=(12, 8)) -> bytes:
-    import io
-
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", size, (20, 120, 220)).save(out, "PNG")
-    return out.getvalue()
-
-
-def _jpeg_bytes() -> bytes:
-    import io
-
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", (8, 8), (220, 20, 20)).save(out, "JPEG")
-    return out.getvalue()
-
-
-def _plot_notebook(outputs) -> bytes:
-    return _nb([
-        {"cell_type": "markdown", "metadata": {}, "id": "m", "source": "## Loss curve"},
-        {"cell_type": "code", "metadata": {}, "id": "c", "execution_count": 3,
-         "source": "import numpy as np\nfor epoch in range(3):\n    print(epoch)  # train",
-         "outputs": outputs},
-    ])
 
 
 def test_notebook_keeps_png_and_jpeg_plots():
@@ -222,12 +218,6 @@ def test_notebook_never_renders_svg_html_or_script_outputs(data):
     assert "<table" not in html and "onclick" not in html and "notice bad" not in html
     assert "<img" not in html
     assert html_escape(data["text/plain"]) in html  # the text form instead
-
-
-def html_escape(text: str) -> str:
-    import html
-
-    return html.escape(text, quote=False)
 
 
 def test_notebook_code_is_highlighted_with_classes_the_static_css_styles():

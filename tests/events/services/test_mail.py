@@ -161,8 +161,6 @@ def test_broker_down_never_undoes_a_cancel_and_the_mail_goes_later(
     assert Mail.objects.get().sent_at is not None
 
 
-# --- reminders ---------------------------------------------------------------------------
-
 def test_the_reminder_goes_once_the_day_before_with_the_ics(
         organiser, django_capture_on_commit_callbacks):
     start = timezone.now() + timedelta(hours=20)
@@ -187,10 +185,3 @@ def test_the_reminder_goes_once_the_day_before_with_the_ics(
     zh = by_address[going.user.email]
     assert zh.subject == "明天：Keras night"
     assert zh.attachments[0][0].endswith(".ics")
-
-
-def test_reminders_are_a_beat_task():
-    from hub.celeryconfig import beat_schedule
-
-    tasks = {entry["task"] for entry in beat_schedule.values()}
-    assert {"events.tasks.reminders_queue", "events.tasks.mails_resend_unsent"} <= tasks

@@ -1,7 +1,10 @@
+"""The events API (read-only): lists, details, filters, languages; never a draft."""
+
 from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -17,7 +20,9 @@ from tests.events.factories import (
     SpeakerFactory,
     TagFactory,
     TalkFactory,
+    UserFactory,
 )
+from tests.events.support import assert_no_secret
 
 pytestmark = pytest.mark.django_db
 
@@ -140,3 +145,29 @@ def test_schema_lists_the_events_api_without_warnings(client, tmp_path):
     assert "/api/v1/events/" in body and "/api/v1/events/{slug}/" in body
     assert "/api/v1/posts/" in body and "/api/v1/photos/" in body  # dois is still there
     call_command("spectacular", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+
+
+def test_the_api_gives_the_requests_language_and_both_versions(client, bilingual_event):
+    url = reverse("events-event-detail", kwargs={"slug": bilingual_event.slug})
+    zh = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    en = client.get(url, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert zh["title"] == "Keras 之夜" and en["title"] == "Keras night"
+    assert (zh["title_en"], zh["title_zh"]) == ("Keras night", "Keras 之夜")
+    assert zh["description"] == "带上**电脑**。" and en["description_en"] == "Bring a **laptop**."
+    assert zh["talks"][0]["title"] == "背鳍" and en["talks"][0]["title"] == "Fins"
+
+
+@pytest.mark.parametrize("who", ["anonymous", "member", "organiser"])
+def test_the_api_never_shows_a_draft(world, organiser, who):
+    api = APIClient()
+    if who == "member":
+        api.force_login(UserFactory(username="plain", roles=["volunteer"]))
+    elif who == "organiser":  # the API is the public view, even for the draft's organiser
+        api.force_login(organiser)
+    for url in ["/api/v1/events/", "/api/v1/posts/", f"/api/v1/events/{world['public'].slug}/",
+                "/api/v1/posts/?tag=shared", f"/api/v1/posts/?event={world['draft'].slug}"]:
+        response = api.get(url)
+        assert response.status_code == 200, url
+        assert_no_secret(response.content.decode())
+    assert api.get(f"/api/v1/events/{world['draft'].slug}/").status_code == 404
+    assert api.get(f"/api/v1/posts/{world['post'].slug}/").status_code == 404
