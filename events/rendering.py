@@ -28,7 +28,7 @@ import json
 import re
 from urllib.parse import urlsplit
 
-import markdown as md
+import markdown
 import nh3
 from django.conf import settings
 from django.core.cache import cache
@@ -175,7 +175,7 @@ def _key(kind: str, content: bytes) -> str:
 BARE_URL = r"https?://[^\s<>\"'`\x02\x03\u3000-\u303f\uff01-\uff0f\uff1a-\uff20]+(?<![.,;:!?)\]])"
 
 
-class _BareURLProcessor(md.inlinepatterns.InlineProcessor):
+class _BareURLProcessor(markdown.inlinepatterns.InlineProcessor):
     ANCESTOR_EXCLUDES = ("a",)
 
     def handleMatch(self, m, data):  # noqa: N802 - Python-Markdown's name
@@ -183,20 +183,20 @@ class _BareURLProcessor(md.inlinepatterns.InlineProcessor):
 
         element = ET.Element("a")
         element.set("href", m.group(0))
-        element.text = md.util.AtomicString(m.group(0))
+        element.text = markdown.util.AtomicString(m.group(0))
         return element, m.start(0), m.end(0)
 
 
-class _BareURLs(md.extensions.Extension):
-    def extendMarkdown(self, markdown):  # noqa: N802 - Python-Markdown's name
+class _BareURLs(markdown.extensions.Extension):
+    def extendMarkdown(self, parser):  # noqa: N802 - Python-Markdown's name
         # after links, <autolinks> and raw HTML (stashed at priority 90, so an address
         # inside a tag is never seen here), before entities and emphasis
-        markdown.inlinePatterns.register(_BareURLProcessor(BARE_URL, markdown), "bare_url", 85)
+        parser.inlinePatterns.register(_BareURLProcessor(BARE_URL, parser), "bare_url", 85)
 
 
 def _markdown_html(text: str) -> str:
-    return sanitise(md.markdown(text, extensions=["extra", "sane_lists", _BareURLs()],
-                                output_format="html"))
+    return sanitise(markdown.markdown(text, extensions=["extra", "sane_lists", _BareURLs()],
+                                      output_format="html"))
 
 
 BLOCK_END = re.compile(r"</(p|li|h[1-6]|pre|blockquote|tr|div|dd|dt)>|<br\s*/?>", re.I)

@@ -15,7 +15,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from PIL import Image as PILImage
+from PIL import Image
 
 from common.files import files_delete_now, files_delete_on_commit
 from common.images import ImageRejected, image_inspect, image_jpeg, image_load
@@ -109,7 +109,7 @@ def _photo_store(*, actor: Actor, event: Event, upload: UploadedFile, caption: s
     photo = Photo(event=event, caption=caption, uploaded_by=actor, sha256=digest)
     photo.image.save("photo.jpg", ContentFile(full), save=False)
     photo.thumbnail.save("thumb.jpg", ContentFile(thumb), save=False)
-    with PILImage.open(io.BytesIO(full)) as stored:  # the header only
+    with Image.open(io.BytesIO(full)) as stored:  # the header only
         photo.width, photo.height = stored.size
     try:
         with transaction.atomic():
