@@ -3,7 +3,9 @@
 ``python -m dois.ml.evaluate DATASET [--method edge|appearance|fused] [--unknown DIR]``
 prints one JSON object as its last line. Without ``--method`` it evaluates what the
 site serves: ``edge`` (the trailing edge of the fin's outline; see
-:mod:`dois.ml.edges`). ``appearance`` is the whole-crop embedder (``--model``).
+:mod:`dois.ml.edges`). ``appearance`` is the whole-crop embedder (``--model``);
+``fused`` adds the two methods' per-individual ranks (measured, not served;
+leave-one-out folder datasets only, no ``--unknown`` figures).
 
 Edge method: every photo is traced (:mod:`dois.ml.outline`); ``outline_found`` is the
 share of the dataset's photos with a usable outline (``unknown_outline_found`` for
@@ -42,7 +44,7 @@ from .gallery import Gallery, new_individual_probability
 from .preprocess import load_images
 
 __all__ = ["ranking_metrics", "roc_auc", "embed_items", "evaluate_dataset", "evaluate_edges",
-           "trace_items", "main"]
+           "evaluate_fused", "trace_items", "main"]
 
 METHODS = ("edge", "appearance", "fused")
 SERVED_METHOD = "edge"
@@ -281,6 +283,58 @@ def evaluate_edges(*, dataset: str | Path, unknown: str | Path | None = None,
     return metrics
 
 
+def evaluate_fused(*, dataset: str | Path, model_path: str | Path | None = None,
+                   tracer: Any = None, k: int = 5) -> dict[str, Any]:
+    """Leave-one-out ranking that fuses the edge and appearance rankings (folder datasets).
+
+    Each individual's rank by edge (best photo's aligned distance) and by appearance
+    (best photo's cosine) are added; the smaller sum ranks first (ties: edge distance).
+    No weight is fitted. A query without an outline is ranked by appearance alone.
+    Measured only: the site does not serve it (see dois/ml/README.md).
+    """
+    from . import DEFAULT_MODEL_PATH
+    from .edges import align_edges
+    from .model import Embedder
+
+    items = scan_dataset(dataset)
+    outlines = trace_items(items=items, tracer=tracer)
+    emb = Embedder(model_path or DEFAULT_MODEL_PATH)
+    vecs = embed_items(items=items, embedder=emb)
+    labels = [it.individual for it in items]
+    names = sorted(set(labels))
+    counts = {n: labels.count(n) for n in names}
+    edges = [o.edge() for o in outlines]
+    ranked, truth = [], []
+    for i, it in enumerate(items):
+        if counts[it.individual] < 2:
+            continue
+        others = [j for j in range(len(items)) if j != i]
+        cos = vecs[others] @ vecs[i]
+        app = {n: max(float(c) for c, j in zip(cos, others, strict=True) if labels[j] == n)
+               for n in names if any(labels[j] == n for j in others)}
+        order_app = sorted(app, key=lambda n: -app[n])
+        r_app = {n: r for r, n in enumerate(order_app)}
+        r_edge: dict[str, int] = {}
+        d_edge: dict[str, float] = {}
+        with_edge = [j for j in others if edges[j] is not None]
+        if edges[i] is not None and with_edge:
+            d = align_edges(edges[i], np.stack([edges[j] for j in with_edge]))
+            for dist, j in zip(d, with_edge, strict=True):
+                n = labels[j]
+                d_edge[n] = min(d_edge.get(n, np.inf), float(dist))
+            for r, n in enumerate(sorted(d_edge, key=d_edge.get)):
+                r_edge[n] = r
+        worst = len(names)
+        order = sorted(app, key=lambda n: (r_app[n] + r_edge.get(n, worst if r_edge else 0),
+                                           d_edge.get(n, np.inf)))
+        ranked.append(order[:k])
+        truth.append(it.individual)
+    metrics: dict[str, Any] = ranking_metrics(ranked=ranked, truth=truth)
+    metrics.update(n_queries=len(truth), n_individuals=len(names), method="fused",
+                   outline_found=float(np.mean([o.usable for o in outlines])))
+    return metrics
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line entry point: prints the metrics as one JSON line."""
     ap = argparse.ArgumentParser(prog="python -m dois.ml.evaluate")
@@ -303,10 +357,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(metrics))
         return 0
     if args.method == "fused":
-        from .fused import evaluate_fused
-
-        metrics = evaluate_fused(dataset=args.dataset, unknown=args.unknown,
-                                 model_path=args.model)
+        metrics = evaluate_fused(dataset=args.dataset, model_path=args.model)
         print(json.dumps(metrics))
         return 0
     from . import DEFAULT_MODEL_PATH

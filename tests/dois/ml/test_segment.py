@@ -110,3 +110,18 @@ def test_committed_annotations_are_well_formed():
         assert a["facing"] in {"left", "right"} and len(t) >= 5
         assert t[0].tolist() == a["tip"] and t[-1].tolist() == a["trailing_end"]
         assert (t[:, 0] >= -2).all() and (t[:, 0] <= w + 2).all() and (t[:, 1] <= h + 2).all()
+
+
+def test_evaluate_command_fused_method(tmp_path, capsys):
+    from PIL import Image
+
+    for ind in range(2):
+        for photo in range(2):
+            s = render_scene(seed=ind * 10 + photo, individual_seed=800 + ind,
+                             photo_seed=photo)
+            folder = tmp_path / f"fin{ind}"
+            folder.mkdir(exist_ok=True)
+            Image.fromarray(s.image).save(folder / f"{photo}.jpg")
+    assert evaluate_main([str(tmp_path), "--method", "fused"]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["method"] == "fused" and out["n_queries"] == 4 and 0 <= out["top1"] <= 1
