@@ -35,14 +35,43 @@ HUB_API = {
 }
 
 
+def _api_views():
+    """The DRF view classes behind /api/v1/."""
+    from django.urls import get_resolver
+
+    def walk(patterns):
+        for pattern in patterns:
+            if hasattr(pattern, "url_patterns"):
+                yield from walk(pattern.url_patterns)
+            elif getattr(pattern.callback, "cls", None) is not None:
+                yield pattern.callback.cls
+
+    return set(walk(get_resolver().url_patterns))
+
+
 @pytest.fixture
-def api(settings):
+def api(settings, monkeypatch):
     """The API as configured, throttling raised, the WSGI handler keeping the test's
-    database connection open (as Django's test client does)."""
+    database connection open (as Django's test client does).
+
+    DRF reads the pagination and filter classes when a view class is defined: besides
+    the settings, the views already imported get them, as they would at start-up."""
     from django.core import signals
     from django.db import close_old_connections
+    from django_filters.rest_framework import DjangoFilterBackend
+    from rest_framework.pagination import PageNumberPagination
     from rest_framework.settings import api_settings
     from rest_framework.throttling import SimpleRateThrottle
+
+    from hub.api import StrictFilterBackend, StrictPageNumberPagination
+
+    for view in _api_views():
+        if getattr(view, "pagination_class", None) is PageNumberPagination:
+            monkeypatch.setattr(view, "pagination_class", StrictPageNumberPagination)
+        backends = getattr(view, "filter_backends", None)
+        if backends and DjangoFilterBackend in backends:
+            monkeypatch.setattr(view, "filter_backends", [
+                StrictFilterBackend if b is DjangoFilterBackend else b for b in backends])
 
     rates = dict(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"])
     rates.update(anon="100000/minute", user="100000/minute", uploads="100000/hour")
