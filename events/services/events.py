@@ -9,6 +9,7 @@ permission: only the event's organisers (holding the organiser role's
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -31,6 +32,9 @@ from events.services.shared import (
     user_by_username,
 )
 from events.services.venues import venue_current
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
 # Events happen within these bounds: a typo such as year 9999 or 2031 for 2019 is caught.
 EARLIEST_EVENT_YEAR = 2000
@@ -256,7 +260,7 @@ def event_copy(*, actor: Actor, event: Event, starts_at: datetime, title: str = 
 
 
 @transaction.atomic
-def event_organiser_add(*, actor: Actor, event: Event, username: str):
+def event_organiser_add(*, actor: Actor, event: Event, username: str) -> AbstractBaseUser:
     """Add an organiser by username; they must hold the organiser role."""
     event_manage_require(actor=actor, event=event)
     user = user_by_username(username=username)
@@ -268,7 +272,7 @@ def event_organiser_add(*, actor: Actor, event: Event, username: str):
 
 
 @transaction.atomic
-def event_organiser_remove(*, actor: Actor, event: Event, user) -> None:
+def event_organiser_remove(*, actor: Actor, event: Event, user: AbstractBaseUser) -> None:
     """Remove an organiser; an event always keeps at least one."""
     event_manage_require(actor=actor, event=event)
     event = Event.objects.select_for_update().get(pk=event.pk)

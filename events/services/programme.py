@@ -4,6 +4,7 @@ speakers, and members' talk proposals."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -33,12 +34,16 @@ from events.services.shared import (
     user_by_username,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+
 SPEAKER_PHOTO_LONGEST_SIDE = 800
 
 
 # --- speakers --------------------------------------------------------------------------
 
-def speaker_get_or_create(*, name: str, user=None, bio: str = "", url: str = "") -> Speaker:
+def speaker_get_or_create(*, name: str, user: AbstractBaseUser | None = None, bio: str = "",
+                          url: str = "") -> Speaker:
     speaker = Speaker.objects.filter(name=name).first()
     if speaker is None:
         speaker = Speaker(name=name, user=user, bio=bio, url=url,

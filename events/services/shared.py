@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -19,6 +20,9 @@ from django.utils.translation import gettext as _
 from common.permissions import Actor, permission_require
 from events.models import Event, Tag
 from events.rules import event_can_manage
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
 RESERVED_SLUGS = {"new", "calendar", "feed", "posts", "speakers", "tags", "series", "search",
                   "manage", "materials", "venues", "proposals", "calendar.ics"}
@@ -69,7 +73,7 @@ def tags_parse(*, value: str | list | tuple | None) -> list[str]:
     return [part for part in re.split(r"[,\s，]+", str(value)) if part]
 
 
-def user_by_username(*, username: str):
+def user_by_username(*, username: str) -> AbstractBaseUser:
     """The member called ``username`` (any case), or a ``ValidationError`` on the
     ``username`` field."""
     user = get_user_model().objects.filter(username__iexact=username.strip()).first()
