@@ -56,7 +56,7 @@ def event_can_delete(*, event: Event) -> bool:
 
 def user_is_organiser(*, user: Actor) -> bool:
     """Whether ``user`` holds the organiser role, so may be made an event's organiser."""
-    return user.is_superuser or user.has_perm("events.manage_event")
+    return user.has_perm("events.manage_event")  # an active superuser has every permission
 
 
 # --- RSVPs and the stream ---------------------------------------------------------------
@@ -131,7 +131,7 @@ def post_is_visible(*, user: Actor | None, post: Post) -> bool:
 
 def post_can_write(*, user: Actor | None) -> bool:
     """Who may write a post of no event (a post about an event needs its organiser)."""
-    return bool(user) and (user.is_superuser or user.has_perm("events.add_post"))
+    return bool(user) and user.has_perm("events.add_post")
 
 
 def post_can_edit(*, user: Actor | None, post: Post) -> bool:
@@ -139,7 +139,7 @@ def post_can_edit(*, user: Actor | None, post: Post) -> bool:
     organiser role's ``events.change_post``."""
     if post.event_id is not None:
         return event_can_manage(user=user, event=post.event)
-    return bool(user) and (user.is_superuser or user.has_perm("events.change_post"))
+    return bool(user) and user.has_perm("events.change_post")
 
 
 def post_can_import(*, user: Actor | None) -> bool:

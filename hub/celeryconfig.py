@@ -74,7 +74,7 @@ beat_schedule = {
         "task": "hub.tasks.worker_heartbeats_prune",
         "schedule": schedule(run_every=300),
     },
-    # day-before reminders of meetups, once per member and event (events.services_mail)
+    # day-before reminders of meetups, once per member and event (events.services.mail)
     "events-reminders": {
         "task": "events.tasks.reminders_queue",
         "schedule": schedule(run_every=900),

@@ -85,3 +85,16 @@ def test_an_event_members_answered_is_not_deleted_unless_a_draft(event, member):
     assert not rules.event_can_delete(event=event)
     event.status = Event.Status.DRAFT
     assert rules.event_can_delete(event=event)
+
+
+def test_an_inactive_superuser_passes_no_rule(db):
+    from events import rules
+    from tests.events.factories import PostFactory
+    from tests.hub.factories import UserFactory
+
+    boss = UserFactory(is_superuser=True, is_active=False)
+    assert not rules.user_is_organiser(user=boss)
+    assert not rules.post_can_write(user=boss)
+    assert not rules.post_can_edit(user=boss, post=PostFactory())
+    boss.is_active = True
+    assert rules.user_is_organiser(user=boss) and rules.post_can_write(user=boss)
