@@ -299,9 +299,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # documents 400/401/403/404/429 and anonymous reads (tests/dois/test_api_schema.py)
+    "DEFAULT_SCHEMA_CLASS": "hub.api_schema.HubAutoSchema",
+    # an empty filter is a 400 and an empty page= a 404, never silently ignored
+    "DEFAULT_FILTER_BACKENDS": ["hub.api.StrictFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "hub.api.StrictPageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.URLPathVersioning",
     "ALLOWED_VERSIONS": ["v1"],
@@ -393,6 +395,9 @@ DOIS_MODEL_PATH = env_str(
 DOIS_MODEL_DIR = Path(env_str("DOIS_MODEL_DIR", str(VAR_DIR / "models")))
 DOIS_CATALOGUE_PREFIX = env_str("DOIS_CATALOGUE_PREFIX", "PRE")
 DOIS_PUBLIC_ROUNDING_KM = env_float("DOIS_PUBLIC_ROUNDING_KM", 10.0)
+# The licence and rights holder written into the Darwin Core Archive (GBIF/OBIS).
+DOIS_DATA_LICENSE = env_str("DOIS_DATA_LICENSE", "")  # empty: CC BY 4.0
+DOIS_RIGHTS_HOLDER = env_str("DOIS_RIGHTS_HOLDER", "")  # empty: the site's name
 # One leaderboard evaluation's sandbox process: wall time, CPU seconds and memory.
 DOIS_LEADERBOARD_TIMEOUT_S = env_int("DOIS_LEADERBOARD_TIMEOUT_S", 900, minimum=10)
 DOIS_LEADERBOARD_CPU_S = env_int("DOIS_LEADERBOARD_CPU_S", 600, minimum=1)

@@ -25,58 +25,18 @@ pytestmark = pytest.mark.django_db
 
 EXAMPLES = 10
 
-# TODO(lead): hub/settings.py should name these in REST_FRAMEWORK; until it does, the
-# test sets them (see the report of issue 14): DEFAULT_SCHEMA_CLASS,
-# DEFAULT_PAGINATION_CLASS and DEFAULT_FILTER_BACKENDS.
-HUB_API = {
-    "DEFAULT_SCHEMA_CLASS": "hub.api_schema.HubAutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "hub.api.StrictPageNumberPagination",
-    "DEFAULT_FILTER_BACKENDS": ["hub.api.StrictFilterBackend"],
-}
-
-
-def _api_views():
-    """The DRF view classes behind /api/v1/."""
-    from django.urls import get_resolver
-
-    def walk(patterns):
-        for pattern in patterns:
-            if hasattr(pattern, "url_patterns"):
-                yield from walk(pattern.url_patterns)
-            elif getattr(pattern.callback, "cls", None) is not None:
-                yield pattern.callback.cls
-
-    return set(walk(get_resolver().url_patterns))
-
-
 @pytest.fixture
-def api(settings, monkeypatch):
+def api(settings):
     """The API as configured, throttling raised, the WSGI handler keeping the test's
-    database connection open (as Django's test client does).
-
-    DRF reads the pagination and filter classes when a view class is defined: besides
-    the settings, the views already imported get them, as they would at start-up."""
+    database connection open (as Django's test client does)."""
     from django.core import signals
     from django.db import close_old_connections
-    from django_filters.rest_framework import DjangoFilterBackend
-    from rest_framework.pagination import PageNumberPagination
     from rest_framework.settings import api_settings
     from rest_framework.throttling import SimpleRateThrottle
 
-    from hub.api import StrictFilterBackend, StrictPageNumberPagination
-
-    for view in _api_views():
-        if getattr(view, "pagination_class", None) is PageNumberPagination:
-            monkeypatch.setattr(view, "pagination_class", StrictPageNumberPagination)
-        backends = getattr(view, "filter_backends", None)
-        if backends and DjangoFilterBackend in backends:
-            monkeypatch.setattr(view, "filter_backends", [
-                StrictFilterBackend if b is DjangoFilterBackend else b for b in backends])
-
     rates = dict(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"])
     rates.update(anon="100000/minute", user="100000/minute", uploads="100000/hour")
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, **HUB_API,
-                               "DEFAULT_THROTTLE_RATES": rates}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
     api_settings.reload()
     throttle_rates = SimpleRateThrottle.THROTTLE_RATES
     SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
