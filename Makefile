@@ -66,6 +66,8 @@ model: $(VENV)/.installed
 
 messages: $(VENV)/.installed
 	for app in common hub events dois; do (cd $$app && ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete && ../$(PY) ../manage.py compilemessages -l zh_Hans); done
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete -i 'hub/*' -i 'events/*' -i 'dois/*' -i 'common/*' -i '.venv/*' -i 'tests/*' -i 'var/*' -i 'bench/*' -i 'scripts/*' -i 'deploy/*' -i 'locale/*' -i manage.py
+	cd locale && ../$(PY) ../manage.py compilemessages -l zh_Hans
 
 lock:
 	$(PYTHON) -m venv var/lockenv && var/lockenv/bin/pip install --quiet uv==0.13.8

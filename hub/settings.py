@@ -94,7 +94,8 @@ ASGI_APPLICATION = "hub.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # the site's shell: base.html, error pages, registration/; apps keep their own
+        "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -179,7 +180,8 @@ LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
-LOCALE_PATHS: list[Path] = []
+# the shell's translations (templates/); each app keeps its own in <app>/locale/
+LOCALE_PATHS: list[Path] = [BASE_DIR / "locale"]
 
 # --- static and media -----------------------------------------------------------------
 STATIC_URL = "/static/"

@@ -224,3 +224,19 @@ def test_robots_txt_keeps_crawlers_out_of_admin_accounts_and_api(client, django_
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/plain")
     assert "Disallow: /admin/" in response.text and "Disallow: /api/" in response.text
+
+
+def test_error_pages_come_from_the_sites_shell_in_both_languages(client, settings):
+    settings.DEBUG = False
+    en = client.get("/en/no-such-page/")
+    zh = client.get("/zh-hans/no-such-page/")
+    assert en.status_code == zh.status_code == 404
+    assert "Page not found" in en.text and "找不到页面" in zh.text
+    assert 'class="site-header"' in en.text  # the shell's base.html, top-level templates/
+
+
+def test_the_server_error_page_needs_no_request_context():
+    from django.template.loader import render_to_string
+
+    html = render_to_string("500.html")
+    assert "Something went wrong" in html and "<script" not in html
