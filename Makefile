@@ -52,7 +52,8 @@ browser-deps:
 	fi
 
 test: $(VENV)/.installed browser-deps
-	$(PY) scripts/with_services.py $(PY) -m pytest $(PYTEST_ARGS)
+	@mkdir -p var
+	$(PY) scripts/with_services.py $(PY) -m pytest --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .
