@@ -44,7 +44,7 @@ class WorkerProcess:
     """A ``celery worker`` started as a separate process against the test database."""
 
     def __init__(self, *, queues: str, env: dict[str, str], name: str, log: Path,
-                 concurrency: int = 1, pool: str = "prefork") -> None:
+                 concurrency: int = 1, pool: str = "prefork", cwd: Path = ROOT) -> None:
         self.name = f"{name}@{os.uname().nodename}"
         self.log = log
         self.env = env
@@ -53,13 +53,14 @@ class WorkerProcess:
             "-n", self.name, "-c", str(concurrency), "--pool", pool, "--loglevel", "INFO",
             "--without-gossip", "--without-mingle",
         ]
+        self.cwd = cwd
         self.proc: subprocess.Popen | None = None
 
     def start(self, *, timeout: float = 90) -> WorkerProcess:
         from hub.celery import app
 
         self._fh = self.log.open("ab")
-        self.proc = subprocess.Popen(self.args, cwd=ROOT, env=self.env, stdout=self._fh,
+        self.proc = subprocess.Popen(self.args, cwd=self.cwd, env=self.env, stdout=self._fh,
                                      stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -113,11 +114,12 @@ def start_worker(worker_env, tmp_path) -> Iterator:
     started: list[WorkerProcess] = []
 
     def _start(*, queues: str = "default,identify,train", concurrency: int = 1,
-               env: dict[str, str] | None = None, name: str | None = None) -> WorkerProcess:
+               env: dict[str, str] | None = None, name: str | None = None,
+               cwd: Path = ROOT) -> WorkerProcess:
         worker = WorkerProcess(
             queues=queues, env={**worker_env, **(env or {})},
             name=name or f"test-{uuid.uuid4().hex[:8]}",
-            log=tmp_path / f"worker-{len(started)}.log", concurrency=concurrency,
+            log=tmp_path / f"worker-{len(started)}.log", concurrency=concurrency, cwd=cwd,
         )
         started.append(worker)
         return worker.start()
