@@ -17,7 +17,6 @@ from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
 from kombu.exceptions import OperationalError as BrokerError
 
-import dois.worker  # noqa: F401 - connects the worker process signals
 from dois import services_identification as ident
 from dois import services_training as training
 

@@ -65,7 +65,6 @@ def _warm_in_background() -> None:
     threading.Thread(target=worker_model_warm, name="dois-warm", daemon=True).start()
 
 
-@worker_init.connect
 def _on_worker_init(sender=None, **_kwargs) -> None:
     concurrency = int(getattr(sender, "concurrency", None) or settings.CELERY_WORKER_CONCURRENCY)
     _pool["name"] = str(getattr(sender, "pool_cls", ""))
@@ -73,12 +72,18 @@ def _on_worker_init(sender=None, **_kwargs) -> None:
     logger.info("dois: %s worker processes x %s TensorFlow threads", concurrency, threads)
 
 
-@worker_process_init.connect
 def _on_worker_process_init(**_kwargs) -> None:
     _warm_in_background()
 
 
-@worker_ready.connect
 def _on_worker_ready(**_kwargs) -> None:
     if "prefork" not in _pool["name"] and "processes" not in _pool["name"]:
         _warm_in_background()
+
+
+def signals_connect() -> None:
+    """Connect the worker's signals (from ``DoisConfig.ready``; twice is once)."""
+    worker_init.connect(_on_worker_init, dispatch_uid="dois.worker_init")
+    worker_process_init.connect(_on_worker_process_init,
+                                dispatch_uid="dois.worker_process_init")
+    worker_ready.connect(_on_worker_ready, dispatch_uid="dois.worker_ready")
