@@ -3,7 +3,8 @@
 The hub imports this module by name; it imports nothing of the hub or of events.
 Counts only, or what the public catalogue and the board show: photos a member
 contributed and how many a researcher confirmed, the individuals they were first to
-photograph (the earliest reference photo of a listed individual), their leaderboard
+photograph (the earliest reference photo of a listed individual) and the individuals
+their confirmed photos show (the ones they helped identify), their leaderboard
 submissions and best rank; per year the same totals and who contributed.
 """
 
@@ -37,6 +38,10 @@ def member_credit(*, user) -> dict:
             {"key": "photos", "label": _("Photos contributed"), "value": photos.count()},
             {"key": "photos_confirmed", "label": _("Photos a researcher confirmed"),
              "value": photos.filter(state__in=CONFIRMED).count()},
+            {"key": "individuals_identified",
+             "label": _("Individuals they helped identify"),
+             "value": photos.filter(state__in=CONFIRMED, individual__isnull=False)
+             .values("individual").distinct().count()},
             {"key": "individuals_first", "label": _("Individuals first photographed"),
              "value": len(firsts)},
             {"key": "submissions", "label": _("Model submissions"),

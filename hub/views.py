@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from common.throttling import rate_limited
 from events.selectors import event_list_upcoming, recording_list_latest
-from hub import selectors, services
+from hub import credit, selectors, services
 from hub.forms import ProfileForm, SignUpForm
 from hub.health import run_checks
 from hub.models import Project
@@ -101,7 +101,10 @@ def profile(request):
             messages.success(request, _("Your profile is saved."))
             return redirect("hub:profile")
     roles = [ROLE_LABELS.get(group.name, group.name) for group in user.groups.order_by("name")]
-    return render(request, "hub/profile.html", {"form": form, "roles": roles})
+    return render(request, "hub/profile.html", {
+        "form": form, "roles": roles,
+        "contributions": [s for s in credit.member_credit(user=user)
+                          if any(c["value"] for c in s.counts)]})
 
 
 @require_GET

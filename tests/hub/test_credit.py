@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from bs4 import BeautifulSoup
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -79,6 +80,7 @@ def test_the_profile_composes_every_apps_part(ada):
     assert [t["text"] for t in talks] == ["Fins and embeddings"]  # the draft's talk: never
     assert talks[0]["links"][0]["text"] == "Video of the talk"
     assert counts(sections["dois"]) == {"photos": 3, "photos_confirmed": 2,
+                                        "individuals_identified": 2,
                                         "individuals_first": 1, "submissions": 1,
                                         "best_rank": 2}
     assert [e["text"] for e in sections["dois"].lists[0]["entries"]] == ["PRE-0100"]
@@ -164,3 +166,20 @@ def test_the_thanks_page_has_totals_and_names_only_public_profiles(client, ada):
     assert "more members who keep their profiles private" in html
     assert client.get("/en/thanks/").status_code == 302
     assert "谢谢" in client.get(f"/zh-hans/thanks/{year}/").content.decode()
+
+
+def test_the_members_own_profile_page_shows_their_contribution_counts(client, ada):
+    client.force_login(ada)
+    page = BeautifulSoup(client.get("/en/accounts/profile/").content, "html.parser")
+    counts_shown = {li["data-key"]: li.select_one(".value").text
+                    for li in page.select("#profile-contributions li")}
+    assert counts_shown["photos"] == "3" and counts_shown["photos_confirmed"] == "2"
+    assert counts_shown["individuals_identified"] == "2"
+    assert counts_shown["talks"] == "1"
+    html = client.get("/zh-hans/accounts/profile/").content.decode()
+    assert "你的贡献" in html
+
+
+def test_a_new_members_profile_has_no_empty_contributions_block(client):
+    client.force_login(UserFactory(username="newbie"))
+    assert b"profile-contributions" not in client.get("/en/accounts/profile/").content
