@@ -49,6 +49,12 @@ def event_is_visible(*, user: Actor | None, event: Event) -> bool:
     return event.is_public or event_can_manage(user=user, event=event)
 
 
+def challenge_board_shown(*, event: Event) -> bool:
+    """A model night's board is public with its event (the events' ``public()`` rules):
+    a draft's preview leaves it out, a cancelled event keeps it."""
+    return event.model_night and event.is_public
+
+
 def event_can_delete(*, event: Event) -> bool:
     """A draft, or an event nobody answered: nothing that people count on is lost."""
     return event.status == Event.Status.DRAFT or not event.rsvps.exists()

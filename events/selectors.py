@@ -10,12 +10,15 @@ decided in :mod:`events.rules`; selectors never import the services.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from events.extensions import challenge_provider
 from events.models import (
     RSVP,
     Event,
@@ -32,6 +35,7 @@ from events.models import (
     Venue,
 )
 from events.rules import (
+    challenge_board_shown,
     event_can_manage,
     event_is_visible,
     post_is_visible,
@@ -182,13 +186,76 @@ def waitlist(*, event: Event) -> QuerySet[RSVP]:
     return event.rsvps.filter(status=RSVP.Status.WAITLISTED).order_by("waitlisted_at", "id")
 
 
+@dataclass
+class Challenge:
+    """A model night's challenge as its event page and the API show it.
+
+    ``state``: ``upcoming`` (the window has not opened: only when it opens is told),
+    ``open`` or ``closed``. ``rows``/``pending`` come from the challenge provider
+    (:mod:`events.extensions`) once the window has opened; ``available`` is false when
+    no provider is registered (dois absent), and the page then shows the window only.
+    """
+
+    opens_at: datetime
+    closes_at: datetime
+    state: str
+    available: bool
+    board_url: str = ""
+    submit_url: str = ""
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    pending: list[dict[str, Any]] = field(default_factory=list)
+
+
+def event_challenge(*, event: Event, now: datetime | None = None) -> Challenge | None:
+    """The challenge board of a public model night, or ``None`` (no challenge, or a
+    draft). Two queries at most whatever the number of submissions (the provider's)."""
+    window = event.challenge_window
+    if window is None or not challenge_board_shown(event=event):
+        return None
+    opens, closes = window
+    now = now or timezone.now()
+    state = "upcoming" if now < opens else ("open" if now < closes else "closed")
+    provider = challenge_provider()
+    if provider is None:
+        return Challenge(opens_at=opens, closes_at=closes, state=state, available=False)
+    if state == "upcoming":
+        links = provider.links()
+        return Challenge(opens_at=opens, closes_at=closes, state=state, available=True,
+                         board_url=links["board_url"], submit_url=links["submit_url"])
+    board = provider.board(opens_at=opens, closes_at=closes)
+    return Challenge(opens_at=opens, closes_at=closes, state=state, available=True,
+                     board_url=board["board_url"], submit_url=board["submit_url"],
+                     rows=board["rows"], pending=board["pending"])
+
+
+def talk_submissions(*, talks) -> dict[int, dict[str, Any]]:
+    """The leaderboard submissions the talks link that anyone may see now, by id (one
+    provider call whatever the number of talks; empty without a provider)."""
+    ids = sorted({t.model_submission for t in talks if t.model_submission})
+    provider = challenge_provider()
+    if not ids or provider is None:
+        return {}
+    return provider.submissions_resolve(ids=ids)
+
+
+def talks_with_submissions(talks) -> list[Talk]:
+    """The talks, each with ``linked_submission``: the submission it presents as plain
+    data, or ``None`` (none linked, not visible now, or no provider)."""
+    talks = list(talks)
+    found = talk_submissions(talks=talks)
+    for talk in talks:
+        talk.linked_submission = found.get(talk.model_submission)
+    return talks
+
+
 def event_detail(*, event: Event, user) -> dict:
     """Everything the event page shows."""
     can_manage = event_can_manage(user=user, event=event)
     rsvp = rsvp_get(event=event, user=user)
     return {
         "event": event,
-        "talks": talks_with_lineup(event.talks.all()),
+        "talks": talks_with_submissions(talks_with_lineup(event.talks.all())),
+        "challenge": event_challenge(event=event),
         "recordings": event.recordings.select_related("talk"),
         "materials": event.materials.all(),
         "photos": event.photos.all(),

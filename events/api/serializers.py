@@ -46,6 +46,26 @@ class EventsTalkSpeakerSerializer(EventsSpeakerSerializer):
         fields = [*EventsSpeakerSerializer.Meta.fields, "remote"]
 
 
+class EventsModelSubmissionSerializer(serializers.Serializer):
+    """A model on the DoIs leaderboard, as anyone may see it there."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    author = serializers.CharField(help_text="The member's display name (never an email).")
+    map5 = serializers.FloatField(allow_null=True)
+    top1 = serializers.FloatField(allow_null=True)
+    top5 = serializers.FloatField(allow_null=True)
+    url = serializers.CharField(help_text="The submission's page on the leaderboard.")
+
+
+def _submission_api(context: dict, data: dict | None) -> dict | None:
+    if not data:
+        return None
+    return {"id": data["id"], "name": data["name"], "author": data["author"],
+            "map5": data.get("map5"), "top1": data.get("top1"), "top5": data.get("top5"),
+            "url": _absolute(context, data["url"])}
+
+
 class EventsTalkSerializer(serializers.ModelSerializer):
     title = serializers.CharField(source="display_title", read_only=True,
                                   help_text="In the request's language, else the other.")
@@ -57,11 +77,21 @@ class EventsTalkSerializer(serializers.ModelSerializer):
     speakers = serializers.SerializerMethodField()
     remote = serializers.BooleanField(read_only=True,
                                       help_text="Whether any speaker joins remotely.")
+    model_submission = serializers.SerializerMethodField(
+        help_text="The leaderboard model the talk presents, while anyone may see it "
+                  "there; null otherwise.")
 
     class Meta:
         model = Talk
         fields = ["id", "title", "title_en", "title_zh", "abstract", "abstract_en",
-                  "abstract_zh", "starts_at", "remote", "speakers"]
+                  "abstract_zh", "starts_at", "remote", "speakers", "model_submission"]
+
+    @extend_schema_field(EventsModelSubmissionSerializer(allow_null=True))
+    def get_model_submission(self, obj: Talk) -> dict | None:
+        found = self.context.get("talk_submissions")
+        if found is None:  # a talk on its own: one look-up
+            found = selectors.talk_submissions(talks=[obj])
+        return _submission_api(self.context, found.get(obj.model_submission))
 
     @extend_schema_field(EventsTalkSpeakerSerializer(many=True))
     def get_speakers(self, obj: Talk) -> list[dict]:
@@ -174,7 +204,7 @@ class EventsEventSummarySerializer(serializers.ModelSerializer):
         model = Event
         # no stream link: it is for members who RSVP'd online (see the event page)
         fields = ["slug", "title", "title_en", "title_zh", "status", "starts_at", "ends_at",
-                  "timezone", "venue",
+                  "timezone", "model_night", "venue",
                   "series", "tags", "capacity", "rsvp_deadline", "published_at", "api_url",
                   "page_url"]
 
@@ -183,6 +213,35 @@ class EventsEventSummarySerializer(serializers.ModelSerializer):
 
     def get_page_url(self, obj: Event) -> str:
         return _absolute(self.context, obj.get_absolute_url())
+
+
+class EventsChallengeRowSerializer(EventsModelSubmissionSerializer):
+    rank = serializers.IntegerField(help_text="Rank among the challenge's models.")
+    board_rank = serializers.IntegerField(help_text="Rank on the whole leaderboard.")
+    submitted_at = serializers.DateTimeField()
+
+
+class EventsChallengePendingSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["queued", "running"])
+    submitted_at = serializers.DateTimeField()
+
+
+class EventsChallengeSerializer(serializers.Serializer):
+    """A model night's challenge: the window and, once it opened, its board."""
+
+    opens_at = serializers.DateTimeField(help_text="Submissions count from this time.")
+    closes_at = serializers.DateTimeField(help_text="...until this time (excluded).")
+    state = serializers.ChoiceField(choices=["upcoming", "open", "closed"])
+    available = serializers.BooleanField(help_text="False where the site has no "
+                                                   "leaderboard.")
+    board_url = serializers.CharField(help_text="The full leaderboard.")
+    submit_url = serializers.CharField(help_text="Where members submit a model.")
+    board = EventsChallengeRowSerializer(
+        many=True, help_text="Scored models submitted in the window, ranked by MAP@5 as "
+                             "the leaderboard ranks them (empty before it opens).")
+    pending = EventsChallengePendingSerializer(
+        many=True, help_text="Models submitted in the window still being evaluated "
+                             "(not named until they are scored).")
 
 
 class EventsEventSerializer(EventsEventSummarySerializer):
@@ -197,11 +256,34 @@ class EventsEventSerializer(EventsEventSummarySerializer):
     photos = EventsPhotoSerializer(many=True, read_only=True)
     posts = EventsPostSummarySerializer(many=True, read_only=True)
     attendance = serializers.SerializerMethodField()
+    challenge = serializers.SerializerMethodField(
+        help_text="The model night's challenge; null if the event hosts none.")
 
     class Meta(EventsEventSummarySerializer.Meta):
         fields = [*EventsEventSummarySerializer.Meta.fields, "description", "description_en",
-                  "description_zh", "attendance",
+                  "description_zh", "attendance", "challenge",
                   "talks", "recordings", "materials", "photos", "posts"]
+
+    def to_representation(self, instance: Event) -> dict:
+        # the talks' linked submissions in one look-up, not one per talk
+        self.context["talk_submissions"] = selectors.talk_submissions(
+            talks=instance.talks.all())
+        return super().to_representation(instance)
+
+    @extend_schema_field(EventsChallengeSerializer(allow_null=True))
+    def get_challenge(self, obj: Event) -> dict | None:
+        challenge = selectors.event_challenge(event=obj)
+        if challenge is None:
+            return None
+        return EventsChallengeSerializer({
+            "opens_at": challenge.opens_at, "closes_at": challenge.closes_at,
+            "state": challenge.state, "available": challenge.available,
+            "board_url": _absolute(self.context, challenge.board_url),
+            "submit_url": _absolute(self.context, challenge.submit_url),
+            "board": [{**_submission_api(self.context, row), "rank": row["rank"],
+                       "board_rank": row["board_rank"], "submitted_at": row["submitted_at"]}
+                      for row in challenge.rows],
+            "pending": challenge.pending}, context=self.context).data
 
     @extend_schema_field(EventsAttendanceSerializer)
     def get_attendance(self, obj: Event) -> dict:

@@ -41,6 +41,16 @@ class EventForm(forms.Form):
     stream_url = forms.URLField(label=_("Online stream link"), required=False,
                                 help_text=_("Shown only to members who RSVP'd online, until "
                                             "the event ends."))
+    model_night = forms.BooleanField(
+        label=_("Model night: the event hosts a model challenge"), required=False,
+        help_text=_("The event's page shows the leaderboard of the models submitted "
+                    "during the challenge, during and after the event."))
+    challenge_opens_at = forms.DateTimeField(
+        label=_("Challenge opens at"), widget=DateTimeLocalInput(), required=False,
+        help_text=_("Empty: when the event starts. Earlier gives members time to train."))
+    challenge_closes_at = forms.DateTimeField(
+        label=_("Challenge closes at"), widget=DateTimeLocalInput(), required=False,
+        help_text=_("Empty: when the event ends."))
     series = forms.ModelChoiceField(label=_("Series"), queryset=Series.objects.all(),
                                     required=False, empty_label=EMPTY_CHOICE)
     new_series = forms.CharField(label=_("…or a new series"), max_length=200, required=False)
@@ -76,11 +86,14 @@ class EventForm(forms.Form):
         except (ZoneInfoNotFoundError, ValueError):
             self.add_error("timezone", _("Unknown time zone."))
             return data
-        zoned_fields_clean(self, ("starts_at", "ends_at", "rsvp_deadline"), zone)
+        zoned_fields_clean(self, ("starts_at", "ends_at", "rsvp_deadline",
+                                  "challenge_opens_at", "challenge_closes_at"), zone)
         data = self.cleaned_data
         if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
             self.add_error("ends_at", _("The end must be after the start."))
         data["max_guests"] = data.get("max_guests") or 0
+        if not data.get("model_night"):
+            data["challenge_opens_at"] = data["challenge_closes_at"] = None
         data["tag_names"] = [t for t in (data.get("tags") or "").replace(",", " ").split() if t]
         if data.get("venue") and data.get("venue_name"):
             self.add_error("venue_name", _("Choose a venue or add a new one, not both."))
@@ -100,6 +113,9 @@ class EventForm(forms.Form):
             "rsvp_deadline": local(event.rsvp_deadline), "max_guests": event.max_guests,
             "capacity": event.capacity, "stream_url": event.stream_url, "series": event.series,
             "tags": " ".join(t.name for t in event.tags.all()), "venue": event.venue_id,
+            "model_night": event.model_night,
+            "challenge_opens_at": local(event.challenge_opens_at),
+            "challenge_closes_at": local(event.challenge_closes_at),
         }
 
 

@@ -8,7 +8,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from events.forms.base import DateTimeLocalInput, zoned_fields_clean
+from events.extensions import challenge_provider
+from events.forms.base import EMPTY_CHOICE, DateTimeLocalInput, zoned_fields_clean
 
 REMOTE_MARKERS = ("(remote)", "（远程）", "(远程)")
 
@@ -45,10 +46,25 @@ class TalkForm(forms.Form):
                                   help_text=_("Markdown."))
     starts_at = forms.DateTimeField(label=_("Time"), widget=DateTimeLocalInput(), required=False,
                                     help_text=_("In the event's time zone."))
+    model_submission = forms.TypedChoiceField(
+        label=_("Model presented"), required=False, coerce=int, empty_value=None,
+        help_text=_("A model on the leaderboard that the talk presents: only finished "
+                    "submissions, which anyone may see, can be chosen."))
 
-    def __init__(self, *args, event, **kwargs):
+    def __init__(self, *args, event, current_submission: int | None = None, **kwargs):
+        """``current_submission``: the talk's linked submission, kept as a choice even
+        while the board does not show it (saving then leaves it as it is)."""
         self.event = event
         super().__init__(*args, **kwargs)
+        provider = challenge_provider()
+        if provider is None:  # no leaderboard (dois absent): nothing to link
+            del self.fields["model_submission"]
+            return
+        choices = list(provider.submission_choices())
+        if current_submission and all(pk != current_submission for pk, _label in choices):
+            choices.insert(0, (current_submission, _("#%(id)s (not on the board now)")
+                               % {"id": current_submission}))
+        self.fields["model_submission"].choices = [("", EMPTY_CHOICE), *choices]
 
     def clean(self):
         data = super().clean()
@@ -67,7 +83,7 @@ class TalkForm(forms.Form):
                  for ts in talk.lineup]
         return {"title": talk.title, "abstract": talk.abstract, "starts_at": starts_at,
                 "title_zh": talk.title_zh, "abstract_zh": talk.abstract_zh,
-                "speakers": "\n".join(lines)}
+                "speakers": "\n".join(lines), "model_submission": talk.model_submission}
 
 
 class SpeakerForm(forms.Form):

@@ -148,6 +148,16 @@ class Event(models.Model):
         help_text=_("How many guests (+N) a member may bring on site; they take seats."))
     tags = models.ManyToManyField(Tag, blank=True, related_name="events",
                                   verbose_name=_("tags"))
+    model_night = models.BooleanField(
+        _("model night"), default=False,
+        help_text=_("The event hosts a model challenge: its page shows the leaderboard of "
+                    "the models submitted during the challenge window."))
+    challenge_opens_at = models.DateTimeField(
+        _("challenge opens at"), null=True, blank=True,
+        help_text=_("Submissions count from this time; empty means when the event starts."))
+    challenge_closes_at = models.DateTimeField(
+        _("challenge closes at"), null=True, blank=True,
+        help_text=_("Submissions count until this time; empty means when the event ends."))
     walk_ins_onsite = models.PositiveIntegerField(
         _("counted at the door"), default=0,
         help_text=_("People on site who never registered."))
@@ -192,6 +202,16 @@ class Event(models.Model):
     @property
     def display_description(self) -> str:
         return in_reader_language(self.description, self.description_zh)
+
+    @property
+    def challenge_window(self) -> tuple | None:
+        """A model night's window ``(opens, closes)``: submissions made from ``opens``
+        (included) to ``closes`` (excluded) are on its board; ``None`` if the event hosts
+        no challenge."""
+        if not self.model_night:
+            return None
+        return (self.challenge_opens_at or self.starts_at,
+                self.challenge_closes_at or self.ends_at)
 
     @property
     def in_site_zone(self) -> bool:

@@ -65,6 +65,10 @@ class Talk(models.Model):
     speakers = models.ManyToManyField(Speaker, related_name="talks", verbose_name=_("speakers"),
                                       through="TalkSpeaker")
     starts_at = models.DateTimeField(_("time"), null=True, blank=True)
+    model_submission = models.PositiveIntegerField(
+        _("model submission"), null=True, blank=True,
+        help_text=_("The leaderboard submission the talk presents (its number); shown only "
+                    "while anyone may see it on the board."))
 
     objects = EventPartQuerySet.as_manager()
 

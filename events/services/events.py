@@ -40,10 +40,12 @@ if TYPE_CHECKING:
 EARLIEST_EVENT_YEAR = 2000
 LATEST_EVENT_AHEAD = timedelta(days=5 * 366)
 LONGEST_EVENT = timedelta(days=7)
+# A model night's challenge window (submissions that count) lasts at most this long.
+LONGEST_CHALLENGE = timedelta(days=60)
 
 EVENT_FIELDS = ("title", "title_zh", "description", "description_zh", "starts_at", "ends_at",
                 "timezone", "capacity", "stream_url", "series", "venue", "rsvp_deadline",
-                "max_guests")
+                "max_guests", "model_night", "challenge_opens_at", "challenge_closes_at")
 
 
 def _check_timezone(name: str) -> str:
@@ -91,16 +93,21 @@ def event_create(*, actor: Actor, title: str, starts_at: datetime, ends_at: date
                  series: Series | None = None, tags: list[str] | None = None,
                  slug: str = "", organisers: list | None = None,
                  rsvp_deadline: datetime | None = None, max_guests: int = 0,
-                 title_zh: str = "", description_zh: str = "") -> Event:
+                 title_zh: str = "", description_zh: str = "", model_night: bool = False,
+                 challenge_opens_at: datetime | None = None,
+                 challenge_closes_at: datetime | None = None) -> Event:
     """A new draft event; the actor becomes its first organiser. ``title`` and
-    ``description`` are the English (or only) version, the ``_zh`` ones the Chinese."""
+    ``description`` are the English (or only) version, the ``_zh`` ones the Chinese.
+    A ``model_night`` hosts a model challenge; its window defaults to the event's times
+    (see :attr:`Event.challenge_window`)."""
     event_create_require(actor=actor)
     event = Event(
         title=title, description=description, title_zh=title_zh, description_zh=description_zh,
         starts_at=starts_at, ends_at=ends_at,
         timezone=_check_timezone(timezone_name), capacity=capacity, stream_url=stream_url,
         venue=venue, series=series, status=Event.Status.DRAFT, rsvp_deadline=rsvp_deadline,
-        max_guests=max_guests,
+        max_guests=max_guests, model_night=model_night,
+        challenge_opens_at=challenge_opens_at, challenge_closes_at=challenge_closes_at,
     )
     _event_validate(event=event)
     local = timezone.localtime(starts_at, ZoneInfo(event.timezone))
@@ -116,7 +123,11 @@ def event_create(*, actor: Actor, title: str, starts_at: datetime, ends_at: date
 def _event_validate(*, event: Event) -> None:
     """The fields, then the dates: the end after the start, at most a week long, not
     before 2000 nor more than five years ahead, a deadline before the end; the venue
-    must be a current one (an old version stays with the past events that had it)."""
+    must be a current one (an old version stays with the past events that had it).
+    A model night's window closes after it opens and lasts at most 60 days; an event
+    that hosts no challenge keeps no window."""
+    if not event.model_night:
+        event.challenge_opens_at = event.challenge_closes_at = None
     event.full_clean(exclude=["slug"])
     errors: dict[str, str] = {}
     if event.ends_at <= event.starts_at:
@@ -135,6 +146,14 @@ def _event_validate(*, event: Event) -> None:
             pk=event.pk, venue_id=event.venue_id).exists())
         if venue_changed:
             errors["venue"] = _("This venue was replaced by a newer version; choose that one.")
+    window = event.challenge_window
+    if window is not None and "ends_at" not in errors:
+        opens, closes = window
+        if closes <= opens:
+            errors["challenge_closes_at"] = _("The challenge must close after it opens.")
+        elif closes - opens > LONGEST_CHALLENGE:
+            errors["challenge_closes_at"] = _(
+                "A challenge lasts at most 60 days; check the dates.")
     if errors:
         raise ValidationError(errors)
 
@@ -242,10 +261,11 @@ def event_delete(*, actor: Actor, event: Event) -> None:
 @transaction.atomic
 def event_copy(*, actor: Actor, event: Event, starts_at: datetime, title: str = "") -> Event:
     """The next event of a series: same venue (its current version), description,
-    capacity, guests, stream, tags and organisers, shifted to a new start; a draft,
-    without talks, RSVPs or media."""
+    capacity, guests, stream, tags, organisers and model night (its window shifted with
+    the event), shifted to a new start; a draft, without talks, RSVPs or media."""
     event_manage_require(actor=actor, event=event)
     duration = event.ends_at - event.starts_at
+    shift = starts_at - event.starts_at
     new = event_create(
         actor=actor, title=title or event.title, starts_at=starts_at,
         ends_at=starts_at + duration, description=event.description,
@@ -254,7 +274,11 @@ def event_copy(*, actor: Actor, event: Event, starts_at: datetime, title: str = 
         timezone_name=event.timezone, capacity=event.capacity, stream_url=event.stream_url,
         venue=venue_current(venue=event.venue) if event.venue else None, series=event.series,
         tags=[t.name for t in event.tags.all()], max_guests=event.max_guests,
-        organisers=list(event.organisers.all()),
+        organisers=list(event.organisers.all()), model_night=event.model_night,
+        challenge_opens_at=event.challenge_opens_at + shift if event.challenge_opens_at
+        else None,
+        challenge_closes_at=event.challenge_closes_at + shift if event.challenge_closes_at
+        else None,
     )
     return new
 

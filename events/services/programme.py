@@ -4,7 +4,7 @@ speakers, and members' talk proposals."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -19,6 +19,7 @@ from common.files import files_delete_now, files_delete_on_commit
 from common.images import ImageRejected, image_jpeg, image_load
 from common.permissions import Actor, permission_require
 from common.uploads import image_upload_check
+from events.extensions import challenge_provider
 from events.models import Event, Mail, Speaker, Talk, TalkProposal, TalkSpeaker
 from events.rules import (
     proposal_can_submit,
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
 
 SPEAKER_PHOTO_LONGEST_SIDE = 800
+UNCHANGED: Any = object()  # talk_update: leave the linked submission as it is
 
 
 # --- speakers --------------------------------------------------------------------------
@@ -142,15 +144,17 @@ def _lineup_set(*, talk: Talk, names: list[str], remote: set[str]) -> None:
 def talk_add(*, actor: Actor, event: Event, title: str, speaker_names: list[str],
              abstract: str = "", starts_at: datetime | None = None,
              remote_speakers: list[str] | tuple = (), title_zh: str = "",
-             abstract_zh: str = "") -> Talk:
+             abstract_zh: str = "", model_submission: int | None = None) -> Talk:
     """A talk with its speakers in order; ``remote_speakers`` names those of them who
     join remotely. ``title``/``abstract`` in English (or the only version), the ``_zh``
-    ones in Chinese."""
+    ones in Chinese. ``model_submission``: the leaderboard submission the talk presents
+    (one anyone may see on the board)."""
     event_manage_require(actor=actor, event=event)
     names = _speaker_names(speaker_names)
     _talk_time_check(starts_at=starts_at, event=event)
     talk = Talk(event=event, title=title, abstract=abstract, starts_at=starts_at,
-                title_zh=title_zh, abstract_zh=abstract_zh)
+                title_zh=title_zh, abstract_zh=abstract_zh,
+                model_submission=_submission_check(pk=model_submission))
     talk.full_clean()
     talk.save()
     _lineup_set(talk=talk, names=names, remote={n.strip() for n in remote_speakers})
@@ -161,18 +165,34 @@ def talk_add(*, actor: Actor, event: Event, title: str, speaker_names: list[str]
 def talk_update(*, actor: Actor, talk: Talk, title: str, speaker_names: list[str],
                 abstract: str = "", starts_at: datetime | None = None,
                 remote_speakers: list[str] | tuple = (), title_zh: str = "",
-                abstract_zh: str = "") -> Talk:
+                abstract_zh: str = "", model_submission: Any = UNCHANGED) -> Talk:
     """Change a talk; the speakers become the given names in this order (speakers who
-    no longer give it keep their profile and their other talks)."""
+    no longer give it keep their profile and their other talks). ``model_submission``:
+    a newly linked submission must be one anyone may see; ``None`` unlinks; the link
+    already there is kept as it is (it shows again once the board shows it)."""
     event_manage_require(actor=actor, event=talk.event)
     names = _speaker_names(speaker_names)
     _talk_time_check(starts_at=starts_at, event=talk.event)
     talk.title, talk.abstract, talk.starts_at = title, abstract, starts_at
     talk.title_zh, talk.abstract_zh = title_zh, abstract_zh
+    if model_submission is not UNCHANGED and model_submission != talk.model_submission:
+        talk.model_submission = _submission_check(pk=model_submission)
     talk.full_clean()
     talk.save()
     _lineup_set(talk=talk, names=names, remote={n.strip() for n in remote_speakers})
     return talk
+
+
+def _submission_check(*, pk: int | None) -> int | None:
+    """``pk`` if it names a leaderboard submission anyone may see (the board's own
+    rules, asked through :mod:`events.extensions`); ``None`` stays ``None``."""
+    if pk is None:
+        return None
+    provider = challenge_provider()
+    if provider is None or pk not in provider.submissions_resolve(ids=[pk]):
+        raise ValidationError({"model_submission": _(
+            "Choose a model anyone may see on the leaderboard (a finished submission).")})
+    return pk
 
 
 @transaction.atomic

@@ -118,6 +118,11 @@ def _series_from(data: dict):
     return data.get("series")
 
 
+def _challenge_fields(data: dict) -> dict:
+    return {name: data[name] for name in ("model_night", "challenge_opens_at",
+                                          "challenge_closes_at")}
+
+
 @login_required
 def event_create(request):
     services.event_create_require(actor=request.user)
@@ -133,7 +138,8 @@ def event_create(request):
                     timezone_name=data["timezone"], capacity=data["capacity"],
                     stream_url=data["stream_url"], venue=_venue_from(request, data),
                     series=_series_from(data), tags=data["tag_names"],
-                    rsvp_deadline=data["rsvp_deadline"], max_guests=data["max_guests"])
+                    rsvp_deadline=data["rsvp_deadline"], max_guests=data["max_guests"],
+                    **_challenge_fields(data))
         except ValidationError as exc:
             form_errors_add(form=form, error=exc)
         else:
@@ -157,7 +163,7 @@ def event_edit(request, event: Event):
                     capacity=data["capacity"], stream_url=data["stream_url"],
                     venue=_venue_from(request, data), series=_series_from(data),
                     tags=data["tag_names"], rsvp_deadline=data["rsvp_deadline"],
-                    max_guests=data["max_guests"])
+                    max_guests=data["max_guests"], **_challenge_fields(data))
         except ValidationError as exc:
             form_errors_add(form=form, error=exc)
         else:

@@ -85,7 +85,7 @@ def talk_add(request, event: Event):
             actor=request.user, event=event, title=d["title"], speaker_names=d["speaker_names"],
             abstract=d["abstract"], starts_at=d["starts_at"],
             remote_speakers=d["remote_speakers"], title_zh=d["title_zh"],
-            abstract_zh=d["abstract_zh"])
+            abstract_zh=d["abstract_zh"], model_submission=d.get("model_submission"))
 
     return manage_form_page(request, event, form, _("Add a talk"), save)
 
@@ -93,14 +93,18 @@ def talk_add(request, event: Event):
 @managed_event
 def talk_edit(request, event: Event, pk: int):
     talk = get_object_or_404(Talk, pk=pk, event=event)
-    form = TalkForm(request.POST or None, event=event, initial=TalkForm.initial_for(talk))
+    form = TalkForm(request.POST or None, event=event, initial=TalkForm.initial_for(talk),
+                    current_submission=talk.model_submission)
 
     def save(d: dict) -> None:
+        # without a leaderboard (no field) the talk's link stays as it is
+        linked = ({"model_submission": d["model_submission"]}
+                  if "model_submission" in form.fields else {})
         services.talk_update(
             actor=request.user, talk=talk, title=d["title"], speaker_names=d["speaker_names"],
             abstract=d["abstract"], starts_at=d["starts_at"],
             remote_speakers=d["remote_speakers"], title_zh=d["title_zh"],
-            abstract_zh=d["abstract_zh"])
+            abstract_zh=d["abstract_zh"], **linked)
 
     return manage_form_page(request, event, form, _("Edit the talk"), save)
 

@@ -9,6 +9,8 @@
   a talk, speaker, recording, material, photo and summary post of its own.
 - ``bilingual_event``, ``translated_posts``, ``loft``/``past_at_loft``/``upcoming_at_loft``:
   as their docstrings say.
+- ``board``: a fake model leaderboard registered as the events' challenge provider
+  (``tests.events.support.FakeBoard``); ``no_board``: none registered (dois absent).
 """
 
 from datetime import timedelta
@@ -16,7 +18,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from events import services
+from events import extensions, services
 from events.models import Event
 from tests.events.factories import (
     EventFactory,
@@ -32,6 +34,27 @@ from tests.events.factories import (
     UserFactory,
     VenueFactory,
 )
+
+
+@pytest.fixture
+def board():
+    """A fake leaderboard as the challenge provider, the real one put back after."""
+    from tests.events.support import FakeBoard
+
+    previous = extensions.challenge_provider()
+    fake = FakeBoard()
+    extensions.challenge_provider_register(provider=fake)
+    yield fake
+    extensions.challenge_provider_register(provider=previous)
+
+
+@pytest.fixture
+def no_board():
+    """No challenge provider (the site runs without dois)."""
+    previous = extensions.challenge_provider()
+    extensions.challenge_provider_register(provider=None)
+    yield
+    extensions.challenge_provider_register(provider=previous)
 
 
 @pytest.fixture

@@ -104,3 +104,53 @@ def members(*names: str) -> list:
 def login(client, user):
     client.force_login(user)
     return client
+
+
+class FakeBoard:
+    """A challenge provider (``events.extensions``) without dois: the events side is
+    tested against the contract, dois's own provider in tests/dois. ``models`` are plain
+    dicts ``{"id", "name", "author", "map5", "top1", "top5", "status", "created"}``;
+    only done ones count as visible, as on the board."""
+
+    def __init__(self):
+        self.models: list[dict] = []
+        self.board_calls = 0
+
+    def add(self, *, name: str, map5: float | None = None, status: str = "done",
+            created=None, author: str = "Ada") -> dict:
+        from django.utils import timezone
+
+        model = {"id": len(self.models) + 1, "name": name, "author": author, "map5": map5,
+                 "top1": None if map5 is None else map5 - 0.1,
+                 "top5": None if map5 is None else min(map5 + 0.1, 1.0), "status": status,
+                 "created": created or timezone.now()}
+        self.models.append(model)
+        return model
+
+    def links(self) -> dict:
+        return {"board_url": "/en/dois/leaderboard/", "submit_url": "/en/dois/leaderboard/submit/"}
+
+    def _row(self, m: dict) -> dict:
+        return {"id": m["id"], "name": m["name"], "author": m["author"], "map5": m["map5"],
+                "top1": m["top1"], "top5": m["top5"],
+                "url": f"/en/dois/leaderboard/submissions/{m['id']}/",
+                "board_url": "/en/dois/leaderboard/"}
+
+    def board(self, *, opens_at, closes_at) -> dict:
+        self.board_calls += 1
+        inside = [m for m in self.models if opens_at <= m["created"] < closes_at]
+        done = sorted((m for m in inside if m["status"] == "done"),
+                      key=lambda m: -(m["map5"] or 0))
+        rows = [{**self._row(m), "rank": i, "board_rank": i, "submitted_at": m["created"],
+                 "stale": False} for i, m in enumerate(done, 1)]
+        pending = [{"id": m["id"], "status": m["status"], "submitted_at": m["created"]}
+                   for m in inside if m["status"] in ("queued", "running")]
+        return {**self.links(), "rows": rows, "pending": pending}
+
+    def submission_choices(self) -> list[tuple[int, str]]:
+        return [(m["id"], f"{m['name']} - {m['author']}") for m in self.models
+                if m["status"] == "done"]
+
+    def submissions_resolve(self, *, ids) -> dict[int, dict]:
+        return {m["id"]: self._row(m) for m in self.models
+                if m["id"] in set(ids) and m["status"] == "done"}

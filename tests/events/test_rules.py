@@ -98,3 +98,11 @@ def test_an_inactive_superuser_passes_no_rule(db):
     assert not rules.post_can_edit(user=boss, post=PostFactory())
     boss.is_active = True
     assert rules.user_is_organiser(user=boss) and rules.post_can_write(user=boss)
+
+
+@pytest.mark.parametrize("status,shown", [(Event.Status.PUBLISHED, True),
+                                          (Event.Status.CANCELLED, True),
+                                          (Event.Status.DRAFT, False)])
+def test_a_model_nights_board_is_public_with_its_event(status, shown):
+    assert rules.challenge_board_shown(event=Event(status=status, model_night=True)) is shown
+    assert not rules.challenge_board_shown(event=Event(status=status, model_night=False))

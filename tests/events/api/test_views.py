@@ -171,3 +171,27 @@ def test_the_api_never_shows_a_draft(world, organiser, who):
         assert_no_secret(response.content.decode())
     assert api.get(f"/api/v1/events/{world['draft'].slug}/").status_code == 404
     assert api.get(f"/api/v1/posts/{world['post'].slug}/").status_code == 404
+
+
+def test_a_model_night_carries_its_window_board_and_the_talks_models(api, board):
+    now = timezone.now()
+    event = EventFactory(model_night=True, starts_at=now - timedelta(hours=1),
+                         ends_at=now + timedelta(hours=2))
+    shown = board.add(name="fin-net", map5=0.6, author="Ada L.")
+    board.add(name="queued-net", status="queued")
+    TalkFactory(event=event, model_submission=shown["id"])
+    TalkFactory(event=event, model_submission=99)  # not visible: null
+    data = api.get(f"/api/v1/events/{event.slug}/").json()
+    challenge = data["challenge"]
+    assert data["model_night"] is True and challenge["state"] == "open"
+    assert challenge["board_url"].startswith("http://testserver/")
+    assert [(r["name"], r["rank"], r["map5"]) for r in challenge["board"]] == [
+        ("fin-net", 1, 0.6)]
+    assert challenge["pending"][0]["status"] == "queued"
+    assert "name" not in challenge["pending"][0]
+    models = [t["model_submission"] for t in data["talks"]]
+    assert models[0]["id"] == shown["id"] and models[0]["url"].endswith(
+        f"/submissions/{shown['id']}/")
+    assert models[1] is None
+    plain = EventFactory()
+    assert api.get(f"/api/v1/events/{plain.slug}/").json()["challenge"] is None

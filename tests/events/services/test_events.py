@@ -97,3 +97,48 @@ def test_event_cancel_emails_everyone_who_answered(organiser, django_capture_on_
     with django_capture_on_commit_callbacks(execute=True):
         services.event_cancel(actor=organiser, event=event)
     assert len(mail.outbox) == 1 and "a@example.org" in mail.outbox[0].to
+
+
+# --- model nights ---------------------------------------------------------------------
+
+
+def test_a_model_night_window_defaults_to_the_events_times(organiser):
+    start = timezone.now() + timedelta(days=3)
+    event = services.event_create(actor=organiser, title="Model night", starts_at=start,
+                                  ends_at=start + timedelta(hours=3), model_night=True)
+    assert event.challenge_window == (event.starts_at, event.ends_at)
+    opens = start - timedelta(days=7)
+    services.event_update(actor=organiser, event=event, challenge_opens_at=opens)
+    event.refresh_from_db()
+    assert event.challenge_window == (opens, event.ends_at)
+
+
+def test_a_window_that_closes_before_it_opens_or_lasts_too_long_is_refused(organiser):
+    start = timezone.now() + timedelta(days=3)
+    for opens, closes in ((start + timedelta(hours=4), None),
+                          (start - timedelta(days=90), start + timedelta(hours=1))):
+        with pytest.raises(ValidationError) as info:
+            services.event_create(actor=organiser, title="t", starts_at=start,
+                                  ends_at=start + timedelta(hours=3), model_night=True,
+                                  challenge_opens_at=opens, challenge_closes_at=closes)
+        assert "challenge_closes_at" in info.value.message_dict
+
+
+def test_an_event_without_a_challenge_keeps_no_window(organiser):
+    start = timezone.now() + timedelta(days=3)
+    event = services.event_create(actor=organiser, title="t", starts_at=start,
+                                  ends_at=start + timedelta(hours=3),
+                                  challenge_opens_at=start - timedelta(days=1))
+    assert event.challenge_opens_at is None and event.challenge_window is None
+
+
+def test_a_copied_model_night_keeps_its_window_shifted(organiser):
+    start = timezone.now() + timedelta(days=3)
+    event = services.event_create(actor=organiser, title="Night", starts_at=start,
+                                  ends_at=start + timedelta(hours=3), model_night=True,
+                                  challenge_opens_at=start - timedelta(days=7))
+    copy = services.event_copy(actor=organiser, event=event,
+                               starts_at=start + timedelta(days=28))
+    assert copy.model_night
+    assert copy.challenge_opens_at == start + timedelta(days=21)
+    assert copy.challenge_closes_at is None

@@ -97,3 +97,44 @@ def test_talk_delete_keeps_its_recordings_and_speakers(event, organiser):
     recording.refresh_from_db()
     assert recording.talk is None
     assert type(speaker).objects.filter(pk=speaker.pk).exists()
+
+
+# --- a talk presents a leaderboard model -------------------------------------------------
+
+
+def test_a_talk_links_only_a_model_anyone_may_see(organiser, event, board):
+    done = board.add(name="fin-net", map5=0.6)
+    failed = board.add(name="broken", status="failed")
+    queued = board.add(name="later", status="queued")
+    talk = services.talk_add(actor=organiser, event=event, title="My model",
+                             speaker_names=["Ada"], model_submission=done["id"])
+    assert talk.model_submission == done["id"]
+    for hidden in (failed, queued, {"id": 999}):
+        with pytest.raises(ValidationError) as info:
+            services.talk_update(actor=organiser, talk=talk, title="My model",
+                                 speaker_names=["Ada"], model_submission=hidden["id"])
+        assert "model_submission" in info.value.message_dict
+    talk.refresh_from_db()
+    assert talk.model_submission == done["id"]
+
+
+def test_an_update_without_the_submission_keeps_it_and_none_unlinks(organiser, event, board):
+    done = board.add(name="fin-net", map5=0.6)
+    talk = services.talk_add(actor=organiser, event=event, title="t", speaker_names=["Ada"],
+                             model_submission=done["id"])
+    done["status"] = "failed"  # the board hides it now: the link is kept, not shown
+    services.talk_update(actor=organiser, talk=talk, title="t2", speaker_names=["Ada"])
+    talk.refresh_from_db()
+    assert talk.model_submission == done["id"] and talk.title == "t2"
+    services.talk_update(actor=organiser, talk=talk, title="t2", speaker_names=["Ada"],
+                         model_submission=done["id"])  # unchanged: no check
+    services.talk_update(actor=organiser, talk=talk, title="t2", speaker_names=["Ada"],
+                         model_submission=None)
+    talk.refresh_from_db()
+    assert talk.model_submission is None
+
+
+def test_without_a_leaderboard_no_model_can_be_linked(organiser, event, no_board):
+    with pytest.raises(ValidationError):
+        services.talk_add(actor=organiser, event=event, title="t", speaker_names=["Ada"],
+                          model_submission=1)

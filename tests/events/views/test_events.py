@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from events import rules, selectors, services
 from events.models import Event, Mail, Post
@@ -264,3 +265,97 @@ def test_public_pages(client, organiser):
     assert "Fins and TensorFlow" in found
     found = client.get(reverse("events:search"), {"q": "Keras"}).content.decode()
     assert "Keras summary" in found and event.title in found
+
+
+# --- model nights ---------------------------------------------------------------------
+
+
+def test_an_organiser_makes_an_event_a_model_night_with_a_window(client, event, organiser):
+    login(client, organiser)
+    form = client.get(reverse("events:edit", kwargs={"slug": event.slug})).text
+    assert 'name="model_night"' in form and 'name="challenge_opens_at"' in form
+    data = {"title": "Model night", "timezone": "Asia/Shanghai",
+            "starts_at": "2030-03-02T19:00", "ends_at": "2030-03-02T22:00",
+            "model_night": "on", "challenge_opens_at": "2030-02-23T09:00"}
+    assert client.post(reverse("events:edit", kwargs={"slug": event.slug}), data)\
+        .status_code == 302
+    event.refresh_from_db()
+    zone = ZoneInfo("Asia/Shanghai")
+    assert event.model_night
+    assert event.challenge_window == (datetime(2030, 2, 23, 9, tzinfo=zone),
+                                      datetime(2030, 3, 2, 22, tzinfo=zone))
+    bad = {**data, "challenge_closes_at": "2030-02-20T09:00"}
+    response = client.post(reverse("events:edit", kwargs={"slug": event.slug}), bad)
+    assert response.status_code == 200 and "close after it opens" in response.text
+    off = {**data, "model_night": ""}
+    client.post(reverse("events:edit", kwargs={"slug": event.slug}), off)
+    event.refresh_from_db()
+    assert not event.model_night and event.challenge_opens_at is None
+
+
+def _night(**kwargs):
+    now = timezone.now()
+    return EventFactory(model_night=True, starts_at=now - timedelta(hours=1),
+                        ends_at=now + timedelta(hours=2), **kwargs)
+
+
+def test_a_model_nights_page_shows_its_board_during_the_event(client, board):
+    event = _night()
+    board.add(name="second-net", map5=0.4, author="Bo")
+    board.add(name="first-net", map5=0.7, author="Ada L.")
+    board.add(name="secret-net", status="queued")
+    board.add(name="broken-net", status="failed")
+    board.add(name="old-net", map5=0.99, created=event.starts_at - timedelta(days=1))
+    page = client.get(event.get_absolute_url()).text
+    assert page.index("first-net") < page.index("second-net")
+    assert "Ada L." in page and "0.700" in page and "0.600" in page  # MAP@5, top-1
+    assert "Queued for evaluation" in page
+    for hidden in ("secret-net", "broken-net", "old-net"):
+        assert hidden not in page
+    assert 'href="/en/dois/leaderboard/"' in page and "leaderboard/submit/" in page
+
+
+def test_after_the_event_the_board_stays_and_before_it_says_when_it_opens(client, board):
+    past = EventFactory(model_night=True, starts_at=timezone.now() - timedelta(days=10))
+    board.add(name="night-net", map5=0.5, created=past.starts_at + timedelta(minutes=30))
+    page = client.get(past.get_absolute_url()).text
+    assert "night-net" in page and "challenge is closed" in page
+    assert "leaderboard/submit/" not in page
+    soon = EventFactory(model_night=True, starts_at=timezone.now() + timedelta(days=3))
+    board.add(name="too-early", map5=0.5)
+    page = client.get(soon.get_absolute_url()).text
+    assert "opens on" in page and 'id="challenge-board"' not in page
+    assert "too-early" not in page and "leaderboard/submit/" in page
+
+
+def test_the_board_is_in_chinese_too(client, board):
+    event = _night()
+    board.add(name="fin-net", map5=0.5)
+    page = client.get(f"/zh-hans/events/{event.slug}/").text
+    assert "模型之夜" in page and "fin-net" in page and "排名" in page
+
+
+def test_a_draft_never_shows_the_board_even_to_its_organisers(client, organiser, board):
+    draft = _night(status=Event.Status.DRAFT, organisers=[organiser])
+    board.add(name="fin-net", map5=0.5)
+    login(client, organiser)
+    page = client.get(draft.get_absolute_url()).text
+    assert "fin-net" not in page and "shows once the event is published" in page
+
+
+def test_without_a_leaderboard_the_page_shows_the_window_only(client, no_board):
+    event = _night()
+    page = client.get(event.get_absolute_url())
+    assert page.status_code == 200 and "not available on this site" in page.text
+
+
+def test_a_talk_shows_the_model_it_presents(client, board):
+    from tests.events.factories import TalkFactory
+
+    model = board.add(name="fin-net", map5=0.55, author="Ada L.")
+    talk = TalkFactory(title="How fin-net works", model_submission=model["id"])
+    page = client.get(talk.event.get_absolute_url()).text
+    assert "Model presented" in page and "0.550" in page
+    assert f'href="/en/dois/leaderboard/submissions/{model["id"]}/"' in page
+    model["status"] = "failed"  # hidden by the board: the talk no longer shows it
+    assert "fin-net</a>" not in client.get(talk.event.get_absolute_url()).text

@@ -157,3 +157,42 @@ def test_a_speaker_of_drafts_only_is_hidden_with_their_photo(client, organiser):
     assert client.get(speaker.get_absolute_url()).status_code == 404
     assert client.get(reverse("events:speaker_photo",
                               kwargs={"slug": speaker.slug})).status_code == 404
+
+
+# --- a talk presents a leaderboard model -------------------------------------------------
+
+
+def test_the_organiser_picks_a_model_for_a_talk_among_those_anyone_may_see(
+        client, organiser, event, board):
+    done = board.add(name="fin-net", map5=0.6)
+    board.add(name="failed-net", status="failed")
+    board.add(name="queued-net", status="queued")
+    client.force_login(organiser)
+    url = reverse("events:talk_add", kwargs={"slug": event.slug})
+    form = client.get(url).text
+    assert "fin-net" in form and "failed-net" not in form and "queued-net" not in form
+    assert client.post(url, {"title": "Fins", "speakers": "Ada",
+                             "model_submission": str(done["id"])}).status_code == 302
+    talk = event.talks.get()
+    assert talk.model_submission == done["id"]
+    edit = reverse("events:talk_edit", kwargs={"slug": event.slug, "pk": talk.pk})
+    response = client.post(edit, {"title": "Fins", "speakers": "Ada",
+                                  "model_submission": "2"})  # the failed one
+    assert response.status_code == 200 and "valid choice" in response.text
+    done["status"] = "failed"  # hidden now: still offered as the current choice, kept
+    assert f"#{done['id']} (not on the board now)" in client.get(edit).text
+    assert client.post(edit, {"title": "Fins 2", "speakers": "Ada",
+                              "model_submission": str(done["id"])}).status_code == 302
+    talk.refresh_from_db()
+    assert talk.title == "Fins 2" and talk.model_submission == done["id"]
+
+
+def test_without_a_leaderboard_the_talk_form_has_no_model_and_keeps_the_link(
+        client, organiser, event, no_board):
+    talk = TalkFactory(event=event, model_submission=7)
+    client.force_login(organiser)
+    edit = reverse("events:talk_edit", kwargs={"slug": event.slug, "pk": talk.pk})
+    assert 'name="model_submission"' not in client.get(edit).text
+    assert client.post(edit, {"title": "Renamed", "speakers": "Ada"}).status_code == 302
+    talk.refresh_from_db()
+    assert talk.title == "Renamed" and talk.model_submission == 7

@@ -1,6 +1,8 @@
 """No query per row: the events list, an event's page, the posts list and the calendar
 make the same number of queries for one item as for three."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -108,3 +110,24 @@ def test_the_event_page_does_not_grow_with_its_talks(client, organiser):
         RSVPFactory(event=one)
     services.event_update(actor=organiser, event=one, title="Full")
     assert _queries(client, one.get_absolute_url()) == small
+
+
+def test_a_model_nights_page_does_not_grow_with_its_linked_talks(client, board):
+    """The board and the talks' models come from the provider in one call each."""
+    from django.utils import timezone
+
+    now = timezone.now()
+
+    def night(n: int, slug: str):
+        event = EventFactory(model_night=True, slug=slug, starts_at=now - timedelta(hours=1),
+                             ends_at=now + timedelta(hours=2))
+        for i in range(n):
+            model = board.add(name=f"{slug}-net-{i}", map5=0.5)
+            TalkFactory(event=event, model_submission=model["id"],
+                        speakers=[SpeakerFactory()])
+        return event
+
+    one, three = night(1, "night-one"), night(3, "night-three")
+    assert _queries(client, one.get_absolute_url()) == _queries(client,
+                                                                three.get_absolute_url())
+    assert "night-three-net-2" in client.get(three.get_absolute_url()).text
