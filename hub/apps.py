@@ -30,6 +30,32 @@ def _content_changed(sender, **kwargs) -> None:
 
 PAGE_CACHE_APPS = {"hub", "events", "dois"}
 
+# The events pages' extension points (events.extensions) and the module that fills
+# each, imported by name as hub.credit imports the credit providers: events and dois
+# never import each other. A provider whose app is not installed is left out.
+EVENT_EXTENSIONS: dict[str, str] = {"challenge": "dois.board_events"}
+
+
+def event_extensions_register() -> None:
+    """Fill the events' extension points from the installed apps (called at start-up)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    if not apps.is_installed("events"):
+        return
+    from events import extensions
+
+    module_name = EVENT_EXTENSIONS["challenge"]
+    provider = None
+    if apps.is_installed(module_name.split(".")[0]):
+        try:
+            provider = import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name not in (module_name.split(".")[0], module_name):
+                raise
+    extensions.challenge_provider_register(provider=provider)
+
 
 class HubConfig(AppConfig):
     name = "hub"
@@ -40,6 +66,8 @@ class HubConfig(AppConfig):
         # (and after each flush between transactional tests).
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="hub-sync-roles")
         from hub import checks  # noqa: F401 - registers the deployment checks
+
+        event_extensions_register()
 
         # Cache invalidation is the one thing signals do here (no business rules).
         for name, signal in (("save", post_save), ("delete", post_delete),
