@@ -37,7 +37,7 @@ class TalkSpeakerInline(admin.TabularInline):
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
     list_display = ("title", "starts_at", "timezone", "status", "venue", "capacity")
-    list_filter = ("status", "series")
+    list_filter = ("status", "model_night", "series")
     search_fields = ("title", "slug", "description")
     date_hierarchy = "starts_at"
     autocomplete_fields = ("venue", "organisers", "tags")

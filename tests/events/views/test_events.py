@@ -359,3 +359,12 @@ def test_a_talk_shows_the_model_it_presents(client, board):
     assert f'href="/en/dois/leaderboard/submissions/{model["id"]}/"' in page
     model["status"] = "failed"  # hidden by the board: the talk no longer shows it
     assert "fin-net</a>" not in client.get(talk.event.get_absolute_url()).text
+
+
+def test_the_manage_page_tells_the_model_nights_window(client, organiser):
+    event = EventFactory(organisers=[organiser], model_night=True)
+    login(client, organiser)
+    page = client.get(reverse("events:manage", kwargs={"slug": event.slug})).text
+    assert 'id="model-night-window"' in page and "on the event's board" in page
+    zh = client.get(f"/zh-hans/events/{event.slug}/manage/").text
+    assert "列入本活动的排行榜" in zh
