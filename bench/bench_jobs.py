@@ -38,7 +38,7 @@ from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-BENCH_DB = "hub_bench"
+BENCH_DB = os.environ.get("BENCH_DB", "hub_bench")  # a scratch database, dropped after
 
 
 def _scratch_database() -> str:
@@ -235,7 +235,8 @@ def main() -> int:
     # the worker runs as in production (DEBUG off: no query log, no debug cursor)
     env = {**os.environ, "DATABASE_URL": db_url, "DOIS_MODEL_PATH": str(model_path),
            "MEDIA_ROOT": str(var / "media"), "PYTHONUNBUFFERED": "1", "DEBUG": "0",
-           "SECRET_KEY": secrets.token_urlsafe(48), "ALLOWED_HOSTS": "localhost"}
+           "SECRET_KEY": secrets.token_urlsafe(48), "ALLOWED_HOSTS": "localhost",
+           "SITE_URL": "https://bench.invalid"}
     hostname = f"bench@{os.uname().nodename}"
     with app.connection_for_write() as conn, contextlib.suppress(Exception):
         conn.default_channel.queue_purge("identify")  # an absent queue is empty

@@ -1,8 +1,10 @@
 """A small demo catalogue: a dozen individuals in the Pearl River Estuary.
 
-Fin images come from :mod:`dois.ml.synth` (NumPy and Pillow only). Everything goes
-through the services, so the demo also shows the decision history. Running it twice
-changes nothing.
+Fin images come from :mod:`dois.ml.synth`: calm field scenes (``render_scene(calm=True)``)
+whose outlines the edge method reads, each individual with its own fin shape and nicks,
+so the demo's identification jobs end with candidates, mostly the right one first.
+Everything goes through the services, so the demo also shows the decision history.
+Running it twice changes nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from dois import services
-from dois.ml.synth import render_individual_photo
+from dois.ml.synth import render_scene
 from dois.models import Individual, Photo
 
 NICKNAMES = ["Pinky", "Notch", "Lantau", "Moon", "Spot", "Zigzag", "Pearl", "Ripple",
@@ -28,18 +30,26 @@ SIDES = [Photo.Side.LEFT, Photo.Side.RIGHT]
 TZ = ZoneInfo("Asia/Shanghai")
 
 
+DEMO_SEED = 7000  # individual i of the demo has the fin shape of seed DEMO_SEED + i
+
+
 def fin_image(*, individual_seed: int, photo_seed: int, size: int = 256) -> Image.Image:
-    """One synthetic photo of one demo individual (:mod:`dois.ml.synth`)."""
-    return render_individual_photo(individual_seed=individual_seed, photo_seed=photo_seed,
-                                   size=size)
+    """One calm synthetic photo of one demo individual's fin (its crop; ``size`` the
+    longer side), whose outline the edge method reads (:mod:`dois.ml.synth`)."""
+    scene = render_scene(seed=0, individual_seed=DEMO_SEED + individual_seed,
+                         photo_seed=photo_seed, long_side=size, calm=True)
+    return Image.fromarray(scene.image, "RGB")
 
 
-def _upload(image: Image.Image, name: str) -> SimpleUploadedFile:
+def fin_upload(image: Image.Image, name: str
+               ) -> tuple[SimpleUploadedFile, tuple[int, int, int, int]]:
+    """A wider field photo around a fin crop, and the crop's box (x, y, w, h) in it."""
     canvas = Image.new("RGB", (image.width + 96, image.height + 48), (34, 86, 128))
-    canvas.paste(image, (48, 24))  # a wider field photo; the fin box is the square
+    canvas.paste(image, (48, 24))
     buffer = io.BytesIO()
-    canvas.save(buffer, "JPEG", quality=90)
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+    canvas.save(buffer, "JPEG", quality=92)
+    return (SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg"),
+            (48, 24, image.width, image.height))
 
 
 def load_demo(*, users: dict, stdout) -> None:
@@ -73,23 +83,23 @@ def load_demo(*, users: dict, stdout) -> None:
         for k in range(3):
             photo_seed += 1
             sighting = sightings[(i + k * 3) % len(sightings)]
+            upload, box = fin_upload(fin_image(individual_seed=i, photo_seed=k),
+                                     f"demo-{individual.code}-{k}.jpg")
             photo, _job = services.photo_submit(
-                sighting=sighting, uploaded_by=volunteer,
-                upload=_upload(fin_image(individual_seed=i, photo_seed=k),
-                               f"demo-{individual.code}-{k}.jpg"),
+                sighting=sighting, uploaded_by=volunteer, upload=upload,
                 options=services.PhotoOptions(
-                    crop=(48, 24, 256, 256), side=SIDES[k % 2], quality=rng.randint(2, 5),
+                    crop=box, side=SIDES[k % 2], quality=rng.randint(2, 5),
                     proposed_individual=individual if k else None))
             services.decision_record(photo=photo, action="confirm", individual=individual,
                                      decided_by=researcher)
     for q in range(4):
         i = rng.randrange(len(individuals))
+        upload, box = fin_upload(fin_image(individual_seed=i, photo_seed=10 + q),
+                                 f"demo-queue-{q}.jpg")
         services.photo_submit(
-            sighting=sightings[-1], uploaded_by=volunteer,
-            upload=_upload(fin_image(individual_seed=i, photo_seed=10 + q),
-                           f"demo-queue-{q}.jpg"),
+            sighting=sightings[-1], uploaded_by=volunteer, upload=upload,
             options=services.PhotoOptions(
-                crop=(48, 24, 256, 256), side=SIDES[q % 2],
+                crop=box, side=SIDES[q % 2],
                 proposed_individual=individuals[i] if q % 2 == 0 else None))
     stdout.write(f"DoIs demo: {len(individuals)} individuals, {len(sightings)} sightings, "
                  f"{Photo.objects.count()} photos (4 waiting for review).")

@@ -13,7 +13,11 @@ What ``dois.ml`` did not offer when this was written, and is added here:
 * ``thread_count``: TensorFlow threads per worker process from the configured value or
   the cores shared by the worker's processes;
 * ``image_prepare``: one photo to an input array, with every decoding problem turned
-  into ``ImageUnusable`` so that one bad photo fails alone.
+  into ``ImageUnusable`` so that one bad photo fails alone;
+* the edge method (issue 13): ``edge_method_name`` (the method string of a segmenter
+  file, without TensorFlow), ``edge_method_get`` (one warmed ``OutlineTracer`` and the
+  edge encoder per process, after the fork) and ``crop_rgb`` (a photo's fin crop as the
+  tracer takes it).
 """
 
 from __future__ import annotations
@@ -34,6 +38,10 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "ImageUnusable",
     "ModelUnusable",
+    "LoadedEdge",
+    "crop_rgb",
+    "edge_method_get",
+    "edge_method_name",
     "embedder_get",
     "embedder_forget",
     "image_prepare",
@@ -190,9 +198,121 @@ def embedder_get(*, path: str | os.PathLike, threads: int) -> LoadedModel:
 
 
 def embedder_forget() -> None:
-    """Drop every cached embedder of this process (tests, model file replaced)."""
+    """Drop every cached embedder and edge method of this process (tests, file replaced)."""
     _models.clear()
+    _edges.clear()
     _check_cache.clear()
+
+
+# --- the edge method (fin outline), once per process -----------------------------------
+
+@dataclass
+class LoadedEdge:
+    """A warmed outline tracer and edge encoder, and what the search needs."""
+
+    tracer: Any  # dois.ml.outline.OutlineTracer
+    encoder: Any  # dois.ml.edge_encoder.EdgeEncoder, or None (the fixed descriptor)
+    method: str  # "edge-1/outline-1+fin-segmenter-1": the version's name
+    outline_method: str  # the tracer's part: "outline-1+fin-segmenter-1"
+    calibration: dict[str, float]
+    threshold: float
+    backend: str
+
+
+_edges: dict[tuple[str, int, int, int], LoadedEdge] = {}
+
+
+def edge_method_name(path: str | os.PathLike) -> str:
+    """The edge method string for the segmenter at ``path`` (reads its sidecar only; no
+    TensorFlow), e.g. ``edge-1/outline-1+fin-segmenter-1``. Raises ``ModelUnusable``."""
+    from dois.ml.edges import EDGE_METHOD_VERSION
+    from dois.ml.outline import OutlineTracer
+    from dois.ml.segment import SegmenterLoadError
+
+    try:
+        version = OutlineTracer(segmenter_path=Path(path)).version
+    except (SegmenterLoadError, OSError, ValueError) as exc:
+        raise ModelUnusable(f"segmenter missing: {Path(path).name}") from exc
+    return f"{EDGE_METHOD_VERSION}/{version}"
+
+
+def edge_method_get(*, path: str | os.PathLike, threads: int) -> LoadedEdge:
+    """The warmed edge method of the segmenter ``path`` in this process (loaded once,
+    after the fork; LiteRT, ``threads`` threads). Raises ``ModelUnusable``."""
+    path = Path(path)
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise ModelUnusable(f"model file missing: {path.name}") from exc
+    key = (str(path), stat.st_size, stat.st_mtime_ns, os.getpid())
+    loaded = _edges.get(key)
+    if loaded is not None:
+        return loaded
+    with _load_lock:
+        loaded = _edges.get(key)
+        if loaded is not None:
+            return loaded
+        from dois.ml.edges import DEFAULT_CALIBRATION, EDGE_SETTINGS_PATH, default_encoder
+        from dois.ml.outline import OutlineTracer
+        from dois.ml.segment import SegmenterLoadError
+
+        try:
+            tracer = OutlineTracer(segmenter_path=path, threads=threads)
+            tracer.segmenter.warm()
+            encoder = default_encoder()
+            # one small trace and one vector: the interpreters allocate their tensors now
+            probe = np.full((64, 64, 3), 90, np.uint8)
+            probe[20:, 24:40] = 30
+            tracer(probe)
+            if encoder is not None:
+                encoder.encode(np.zeros((1, 64, 2), np.float32))
+        except (SegmenterLoadError, OSError, ValueError, RuntimeError) as exc:
+            logger.warning("edge method %s cannot be loaded: %s", path, exc)
+            raise ModelUnusable(f"model file corrupt: {path.name} cannot be loaded") from exc
+        try:
+            threshold = float(json.loads(EDGE_SETTINGS_PATH.read_text(encoding="utf-8"))
+                              .get("new_individual_threshold", 0.5))
+        except (OSError, ValueError):
+            threshold = 0.5
+        from dois.ml.edges import EDGE_METHOD_VERSION
+
+        loaded = LoadedEdge(tracer=tracer, encoder=encoder,
+                            method=f"{EDGE_METHOD_VERSION}/{tracer.version}",
+                            outline_method=tracer.version,
+                            calibration=dict(DEFAULT_CALIBRATION), threshold=threshold,
+                            backend=str(tracer.segmenter.backend))
+        for old in [k for k in _edges if k[0] == key[0]]:
+            del _edges[old]
+        _edges[key] = loaded
+        logger.info("loaded edge method %s (%s backend, %s threads) in process %s",
+                    loaded.method, loaded.backend, threads, os.getpid())
+        return loaded
+
+
+def crop_rgb(*, data: bytes, box: tuple[int, int, int, int]) -> np.ndarray:
+    """A photo's fin crop as an ``H x W x 3`` uint8 array for the outline tracer.
+
+    Decoded at no less than the tracer's working size (512 px on the long side: a JPEG
+    is decoded at a reduced scale only above that), so the tracer sees what it would
+    see of the full crop. Every decoding problem is ``ImageUnusable``.
+    """
+    from common.images import ImageRejected, image_load
+    from dois.ml.outline import WORK_SIDE
+
+    left, top, right, bottom = box
+    if right - left < 8 or bottom - top < 8:
+        raise ImageUnusable(f"no fin in the crop: the box {box} is too small",
+                            code="photo_no_fin")
+    try:
+        image = image_load(data, box=box, longest=WORK_SIDE)
+    except ImageRejected as exc:
+        raise ImageUnusable(f"not a readable image: {exc}") from exc
+    except (OSError, ValueError, SyntaxError) as exc:  # Pillow's other decode failures
+        raise ImageUnusable(f"not a readable image: {exc}") from exc
+    if image.width < 8 or image.height < 8:
+        raise ImageUnusable("no fin in the crop: it lies outside the image",
+                            code="photo_no_fin")
+    return np.asarray(image, np.uint8)
 
 
 # --- images ---------------------------------------------------------------------------

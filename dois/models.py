@@ -356,6 +356,14 @@ class PhotoEdit(models.Model):
         "dois.IdentificationJob", verbose_name=_("identification job"), null=True,
         blank=True, on_delete=models.SET_NULL, related_name="+",
     )
+    outline = models.ForeignKey(
+        "dois.Outline", verbose_name=_("outline made"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+        help_text=_("Set when the correction was of the fin's outline (issue 13)."))
+    outline_action = models.CharField(
+        _("outline correction"), max_length=10, blank=True,
+        choices=[("accept", _("Outline accepted")), ("move", _("Tip or ends moved")),
+                 ("redraw", _("Trailing edge redrawn"))])
 
     class Meta:
         verbose_name = _("photo correction")
@@ -482,11 +490,104 @@ class ExportRun(models.Model):
         return f"export {self.pk} {self.kind} ({self.status})"
 
 
+# --- fin outlines (issue 13) -----------------------------------------------------------
+
+
+class Outline(models.Model):
+    """One version of a photo's fin outline, traced by the machine or made by a person.
+
+    Append-only. ``data`` is :meth:`dois.ml.outline.Outline.to_dict` (points in pixels of
+    the crop as it was traced: ``data["image_size"]``), made on the crop box
+    ``crop_x``..``crop_h`` of the original; a new box makes the outline stale. The
+    photo's current outline is its latest person-made one on its current box, else the
+    machine's for the current method (:func:`dois.selectors_outlines.outline_current`).
+    """
+
+    class MadeBy(models.TextChoices):
+        MACHINE = "machine", _("Machine")
+        PERSON = "person", _("Person")
+
+    class Reason(models.TextChoices):
+        """The tracer's reasons (``dois.ml.outline.REASONS``), translated."""
+
+        OK = "ok", _("Outline found")
+        NO_FIN = "no_fin", _("No fin found in the crop")
+        EDGE_TOO_SHORT = "edge_too_short", _(
+            "The visible trailing edge is too short to compare")
+        TIP_CUT = "tip_cut", _("The crop cuts off the fin's tip")
+        LOW_CONFIDENCE = "low_confidence", _("The fin's outline is unclear")
+        BAD_IMAGE = "bad_image", _("The image is empty or not a colour photo")
+
+    class Action(models.TextChoices):
+        ACCEPT = "accept", _("Outline accepted")
+        MOVE = "move", _("Tip or ends moved")
+        REDRAW = "redraw", _("Trailing edge redrawn")
+
+    photo = models.ForeignKey(Photo, verbose_name=_("photo"), on_delete=models.CASCADE,
+                              related_name="outlines", db_index=False)
+    crop_x = models.PositiveIntegerField(_("crop left"))
+    crop_y = models.PositiveIntegerField(_("crop top"))
+    crop_w = models.PositiveIntegerField(_("crop width"))
+    crop_h = models.PositiveIntegerField(_("crop height"))
+    data = models.JSONField(_("outline"), help_text=_(
+        "Points, tip, ends, facing, confidence (dois.ml.outline.Outline.to_dict)."))
+    made_by = models.CharField(_("made by"), max_length=10, choices=MadeBy.choices)
+    action = models.CharField(_("correction"), max_length=10, choices=Action.choices,
+                              blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("corrected by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="dois_outlines")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    method = models.CharField(_("tracing method"), max_length=100, help_text=_(
+        "The tracer's version (for a person's outline: of the outline corrected)."))
+    model_version = models.ForeignKey(
+        "dois.ModelVersion", verbose_name=_("method version"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+")
+    confidence = models.FloatField(_("confidence"), default=0.0)
+    ok = models.BooleanField(_("usable"), default=False)
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices,
+                              default=Reason.OK)
+    based_on = models.ForeignKey(
+        "self", verbose_name=_("corrects"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("fin outline")
+        verbose_name_plural = _("fin outlines")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["photo", "made_by", "created_at"],
+                                name="dois_outline_photo")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["photo", "method", "crop_x", "crop_y", "crop_w", "crop_h"],
+                condition=Q(made_by="machine"), name="dois_machine_outline_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"outline {self.pk} of photo {self.photo_id} ({self.made_by})"
+
+    @property
+    def crop(self) -> tuple[int, int, int, int]:
+        """(x, y, w, h) of the original the points were made on."""
+        return (self.crop_x, self.crop_y, self.crop_w, self.crop_h)
+
+
 # --- model versions, embeddings, jobs, training ---------------------------------------
 
 
 class ModelVersion(models.Model):
-    """A trained embedding model. At most one is active."""
+    """An identification method version: the fin-outline (edge) method or a trained
+    whole-crop embedding model (appearance). At most one is active.
+
+    For the edge method ``name`` is the method string (``edge-1/outline-1+fin-segmenter-1``:
+    matching and tracing versions), ``file_path`` the segmenter and ``embedding_dim`` the
+    shortlist vector's size; a new string is a new version, and activating it re-traces
+    the gallery first.
+    """
+
+    class Kind(models.TextChoices):
+        EDGE = "edge", _("Fin outline (trailing edge)")
+        APPEARANCE = "appearance", _("Whole-crop appearance")
 
     class State(models.TextChoices):
         READY = "ready", _("Ready")
@@ -494,6 +595,8 @@ class ModelVersion(models.Model):
         FAILED = "failed", _("Failed")
 
     name = models.CharField(_("name"), max_length=100, unique=True)
+    kind = models.CharField(_("method"), max_length=12, choices=Kind.choices,
+                            default=Kind.APPEARANCE)
     file_path = models.CharField(_("model file"), max_length=500,
                                  help_text=_("Relative to the project or absolute."))
     embedding_dim = models.PositiveIntegerField(_("embedding size"))
@@ -535,7 +638,16 @@ class Embedding(models.Model):
                               db_index=False)
     model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE,
                                       related_name="embeddings")
-    vector = models.BinaryField(_("vector (float32 bytes)"))
+    vector = models.BinaryField(_("vector (float32 bytes)"),
+                                help_text=_("Empty for a photo without a usable outline "
+                                            "(edge method): processed, not searchable."))
+    edge = models.BinaryField(
+        _("canonical trailing edge (float32 bytes)"), null=True, blank=True,
+        help_text=_("Edge method only: 64 x 2 points from the tip (0, 0) down."))
+    outline = models.ForeignKey(
+        "dois.Outline", verbose_name=_("outline"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+        help_text=_("Edge method only: the outline the edge was taken from."))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -603,6 +715,14 @@ class IdentificationJob(models.Model):
     revision = models.PositiveIntegerField(
         _("photo revision"), default=0,
         help_text=_("The photo's revision (box, side, guess) this job identifies."))
+    outline = models.ForeignKey(
+        "dois.Outline", verbose_name=_("outline used"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+")
+    outline_reason = models.CharField(
+        _("no usable outline"), max_length=20, blank=True,
+        help_text=_("Edge method: why the photo had no usable outline (the job is done "
+                    "without candidates and the photo goes to a person); empty when it "
+                    "had one."))
 
     class Meta:
         verbose_name = _("identification job")

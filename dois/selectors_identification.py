@@ -29,7 +29,8 @@ def job_visible_to(*, job: IdentificationJob, user) -> bool:
 
 def job_get(*, job_id: int, user) -> IdentificationJob | None:
     """The job if it exists and ``user`` may see its photo, else None (one query)."""
-    return (IdentificationJob.objects.select_related("photo", "model_version")
+    return (IdentificationJob.objects.select_related("photo", "model_version", "outline",
+                                                    "outline__created_by")
             .filter(pk=job_id, photo__in=photos_visible(user=user)).first())
 
 
@@ -63,6 +64,10 @@ def job_status_data(*, job: IdentificationJob) -> dict:
                         "rank": c.rank} for c in job_candidates(job=job)],
         "new_individual_probability": job.new_individual_probability,
         "model_version": job.model_version.name,
+        "method": job.model_version.kind,
+        "outline": job.outline_id,
+        "outline_reason": job.outline_reason if job.status == IdentificationJob.Status.DONE
+        else "",
         "created_at": job.created_at.isoformat(),
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
     }

@@ -1,4 +1,6 @@
-"""Corrections of a photo after upload: its fin box, side and the volunteer's guess.
+"""Corrections of a photo after upload: its fin box, side and the volunteer's guess
+(outline corrections, issue 13, are in :mod:`dois.services_outlines` and share
+:func:`photo_revision_bump`).
 
 The volunteer who uploaded a photo may correct it until a researcher has decided it;
 researchers may correct any photo. Each correction raises ``Photo.revision``, is kept
@@ -79,27 +81,38 @@ def photo_correct(*, photo: Photo, user, correction: Correction,
                 "This photo was corrected meanwhile by someone else; look at it again "
                 "and redo your correction.")})
         side_before = photo.side
-        photo.revision += 1
         photo.crop_x, photo.crop_y, photo.crop_w, photo.crop_h = crop_after
         photo.side, photo.proposed_individual = side_after, guess_after
-        fields = ["revision", "crop_x", "crop_y", "crop_w", "crop_h", "side",
-                  "proposed_individual"]
-        if photo.state == Photo.State.IDENTIFIED:  # its candidates describe the old box
-            photo.state = Photo.State.SUBMITTED
-            fields.append("state")
-        photo.save(update_fields=fields)
-        IdentificationJob.objects.filter(
-            photo=photo, revision__lt=photo.revision,
-            status=IdentificationJob.Status.QUEUED).update(
-            status=IdentificationJob.Status.FAILED,
-            error_code=IdentificationJob.ErrorCode.SUPERSEDED,
-            error=f"Superseded by revision {photo.revision} of the photo.",
-            finished_at=timezone.now())
-        # the new job stores a fresh embedding (a new row, which workers' cached
-        # galleries notice); until then the photo is not searched against
-        Embedding.objects.filter(photo=photo).delete()
-        job = identification_job_create(photo=photo)
+        job = photo_revision_bump(photo=photo, fields=[
+            "crop_x", "crop_y", "crop_w", "crop_h", "side", "proposed_individual"])
         return PhotoEdit.objects.create(
             photo=photo, edited_by=user, revision=photo.revision, crop_before=crop_before,
             crop_after=crop_after, side_before=side_before, side_after=side_after,
             guess_before=guess_before, guess_after=guess_after, job=job)
+
+
+def photo_revision_bump(*, photo: Photo, fields: list[str]) -> IdentificationJob | None:
+    """Save a correction of a locked ``photo`` as its next revision and re-identify it.
+
+    Saves ``fields`` (already set on ``photo``) with the new revision; an identified
+    photo is submitted again (its candidates describe what was corrected); queued jobs of
+    older revisions are marked superseded; the photo's embeddings go (the new job stores
+    fresh ones: new rows, which workers' cached galleries notice; until then the photo
+    is not searched against); the job of the new revision is created (sent on commit).
+    Call it inside the transaction that locked the photo.
+    """
+    photo.revision += 1
+    fields = ["revision", *fields]
+    if photo.state == Photo.State.IDENTIFIED:
+        photo.state = Photo.State.SUBMITTED
+        fields.append("state")
+    photo.save(update_fields=fields)
+    IdentificationJob.objects.filter(
+        photo=photo, revision__lt=photo.revision,
+        status=IdentificationJob.Status.QUEUED).update(
+        status=IdentificationJob.Status.FAILED,
+        error_code=IdentificationJob.ErrorCode.SUPERSEDED,
+        error=f"Superseded by revision {photo.revision} of the photo.",
+        finished_at=timezone.now())
+    Embedding.objects.filter(photo=photo).delete()
+    return identification_job_create(photo=photo)

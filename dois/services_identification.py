@@ -4,11 +4,19 @@ The job row is the truth; the broker only carries job ids. Every function here i
 to call twice with the same ids: results are written under a row lock and a job that
 is already ``done`` is left alone, candidates are replaced in one transaction.
 
-Version one of a fresh install (the shipped model, ``settings.DOIS_MODEL_PATH``) is
-created lazily by :func:`identification_job_create` through
-:func:`model_version_ensure_shipped` when no version is active, so a fresh install
-needs no data migration and a test that points ``DOIS_MODEL_PATH`` elsewhere gets its
-own version. The demo loader and the sweep may call it too; it is idempotent.
+Version one of a fresh install is created lazily by :func:`identification_job_create`
+through :func:`model_version_ensure_shipped` when no version is active: the method the
+site serves (``settings.DOIS_METHOD``, default ``edge``: the fin's outline, issue 13,
+with the segmenter ``DOIS_SEGMENTER_PATH``), and the shipped appearance model
+(``DOIS_MODEL_PATH``) beside it, inactive but selectable. A fresh install needs no data
+migration and a test that points these elsewhere gets its own version. The demo loader
+and the sweep may call it too; it is idempotent.
+
+A version's ``kind`` says how its jobs run: ``appearance`` embeds crops in batches and
+searches a vector gallery; ``edge`` traces each crop's outline (or takes the photo's
+person-made one), stores the outline, the canonical trailing edge and its shortlist
+vector, and searches an :class:`dois.ml.edges.EdgeGallery` of the reference photos'
+edges. Both write results through the same idempotent paths.
 """
 
 from __future__ import annotations
@@ -49,8 +57,10 @@ from dois.models import (
     IdentificationJob,
     Individual,
     ModelVersion,
+    Outline,
     Photo,
 )
+from dois.selectors_outlines import outlines_current
 
 logger = logging.getLogger(__name__)
 
@@ -114,44 +124,123 @@ def model_version_file_value(*, path: Path) -> str:
         return str(path)
 
 
-def model_version_ensure_shipped() -> ModelVersion | None:
-    """The active version; creates and activates the shipped model when none is active.
+def served_method() -> str:
+    """The identification method a fresh install serves (``DOIS_METHOD``, default edge)."""
+    method = str(getattr(settings, "DOIS_METHOD", "") or ModelVersion.Kind.EDGE)
+    return method if method in ModelVersion.Kind.values else ModelVersion.Kind.EDGE
 
-    Returns None (and logs) when no version is active and the shipped file is absent:
-    the photo is then saved without a job. Safe under concurrency: at most one version
-    may be active (a database constraint), so a racing second call reads the first
-    one's row.
+
+def segmenter_path() -> Path:
+    """The edge method's segmenter file (``DOIS_SEGMENTER_PATH``, default the shipped one)."""
+    configured = getattr(settings, "DOIS_SEGMENTER_PATH", "")
+    if configured:
+        return Path(configured)
+    from dois.ml.segment import DEFAULT_SEGMENTER_PATH
+
+    return DEFAULT_SEGMENTER_PATH
+
+
+def shipped_model_path(*, kind: str) -> Path:
+    """The shipped file of a method: the segmenter (edge) or the embedder (appearance)."""
+    return segmenter_path() if kind == ModelVersion.Kind.EDGE else Path(settings.DOIS_MODEL_PATH)
+
+
+def _appearance_version_get_or_create(*, path: Path) -> ModelVersion | None:
+    if not path.is_file():
+        return None
+    meta = inference.model_metadata_read(path)
+    name = f"{meta['name']}-{meta['version']}" if meta.get("version") else str(meta["name"])
+    version = ModelVersion.objects.filter(file_path=model_version_file_value(path=path),
+                                          kind=ModelVersion.Kind.APPEARANCE).first()
+    if version is not None:
+        return version
+    try:
+        with transaction.atomic():
+            return ModelVersion.objects.create(
+                name=name, kind=ModelVersion.Kind.APPEARANCE,
+                file_path=model_version_file_value(path=path),
+                embedding_dim=int(meta["embedding_dim"]), input_size=int(meta["input_size"]),
+                threshold=float(meta["new_individual_threshold"]),
+                metrics=meta.get("metrics") or {},
+                notes=_("The shipped model (version one of a fresh install)."))
+    except IntegrityError:  # created concurrently (or the name is taken)
+        return ModelVersion.objects.filter(file_path=model_version_file_value(path=path)).first()
+
+
+def _edge_version_get_or_create(*, path: Path) -> ModelVersion | None:
+    if not (path.is_file() or path.with_suffix(".tflite").is_file()):
+        return None
+    try:
+        name = inference.edge_method_name(path)
+    except inference.ModelUnusable:
+        return None
+    version = ModelVersion.objects.filter(name=name).first()
+    if version is not None:
+        return version
+    from dois.ml.edge_encoder import DEFAULT_ENCODER_PATH, DIM
+    from dois.ml.edges import EDGE_SETTINGS_PATH
+
+    meta = inference.model_metadata_read(path)
+    try:
+        settings_ = json.loads(EDGE_SETTINGS_PATH.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        settings_ = {}
+    dim = DIM if DEFAULT_ENCODER_PATH.with_suffix(".tflite").is_file() else 96
+    try:
+        with transaction.atomic():
+            return ModelVersion.objects.create(
+                name=name, kind=ModelVersion.Kind.EDGE,
+                file_path=model_version_file_value(path=path), embedding_dim=dim,
+                input_size=int(meta.get("input_size") or 128),
+                threshold=float(settings_.get("new_individual_threshold", 0.5)),
+                metrics={"segmenter": meta.get("metrics") or {},
+                         "new_individual": settings_.get("calibration_fitted") or {}},
+                notes=_("The fin outline method shipped with DoIs: the trailing edge of the "
+                        "dorsal fin, traced and compared after alignment."))
+    except IntegrityError:
+        return ModelVersion.objects.filter(name=name).first()
+
+
+def model_versions_register_shipped() -> list[ModelVersion]:
+    """The shipped methods' versions (edge and appearance), created where their files
+    are and no version exists yet; none is activated here. Idempotent."""
+    found = [_edge_version_get_or_create(path=segmenter_path()),
+             _appearance_version_get_or_create(path=Path(settings.DOIS_MODEL_PATH))]
+    return [v for v in found if v is not None]
+
+
+def model_version_ensure_shipped() -> ModelVersion | None:
+    """The active version; creates and activates the served method's shipped version
+    when none is active (the other shipped one is registered beside it, inactive).
+
+    Returns None (and logs) when no version is active and the served method's file is
+    absent: the photo is then saved without a job. Safe under concurrency: at most one
+    version may be active (a database constraint), so a racing second call reads the
+    first one's row.
     """
     active = ModelVersion.objects.filter(is_active=True).first()
     if active is not None:
         return active
-    path = Path(settings.DOIS_MODEL_PATH)
-    if not path.is_file():
-        logger.warning("no active model version and no shipped model at %s", path)
+    kind = served_method()
+    path = shipped_model_path(kind=kind)
+    if kind == ModelVersion.Kind.EDGE:
+        version = _edge_version_get_or_create(path=path)
+        if version is not None:
+            _appearance_version_get_or_create(path=Path(settings.DOIS_MODEL_PATH))
+    else:
+        version = _appearance_version_get_or_create(path=path)
+    if version is None:
+        logger.warning("no active model version and no shipped %s model at %s", kind, path)
         return None
-    meta = inference.model_metadata_read(path)
-    name = f"{meta['name']}-{meta['version']}" if meta.get("version") else str(meta["name"])
     try:
         with transaction.atomic():
-            version, _created = ModelVersion.objects.get_or_create(
-                file_path=model_version_file_value(path=path),
-                defaults={
-                    "name": name, "embedding_dim": int(meta["embedding_dim"]),
-                    "input_size": int(meta["input_size"]),
-                    "threshold": float(meta["new_individual_threshold"]),
-                    "metrics": meta.get("metrics") or {},
-                    "notes": _("The shipped model (version one of a fresh install)."),
-                },
-            )
             if not ModelVersion.objects.filter(is_active=True).exists():
-                version.is_active = True
-                version.state = ModelVersion.State.READY
-                version.activated_at = timezone.now()
-                version.save(update_fields=["is_active", "state", "activated_at"])
-    except IntegrityError:  # created or activated concurrently
+                ModelVersion.objects.filter(pk=version.pk).update(
+                    is_active=True, state=ModelVersion.State.READY,
+                    activated_at=timezone.now())
+    except IntegrityError:  # activated concurrently
         pass
-    return ModelVersion.objects.filter(is_active=True).first() or ModelVersion.objects.get(
-        file_path=model_version_file_value(path=path))
+    return ModelVersion.objects.filter(is_active=True).first() or version
 
 
 # --- creating and sending jobs -------------------------------------------------------
@@ -405,10 +494,15 @@ def worker_threads() -> int:
     return inference.thread_count(configured=settings.TF_NUM_THREADS, concurrency=concurrency)
 
 
-def model_load(*, model_version: ModelVersion) -> inference.LoadedModel:
-    """The warmed embedder of a version in this process (raises ``ModelUnusable``)."""
-    return inference.embedder_get(path=model_version_path(model_version=model_version),
-                                  threads=worker_threads())
+def model_load(*, model_version: ModelVersion
+               ) -> inference.LoadedModel | inference.LoadedEdge:
+    """The warmed method of a version in this process, loaded after the fork: the
+    embedder (appearance) or the outline tracer and edge encoder (edge). Raises
+    ``ModelUnusable``."""
+    path = model_version_path(model_version=model_version)
+    if model_version.kind == ModelVersion.Kind.EDGE:
+        return inference.edge_method_get(path=path, threads=worker_threads())
+    return inference.embedder_get(path=path, threads=worker_threads())
 
 
 @dataclass
@@ -428,9 +522,12 @@ _gallery_cache: dict[int, GalleryIndex] = {}
 
 
 def _gallery_rows(model_version: ModelVersion):
-    return Embedding.objects.filter(
+    rows = Embedding.objects.filter(
         model_version=model_version, photo__state__in=GALLERY_STATES,
         photo__individual__isnull=False)
+    if model_version.kind == ModelVersion.Kind.EDGE:  # photos with a usable outline
+        rows = rows.filter(edge__isnull=False)
+    return rows
 
 
 def gallery_key(*, model_version: ModelVersion) -> tuple:
@@ -480,6 +577,8 @@ def gallery_get(*, model_version: ModelVersion) -> GalleryIndex:
 
     cached = _gallery_cache.get(model_version.pk)
     now = time.monotonic()
+    # an edge version's gallery also keeps each photo's local scale (the new-individual
+    # probability's hubness correction), so it is rebuilt, not patched, when it changes
     if cached is not None:
         full = now - cached.checked_at >= float(settings.DOIS_GALLERY_RECHECK_S)
         if not gallery_changed(index=cached, model_version=model_version, full=full):
@@ -488,15 +587,25 @@ def gallery_get(*, model_version: ModelVersion) -> GalleryIndex:
             return cached
     newest = Embedding.objects.aggregate(top=Max("id"))["top"] or 0
     key = gallery_key(model_version=model_version)
-    rows = list(_gallery_rows(model_version).order_by("id")
-                .values_list("photo_id", "photo__individual_id", "vector"))
+    edge = model_version.kind == ModelVersion.Kind.EDGE
+    fields = ("photo_id", "photo__individual_id", "vector") + (("edge",) if edge else ())
+    rows = list(_gallery_rows(model_version).order_by("id").values_list(*fields))
     dim = model_version.embedding_dim
-    vectors = (np.stack([np.frombuffer(bytes(v), np.float32) for _p, _i, v in rows])
+    vectors = (np.stack([np.frombuffer(bytes(r[2]), np.float32) for r in rows])
                if rows else np.zeros((0, dim), np.float32))
+    photo_ids = [r[0] for r in rows]
+    individual_ids = [r[1] for r in rows]
+    if edge:
+        from dois.ml.edges import EdgeGallery
+
+        edges = (np.stack([np.frombuffer(bytes(r[3]), np.float32).reshape(-1, 2)
+                           for r in rows]) if rows else np.zeros((0, 64, 2), np.float32))
+        gallery = EdgeGallery(edges, individual_ids, vectors=vectors, photo_ids=photo_ids)
+    else:
+        gallery = Gallery(vectors, individual_ids)
     index = GalleryIndex(
-        key=key, gallery=Gallery(vectors, [i for _p, i, _v in rows]),
-        photo_ids=[p for p, _i, _v in rows], individual_ids=[i for _p, i, _v in rows],
-        row_of_photo={p: n for n, (p, _i, _v) in enumerate(rows)}, checked_at=now,
+        key=key, gallery=gallery, photo_ids=photo_ids, individual_ids=individual_ids,
+        row_of_photo={p: n for n, p in enumerate(photo_ids)}, checked_at=now,
         seen_embedding=newest)
     _gallery_cache[model_version.pk] = index
     return index
@@ -534,13 +643,28 @@ def photos_prepare(*, photos: Sequence[Photo | ClaimedPhoto], size: int
 
 @dataclass
 class JobResult:
-    """What the model answered for one job."""
+    """What the model answered for one job.
+
+    Edge method: ``edge`` is the canonical trailing edge and ``outline_id`` the stored
+    outline it came from; a photo without a usable outline has no ``vector``, ``edge``
+    or candidates, and ``outline_reason`` says why (its embedding row is written empty,
+    so the photo counts as processed under the version but is never searched).
+    """
 
     job_id: int
-    vector: np.ndarray
+    vector: np.ndarray | None
     candidates: list[tuple[int, float, int | None]]  # (individual id, score, photo id)
-    new_individual_probability: float
+    new_individual_probability: float | None
     timings: dict
+    edge: np.ndarray | None = None
+    outline_id: int | None = None
+    outline_reason: str = ""
+
+    def vector_bytes(self) -> bytes:
+        return b"" if self.vector is None else np.asarray(self.vector, np.float32).tobytes()
+
+    def edge_bytes(self) -> bytes | None:
+        return None if self.edge is None else np.asarray(self.edge, np.float32).tobytes()
 
 
 def _candidate_rows(todo: list[JobResult]) -> list[tuple[int, int, int, float, int | None]]:
@@ -565,22 +689,25 @@ def _results_write_orm(*, results: list[JobResult], now) -> list[int]:
     # revision keeps its candidates but does not overwrite the new box's embedding)
     Embedding.objects.bulk_create(
         [Embedding(photo_id=jobs[r.job_id][0], model_version_id=jobs[r.job_id][1],
-                   vector=np.asarray(r.vector, np.float32).tobytes()) for r in todo
-         if jobs[r.job_id][2]],
+                   vector=r.vector_bytes(), edge=r.edge_bytes(), outline_id=r.outline_id)
+         for r in todo if jobs[r.job_id][2]],
         update_conflicts=True, unique_fields=["photo", "model_version"],
-        update_fields=["vector"])
+        update_fields=["vector", "edge", "outline"])
     ids = [r.job_id for r in todo]
     Candidate.objects.filter(job_id__in=ids).delete()
     Candidate.objects.bulk_create([
         Candidate(job_id=job, individual_id=ind, rank=rank, score=score, photo_id=photo)
         for job, ind, rank, score, photo in _candidate_rows(todo)])
     IdentificationJob.objects.bulk_update(
-        [IdentificationJob(pk=r.job_id, status=IdentificationJob.Status.DONE, finished_at=now,
-                           error="", error_code="", new_individual_probability=float(
-                               r.new_individual_probability), timings=r.timings)
+        [IdentificationJob(
+            pk=r.job_id, status=IdentificationJob.Status.DONE, finished_at=now, error="",
+            error_code="", timings=r.timings, outline_id=r.outline_id,
+            outline_reason=r.outline_reason,
+            new_individual_probability=(None if r.new_individual_probability is None
+                                        else float(r.new_individual_probability)))
          for r in todo],
         ["status", "finished_at", "error", "error_code", "new_individual_probability",
-         "timings"])
+         "timings", "outline", "outline_reason"])
     # the catalogue's rule (services.photo_job_result_mark), for the whole batch at once
     Photo.objects.filter(pk__in=[jobs[r.job_id][0] for r in todo],
                          state=Photo.State.SUBMITTED).update(state=Photo.State.IDENTIFIED)
@@ -592,23 +719,32 @@ def _results_write_orm(*, results: list[JobResult], now) -> list[int]:
 # parts write only for those jobs. A job that is not done has no candidates (they are
 # written with ``done`` in one transaction), so the candidate insert never conflicts;
 # ON CONFLICT keeps it from failing should one exist anyway. The embedding is written
-# only for a job of the photo's current revision (services_corrections).
+# only for a job of the photo's current revision (services_corrections). Vectors and
+# edges travel as one byte string each, every job naming its slice (an empty vector and
+# no edge: a photo without a usable outline).
 _RESULTS_SQL = """
 WITH v AS (
-    SELECT * FROM jsonb_to_recordset(%(jobs)s::jsonb) AS v(id bigint, p float8, t jsonb, n int)
+    SELECT * FROM jsonb_to_recordset(%(jobs)s::jsonb)
+        AS v(id bigint, p float8, t jsonb, vo int, vl int, eo int, el int, o bigint, r text)
 ), done AS (
     UPDATE dois_identificationjob AS j
     SET status = %(done)s, finished_at = %(now)s, error = '', error_code = '',
-        new_individual_probability = v.p, timings = v.t
+        new_individual_probability = v.p, timings = v.t, outline_id = v.o,
+        outline_reason = v.r
     FROM v WHERE j.id = v.id AND j.status <> %(done)s
-    RETURNING j.id, j.photo_id, j.model_version_id, j.revision, v.n
+    RETURNING j.id, j.photo_id, j.model_version_id, j.revision, v.vo, v.vl, v.eo, v.el, v.o
 ), emb AS (
-    INSERT INTO dois_embedding (photo_id, model_version_id, vector, created_at)
+    INSERT INTO dois_embedding (photo_id, model_version_id, vector, edge, outline_id,
+                                created_at)
     SELECT done.photo_id, done.model_version_id,
-           substring(%(vectors)s::bytea FROM done.n * %(width)s + 1 FOR %(width)s), %(now)s
+           substring(%(vectors)s::bytea FROM done.vo + 1 FOR done.vl),
+           CASE WHEN done.el > 0
+                THEN substring(%(edges)s::bytea FROM done.eo + 1 FOR done.el) END,
+           done.o, %(now)s
     FROM done JOIN dois_photo AS cur ON cur.id = done.photo_id
     WHERE cur.revision = done.revision
-    ON CONFLICT (photo_id, model_version_id) DO UPDATE SET vector = EXCLUDED.vector
+    ON CONFLICT (photo_id, model_version_id) DO UPDATE SET vector = EXCLUDED.vector,
+        edge = EXCLUDED.edge, outline_id = EXCLUDED.outline_id
 ), cand AS (
     INSERT INTO dois_candidate (job_id, individual_id, rank, score, photo_id)
     SELECT c.job, c.ind, c.rank, c.score, c.photo
@@ -629,21 +765,28 @@ def _results_write_postgresql(*, results: list[JobResult], now) -> list[int]:
     """Write results on PostgreSQL in one statement (:data:`_RESULTS_SQL`).
 
     Same rows as :func:`_results_write_orm`. Rows travel as one JSON document and the
-    vectors as one byte string: the ORM's ``bulk_update`` (a CASE per row and field) and
-    psycopg's per-element array adaptation cost more than the embedding itself.
+    vectors and edges as one byte string each: the ORM's ``bulk_update`` (a CASE per row
+    and field) and psycopg's per-element array adaptation cost more than the embedding
+    itself.
     """
-    vectors = [np.asarray(r.vector, np.float32).tobytes() for r in results]
-    width = len(vectors[0])
-    if any(len(v) != width for v in vectors):
-        raise ValueError("the vectors of a batch differ in length")
-    jobs = [{"id": r.job_id, "p": float(r.new_individual_probability), "t": r.timings, "n": n}
-            for n, r in enumerate(results)]
+    vectors, edges, jobs = [], [], []
+    v_at = e_at = 0
+    for r in results:
+        vector, edge = r.vector_bytes(), r.edge_bytes() or b""
+        p = r.new_individual_probability
+        jobs.append({"id": r.job_id, "p": None if p is None else float(p), "t": r.timings,
+                     "vo": v_at, "vl": len(vector), "eo": e_at, "el": len(edge),
+                     "o": r.outline_id, "r": r.outline_reason})
+        vectors.append(vector)
+        edges.append(edge)
+        v_at += len(vector)
+        e_at += len(edge)
     candidates = [{"job": job, "ind": ind, "rank": rank, "score": score, "photo": photo}
                   for job, ind, rank, score, photo in _candidate_rows(results)]
     with connection.cursor() as cursor:
         cursor.execute(_RESULTS_SQL, {
             "jobs": json.dumps(jobs), "candidates": json.dumps(candidates),
-            "vectors": b"".join(vectors), "width": width, "now": now,
+            "vectors": b"".join(vectors), "edges": b"".join(edges), "now": now,
             "done": IdentificationJob.Status.DONE, "identified": Photo.State.IDENTIFIED,
             "submitted": Photo.State.SUBMITTED})
         return [row[0] for row in cursor.fetchall()]
@@ -666,14 +809,17 @@ def identification_job_results_store(*, results: list[JobResult]) -> list[int]:
     return [r.job_id for r in results if r.job_id in stored]
 
 
-def identification_job_result_store(*, job_id: int, vector: np.ndarray,
+def identification_job_result_store(*, job_id: int, vector: np.ndarray | None,
                                     candidates: list[tuple[int, float, int | None]],
-                                    new_individual_probability: float,
-                                    timings: dict) -> bool:
+                                    new_individual_probability: float | None,
+                                    timings: dict, edge: np.ndarray | None = None,
+                                    outline_id: int | None = None,
+                                    outline_reason: str = "") -> bool:
     """Write one job's result once (see :func:`identification_job_results_store`)."""
     return bool(identification_job_results_store(results=[JobResult(
         job_id=job_id, vector=vector, candidates=candidates,
-        new_individual_probability=new_individual_probability, timings=timings)]))
+        new_individual_probability=new_individual_probability, timings=timings, edge=edge,
+        outline_id=outline_id, outline_reason=outline_reason)]))
 
 
 def identification_jobs_run(*, job_ids: list[int], worker: str = "") -> RunReport:
@@ -690,6 +836,9 @@ def identification_jobs_run(*, job_ids: list[int], worker: str = "") -> RunRepor
         by_version.setdefault(job.model_version_id, []).append(job)
     for jobs in by_version.values():
         version = jobs[0].model_version
+        if version.kind == ModelVersion.Kind.EDGE:
+            _edge_jobs_run(jobs=jobs, version=version, report=report)
+            continue
         t_load = time.perf_counter()
         try:
             model = model_load(model_version=version)
@@ -749,6 +898,195 @@ def identification_jobs_run(*, job_ids: list[int], worker: str = "") -> RunRepor
     return report
 
 
+# --- the edge method: outlines, edges, search ------------------------------------------
+
+
+@dataclass
+class _Fin:
+    """One photo's outline and edge, as the edge method saw it."""
+
+    fin: object  # dois.ml.edges.FinEdge
+    outline_id: int | None  # the stored outline (None: new, to be stored)
+    source: str  # "traced", "stored" (machine, this method) or "person"
+
+
+def _crop_xywh(box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    left, top, right, bottom = box
+    return (left, top, right - left, bottom - top)
+
+
+def edge_fins_describe(*, photos: Sequence[tuple[int, int, Photo | ClaimedPhoto]],
+                       method: inference.LoadedEdge, version: ModelVersion
+                       ) -> tuple[dict[int, _Fin], dict[int, inference.ImageUnusable],
+                                  dict[str, float]]:
+    """Outline, canonical edge and vector of each ``(key, photo id, photo)``; keys are the
+    caller's (several keys may name one photo).
+
+    A photo's person-made outline on its current box is used as it is, and so is the
+    machine outline this method traced of the same box before (a re-run traces nothing);
+    the others are traced and their outlines stored (one row per photo, method and box:
+    a second run finds it). Returns the fins by key, the photos that could not be read
+    (with their error code) and timings in ms.
+    """
+    from dois.ml.edges import describe_fin
+    from dois.ml.outline import Outline as Traced
+
+    boxes = {key: _crop_xywh(photo.crop_box) for key, _pk, photo in photos}
+    ids = {key: int(pk) for key, pk, _photo in photos}
+    known = outlines_current(photos=[(ids[k], boxes[k]) for k, _pk, _p in photos],
+                             method=method.outline_method)
+    fins: dict[int, _Fin] = {}
+    errors: dict[int, inference.ImageUnusable] = {}
+    new_rows: dict[int, Outline] = {}
+    prepare = trace = 0.0
+    for key, _pk, photo in photos:
+        row = known.get(ids[key])
+        if row is not None and row.crop == boxes[key]:
+            t0 = time.perf_counter()
+            fin = describe_fin(outline=Traced.from_dict(row.data), tracer=method.tracer,
+                               encoder=method.encoder)
+            trace += time.perf_counter() - t0
+            fins[key] = _Fin(fin, row.pk, "person" if row.made_by == Outline.MadeBy.PERSON
+                             else "stored")
+            continue
+        t0 = time.perf_counter()
+        try:
+            rgb = inference.crop_rgb(data=_photo_bytes(photo), box=photo.crop_box)
+        except inference.ImageUnusable as exc:
+            errors[key] = exc
+            continue
+        t1 = time.perf_counter()
+        fin = describe_fin(rgb, tracer=method.tracer, encoder=method.encoder)
+        prepare, trace = prepare + t1 - t0, trace + time.perf_counter() - t1
+        fins[key] = _Fin(fin, None, "traced")
+        x, y, w, h = boxes[key]
+        out = fin.outline
+        new_rows[key] = Outline(
+            photo_id=ids[key], crop_x=x, crop_y=y, crop_w=w, crop_h=h, data=out.to_dict(),
+            made_by=Outline.MadeBy.MACHINE, method=method.outline_method,
+            model_version=version, confidence=float(out.confidence),
+            ok=bool(out.usable), reason=_reason(out))
+    if new_rows:
+        stored = _machine_outlines_store(rows=list(new_rows.values()),
+                                         method=method.outline_method)
+        for key, row in new_rows.items():
+            fins[key].outline_id = stored.get((row.photo_id, row.crop))
+    return fins, errors, {"prepare_ms": round(prepare * 1000, 1),
+                          "trace_ms": round(trace * 1000, 1)}
+
+
+def _reason(outline) -> str:
+    """The stored reason: ``ok`` for a usable outline, else the tracer's (a known one)."""
+    if outline.usable:
+        return Outline.Reason.OK
+    reason = outline.reason if outline.reason != "ok" else "edge_too_short"
+    return reason if reason in Outline.Reason.values else Outline.Reason.LOW_CONFIDENCE
+
+
+def _machine_outlines_store(*, rows: list[Outline], method: str
+                            ) -> dict[tuple[int, tuple[int, int, int, int]], int]:
+    """Insert machine outlines once (one per photo, method and box; a concurrent or second
+    run's copy is dropped) and return every row's id by (photo id, box). Two queries."""
+    Outline.objects.bulk_create(rows, ignore_conflicts=True)
+    found = Outline.objects.filter(made_by=Outline.MadeBy.MACHINE, method=method,
+                                   photo_id__in={r.photo_id for r in rows}).values_list(
+        "photo_id", "crop_x", "crop_y", "crop_w", "crop_h", "pk")
+    return {(pk_photo, (x, y, w, h)): pk for pk_photo, x, y, w, h, pk in found}
+
+
+def _edge_jobs_run(*, jobs: list[ClaimedJob], version: ModelVersion, report: RunReport
+                   ) -> None:
+    """Run one edge version's claimed jobs: outline, edge and vector per photo, one
+    search each, results stored together (see :func:`identification_jobs_run`)."""
+    from dois.ml.edges import new_individual_probability
+
+    t_load = time.perf_counter()
+    try:
+        method = model_load(model_version=version)
+    except inference.ModelUnusable as exc:
+        logger.warning("method version %s (%s) unusable, jobs %s fail until it loads: %s",
+                       version.name, model_version_path(model_version=version),
+                       [j.pk for j in jobs], exc)
+        for job in jobs:
+            identification_job_fail(
+                job_id=job.pk, code=IdentificationJob.ErrorCode.MODEL_UNAVAILABLE,
+                error=f"The model {version.name} cannot be used: {exc}")
+            report.failed.append(job.pk)
+        return
+    t_prep = time.perf_counter()
+    fins, errors, spent = edge_fins_describe(
+        photos=[(n, job.photo_id, job.photo) for n, job in enumerate(jobs)], method=method,
+        version=version)
+    for n, exc in errors.items():
+        logger.warning("job %s: photo %s unusable: %s", jobs[n].pk, jobs[n].photo_id, exc)
+        identification_job_fail(job_id=jobs[n].pk, code=exc.code,
+                                error=f"The photo cannot be used: {PHOTO_REASONS[exc.code]}")
+        report.failed.append(jobs[n].pk)
+    if not fins:
+        return
+    t_search = time.perf_counter()
+    index = gallery_get(model_version=version)
+    answers = []
+    searched = 0.0
+    for n, described in sorted(fins.items()):
+        job, fin = jobs[n], described.fin
+        timings = {"batch_size": len(fins), "load_ms": round((t_prep - t_load) * 1000, 1),
+                   **spent, "outline": described.source, "backend": method.backend,
+                   "method": "edge"}
+        if job.sent_at:
+            timings["wait_ms"] = round((job.started_at - job.sent_at).total_seconds() * 1000,
+                                       1)
+        if fin.edge is None:  # no usable outline: done, no candidates, a person looks
+            answers.append(JobResult(
+                job_id=job.pk, vector=None, candidates=[], new_individual_probability=None,
+                timings=timings, outline_id=described.outline_id,
+                outline_reason=_reason(fin.outline)))
+            continue
+        t0 = time.perf_counter()
+        row = index.row_of_photo.get(job.photo_id)
+        cands = index.gallery.search(fin.edge, k=TOP_K, vector=fin.vector,
+                                     exclude=() if row is None else (row,))
+        probability = float(new_individual_probability(cands,
+                                                       calibration=method.calibration))
+        searched += time.perf_counter() - t0
+        timings["search_ms"] = round((time.perf_counter() - t0) * 1000, 1)
+        answers.append(JobResult(
+            job_id=job.pk, vector=fin.vector, edge=fin.edge,
+            candidates=[(int(c.label), float(c.score), c.photo_id) for c in cands],
+            new_individual_probability=probability, timings=timings,
+            outline_id=described.outline_id))
+    report.timings["search_ms"] = round((time.perf_counter() - t_search) * 1000, 1)
+    stored = set(identification_job_results_store(results=answers))
+    for answer in answers:
+        (report.done if answer.job_id in stored else report.skipped).append(answer.job_id)
+
+
+def _edge_embeddings_compute(*, version: ModelVersion, photos: list[Photo]) -> int:
+    """Outline, edge and vector of photos under an edge version (gallery fill, activation):
+    stored outlines are reused, the rest traced. Photos without a usable outline get an
+    empty row (processed, never searched). Returns how many rows were made."""
+    method = model_load(model_version=version)
+    made = 0
+    size = identify_batch_size()
+    for start in range(0, len(photos), size):
+        chunk = photos[start:start + size]
+        fins, errors, _spent = edge_fins_describe(
+            photos=[(n, p.pk, p) for n, p in enumerate(chunk)], method=method, version=version)
+        for n, reason in errors.items():
+            logger.warning("photo %s not traced: %s", chunk[n].pk, reason)
+        for n, described in fins.items():
+            fin = described.fin
+            _emb, created = Embedding.objects.get_or_create(
+                photo_id=chunk[n].pk, model_version=version, defaults={
+                    "vector": (b"" if fin.vector is None
+                               else np.asarray(fin.vector, np.float32).tobytes()),
+                    "edge": (None if fin.edge is None
+                             else np.asarray(fin.edge, np.float32).tobytes()),
+                    "outline_id": described.outline_id})
+            made += int(created)
+    return made
+
+
 # --- gallery embeddings ---------------------------------------------------------------
 
 
@@ -764,6 +1102,8 @@ def embeddings_compute(*, model_version_id: int, photo_ids: Iterable[int]) -> in
                   .order_by("pk"))
     if not photos:
         return 0
+    if version.kind == ModelVersion.Kind.EDGE:
+        return _edge_embeddings_compute(version=version, photos=photos)
     model = model_load(model_version=version)
     made = 0
     size = identify_batch_size() * 4
@@ -925,6 +1265,9 @@ def identification_jobs_sweep(*, older_than_s: float | None = None) -> SweepRepo
     if report.resent:
         identification_jobs_send(job_ids=report.resent)
     active = model_version_ensure_shipped()
+    # a deploy whose shipped method changed (a new method string: matching, outline code
+    # or segmenter) brings a new, inactive version; activating it re-traces the gallery
+    model_versions_register_shipped()
     if active is not None and model_version_available(model_version=active):
         report.model_available = True
         report.created = identification_jobs_missing_create(model_version=active)

@@ -407,8 +407,9 @@ def submission_evaluate(*, submission_id: int, worker: str = "") -> Submission |
 
 
 def _active_row(*, active: ModelVersion | None) -> Submission | None:
-    """The active model's board row, created on first sight (None without a TFLite file)."""
-    if active is None:
+    """The active model's board row, created on first sight (None without a TFLite file,
+    and for the edge method, which is not an embedding model the board can rank)."""
+    if active is None or active.kind == ModelVersion.Kind.EDGE:
         return None
     row = Submission.objects.filter(kind=Submission.Kind.ACTIVE_MODEL,
                                     model_version=active).first()

@@ -9,7 +9,9 @@ with ``split=eval``) beside the active version's figures on the same split.
 
 Activation (:func:`model_version_activate`) first embeds the gallery under the new
 version in the background (state ``embedding_gallery``), then switches in one
-transaction (:func:`model_version_switch`).
+transaction (:func:`model_version_switch`). For an edge-method version (issue 13) that
+means tracing every reference photo's outline (a person's outline is kept and only its
+edge computed again) before the switch; training runs make appearance models.
 """
 
 from __future__ import annotations
@@ -148,6 +150,43 @@ def model_evaluate(*, path: Path, threads: int | None = None) -> dict[str, Any]:
             "top1": round(top1 / count, 4), "top5": round(top5 / count, 4)}
 
 
+def model_evaluate_edges(*, model_version: ModelVersion) -> dict[str, Any]:
+    """Top-1/top-5 of an edge version on the evaluation split, from the edges stored for
+    the reference photos (eval-split photos ranked against the train-split ones; photos
+    without a usable outline count as misses). No tracing: the gallery is traced when
+    the version is activated."""
+    from dois.ml.edges import EdgeGallery
+
+    rows = list(Embedding.objects.filter(
+        model_version=model_version, photo__in=Photo.objects.gallery()).values_list(
+        "photo__split", "photo__individual_id", "edge", "vector"))
+    train = [(i, e, v) for split, i, e, v in rows if split == Photo.Split.TRAIN and e]
+    known = {i for i, _e, _v in train}
+    queries = [(i, e, v) for split, i, e, v in rows
+               if split == Photo.Split.EVAL and i in known]
+    if not train or not queries:
+        return {"eval_queries": len(queries), "gallery_photos": len(train)}
+
+    def edge(b):
+        return np.frombuffer(bytes(b), np.float32).reshape(-1, 2)
+
+    gallery = EdgeGallery(np.stack([edge(e) for _i, e, _v in train]),
+                          [i for i, _e, _v in train],
+                          vectors=np.stack([np.frombuffer(bytes(v), np.float32)
+                                            for _i, _e, v in train]))
+    top1 = top5 = 0
+    for individual, e, v in queries:
+        if not e:
+            continue
+        labels = [c.label for c in gallery.search(
+            edge(e), k=5, vector=np.frombuffer(bytes(v), np.float32))]
+        top1 += int(bool(labels) and labels[0] == individual)
+        top5 += int(individual in labels)
+    return {"eval_queries": len(queries), "gallery_photos": len(train),
+            "top1": round(top1 / len(queries), 4), "top5": round(top5 / len(queries), 4),
+            "method": model_version.name}
+
+
 def training_run_execute(*, run_id: int, worker: str = "") -> ModelVersion | None:
     """Train, evaluate and record a new inactive version. Safe to run twice."""
     with transaction.atomic():
@@ -191,7 +230,10 @@ def training_run_execute(*, run_id: int, worker: str = "") -> ModelVersion | Non
         metrics: dict[str, Any] = {"training": result.metrics,
                                    "eval_split": model_evaluate(path=out)}
         active = ModelVersion.objects.filter(is_active=True).first()
-        if active is not None:
+        if active is not None and active.kind == ModelVersion.Kind.EDGE:
+            metrics["active_eval_split"] = model_evaluate_edges(model_version=active)
+            metrics["active_name"] = active.name
+        elif active is not None:
             try:
                 metrics["active_eval_split"] = model_evaluate(
                     path=model_version_path(model_version=active))

@@ -395,6 +395,14 @@ DOIS_MODEL_PATH = env_str(
     "DOIS_MODEL_PATH", str(BASE_DIR / "dois" / "ml" / "shipped" / "fin-embedder-v1.keras")
 )
 DOIS_MODEL_DIR = Path(env_str("DOIS_MODEL_DIR", str(VAR_DIR / "models")))
+# The identification method a fresh install serves: "edge" (the dorsal fin's trailing
+# edge, traced and compared after alignment; issue 13) or "appearance" (the whole-crop
+# embedder at DOIS_MODEL_PATH). Both are registered; the other stays selectable.
+DOIS_METHOD = env_str("DOIS_METHOD", "edge")
+# The edge method's fin segmenter (its .tflite beside it is what the worker runs).
+DOIS_SEGMENTER_PATH = env_str(
+    "DOIS_SEGMENTER_PATH",
+    str(BASE_DIR / "dois" / "ml" / "shipped" / "fin-segmenter-v1.keras"))
 DOIS_CATALOGUE_PREFIX = env_str("DOIS_CATALOGUE_PREFIX", "PRE")
 DOIS_PUBLIC_ROUNDING_KM = env_float("DOIS_PUBLIC_ROUNDING_KM", 10.0)
 # The licence and rights holder written into the Darwin Core Archive (GBIF/OBIS).

@@ -564,11 +564,14 @@ def view_edge(edge: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def render_scene(*, seed: int, individual_seed: int | None = None, long_side: int = 256,
-                 photo_seed: int | None = None) -> Scene:
+                 photo_seed: int | None = None, calm: bool = False) -> Scene:
     """Render one field-like crop of a fin with its exact mask and outline (deterministic).
 
     ``individual_seed`` fixes the fin shape (defaults to ``seed``), ``photo_seed`` the
     photo conditions (defaults to ``seed``); ``long_side`` is the crop's longer side.
+    ``calm``: a good photo (the demo catalogue's): a near side-on view, the whole fin
+    above a calm waterline, a crop that keeps both bases, no splash, foam, haze or
+    second dolphin, little blur. Without it the draws are as they always were.
     """
     import cv2
 
@@ -583,6 +586,8 @@ def render_scene(*, seed: int, individual_seed: int | None = None, long_side: in
     ang = math.radians(rng.normal(0, 7))
     shear = rng.normal(0, 0.08)
     mirror = rng.random() < 0.5
+    if calm:
+        sx, ang, shear = 0.95 + 0.2 * (sx - 0.65), 0.3 * ang, 0.3 * shear
     lin = np.array([[math.cos(ang), -math.sin(ang)], [math.sin(ang), math.cos(ang)]]) @ np.array(
         [[sx, shear], [0.0, 1.0]])
     if mirror:
@@ -592,6 +597,8 @@ def render_scene(*, seed: int, individual_seed: int | None = None, long_side: in
 
     water_y = rng.uniform(-0.45, 0.45)  # waterline, fin units (y down; 0 = the fin's base)
     body_len = rng.uniform(0.8, 3.0)
+    if calm:
+        water_y = 0.08 + 0.1 * (water_y + 0.45) / 0.9
     xs = np.linspace(-body_len * 1.5, b + body_len * 1.5, 80)
     back = np.stack([xs, shape.back_curve * xs * (xs - b)], axis=1)
     # The dolphin: fin plus back (the back drawn down to well below the crop).
@@ -604,6 +611,9 @@ def render_scene(*, seed: int, individual_seed: int | None = None, long_side: in
     right = b + rng.uniform(-0.25, 0.6) * b
     top = -1.0 - rng.uniform(0.02, 0.3)
     bottom = max(water_y, -0.2) + rng.uniform(0.05, 0.5)
+    if calm:
+        left, right, top = -0.3 * b, 1.35 * b, -1.15
+        bottom = water_y + 0.25
     corners = _place(np.array([[left, top], [right, top], [left, bottom], [right, bottom],
                                [shape.trailing[0, 0], -1.0]]), m)
     x0, y0 = corners[:, 0].min(), corners[:, 1].min()
@@ -658,7 +668,7 @@ def render_scene(*, seed: int, individual_seed: int | None = None, long_side: in
                  cv2.LINE_AA, shift=4)
     dolphin = np.clip(dolphin, 0, 1)
 
-    if rng.random() < 0.15:  # another dolphin's back or fin at a side, further away
+    if not calm and rng.random() < 0.15:  # another dolphin's back or fin at a side, further away
         other = fin_shape(individual_seed=int(rng.integers(1 << 30)))
         om = np.eye(3)
         s2 = rng.uniform(0.3, 0.9)
@@ -690,11 +700,11 @@ def render_scene(*, seed: int, individual_seed: int | None = None, long_side: in
 
     # Foam along the waterline and splash over the base.
     cover = np.zeros((h, w), np.float32)
-    if rng.random() < 0.5:
+    if not calm and rng.random() < 0.5:
         band = np.clip(1 - np.abs(yy - line[None, :]) / (rng.uniform(0.01, 0.06) * h), 0, 1)
         n = _noise(rng, h, w, 40, 60)
         cover = np.maximum(cover, band * (n > rng.uniform(0.3, 0.7)))
-    if rng.random() < 0.35:
+    if not calm and rng.random() < 0.35:
         sp = _place(np.array([[rng.choice([0.0, b, b * rng.uniform(0, 1)]), water_y]]), px)[0]
         rad = rng.uniform(0.08, 0.35) * scale
         d = np.hypot((xx - sp[0]) / (rad * rng.uniform(1.0, 2.5)), (yy - sp[1]) / rad)
@@ -705,18 +715,19 @@ def render_scene(*, seed: int, individual_seed: int | None = None, long_side: in
         whiteness = rng.uniform(0.7, 1.0) + 0.2 * (_noise(rng, h, w, 80, 80) - 0.5)
         img = img * (1 - cover[..., None]) + whiteness[..., None] * cover[..., None]
         visible = visible * (1 - cover)
-    if rng.random() < 0.3:  # spray droplets anywhere
+    if not calm and rng.random() < 0.3:  # spray droplets anywhere
         n = rng.random((h, w)) > rng.uniform(0.99, 0.999)
         img = img + _dilate_blur(n.astype(np.float32), rng)[..., None] * rng.uniform(0.3, 0.9)
 
     # Light and camera.
     img = (img - 0.5) * rng.uniform(0.6, 1.3) + 0.5 + rng.normal(0, 0.07)
-    if rng.random() < 0.3:  # haze
+    if not calm and rng.random() < 0.3:  # haze
         img = img * (1 - (a := rng.uniform(0.1, 0.5))) + a * rng.uniform(0.5, 0.9)
     img = img * rng.uniform(0.9, 1.1, size=3)
     img = np.clip(img, 0, 1)
     if rng.random() < 0.5:
-        img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.3, 1.8) * long_side / 256)
+        blur = rng.uniform(0.3, 1.8) * (0.4 if calm else 1.0)
+        img = cv2.GaussianBlur(img, (0, 0), blur * long_side / 256)
     img = img + rng.normal(0, rng.uniform(0.002, 0.03), img.shape).astype(np.float32)
     img8 = (np.clip(img, 0, 1) * 255).astype(np.uint8)
     ok, enc = cv2.imencode(".jpg", img8[..., ::-1],

@@ -1,7 +1,7 @@
 import pytest
 
 from tests.dois.factories import UserFactory
-from tests.dois.jobs_support import model_version, tiny_model_path  # noqa: F401
+from tests.dois.jobs_support import edge_version, model_version, tiny_model_path  # noqa: F401
 
 
 @pytest.fixture

@@ -24,14 +24,33 @@ def tiny_model_path(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def model_version(db, settings, tiny_model_path):
-    """The tiny model as the active version (as a fresh install would create it)."""
+    """The tiny appearance model as the active version (as a fresh install serving
+    ``DOIS_METHOD="appearance"`` would create it)."""
     from dois import inference
     from dois.services_identification import gallery_forget, model_version_ensure_shipped
 
+    settings.DOIS_METHOD = "appearance"
     settings.DOIS_MODEL_PATH = str(tiny_model_path)
     inference.embedder_forget()
     gallery_forget()
     return model_version_ensure_shipped()
+
+
+@pytest.fixture
+def edge_version(db, settings, tiny_model_path):
+    """The shipped edge method (fin outline) as the active version, as a fresh install
+    creates it (the appearance model, here the tiny one, registered beside it)."""
+    from dois import inference
+    from dois.services_identification import gallery_forget, model_version_ensure_shipped
+
+    settings.DOIS_METHOD = "edge"
+    settings.DOIS_SEGMENTER_PATH = ""
+    settings.DOIS_MODEL_PATH = str(tiny_model_path)
+    inference.embedder_forget()
+    gallery_forget()
+    version = model_version_ensure_shipped()
+    assert version is not None and version.kind == "edge"
+    return version
 
 
 def gallery_make(*, individuals: int = 3, per_individual: int = 2, model_version=None):
@@ -49,3 +68,58 @@ def gallery_make(*, individuals: int = 3, per_individual: int = 2, model_version
     if model_version is not None:
         embeddings_compute(model_version_id=model_version.pk, photo_ids=[p.pk for p in photos])
     return inds, photos
+
+
+def fin_photo(*, individual=None, individual_seed: int = 0, photo_seed: int = 0, **fields):
+    """A photo of a calm synthetic fin (the demo's renderer: its outline is readable),
+    with its crop box set; confirmed as ``individual`` when one is given."""
+    from dois.demo import fin_image, fin_upload
+    from dois.models import Photo
+    from tests.dois.factories import PhotoFactory
+
+    image = fin_image(individual_seed=individual_seed, photo_seed=photo_seed)
+    upload, (x, y, w, h) = fin_upload(image, f"fin-{individual_seed}-{photo_seed}.jpg")
+    if individual is not None:
+        fields = {"individual": individual, "state": Photo.State.CONFIRMED, **fields}
+    return PhotoFactory(original=upload, width=image.width + 96, height=image.height + 48,
+                        crop_x=x, crop_y=y, crop_w=w, crop_h=h, **fields)
+
+
+def fin_gallery_make(*, individuals: int = 3, per_individual: int = 2, model_version=None):
+    """Individuals (fin shapes 0, 1, ...) with confirmed fin photos (photo seeds 0, 1, ...),
+    processed under ``model_version``."""
+    from dois.services_identification import embeddings_compute
+    from tests.dois.factories import IndividualFactory
+
+    inds, photos = [], []
+    for i in range(individuals):
+        ind = IndividualFactory()
+        inds.append(ind)
+        photos += [fin_photo(individual=ind, individual_seed=i, photo_seed=p)
+                   for p in range(per_individual)]
+    if model_version is not None:
+        embeddings_compute(model_version_id=model_version.pk, photo_ids=[p.pk for p in photos])
+    return inds, photos
+
+
+_TRACED: dict = {}
+
+
+def traced_fin(*, individual_seed: int = 0, photo_seed: int = 0) -> dict:
+    """The shipped method's outline (``to_dict``), canonical edge and vector (float32
+    bytes) of a calm synthetic fin crop, traced once per test session."""
+    key = (individual_seed, photo_seed)
+    if key not in _TRACED:
+        import numpy as np
+
+        from dois.demo import fin_image
+        from dois.ml.edges import describe_fin
+
+        fin = describe_fin(np.asarray(fin_image(individual_seed=individual_seed,
+                                                photo_seed=photo_seed), np.uint8))
+        assert fin.edge is not None, key
+        _TRACED[key] = {"outline": fin.outline.to_dict(),
+                        "edge": np.asarray(fin.edge, np.float32).tobytes(),
+                        "vector": np.asarray(fin.vector, np.float32).tobytes(),
+                        "size": fin.outline.image_size}
+    return _TRACED[key]

@@ -120,11 +120,22 @@ def test_missing_model_fails_jobs_clearly_and_the_worker_stays_up(
     wait_for(_all([job.pk], "done"), what="the same worker identifies again")
 
 
+@pytest.mark.parametrize("method", ["edge", "appearance"])
 def test_photos_saved_while_the_shipped_model_was_missing_are_identified_later(
-        settings, tiny_model_path, tmp_path, volunteer, start_worker, purge_queues):
-    """A fresh install whose model file is not there yet: photos are saved without a job;
-    once the file is in place the beat's sweep creates version one and the jobs."""
-    settings.DOIS_MODEL_PATH = str(tmp_path / "fin-embedder-v1.keras")
+        method, settings, tiny_model_path, tmp_path, volunteer, start_worker, purge_queues):
+    """A fresh install whose method's file (the segmenter, or the appearance model) is not
+    there yet: photos are saved without a job; once the file is in place the beat's sweep
+    creates version one and the jobs."""
+    from dois.ml.segment import DEFAULT_SEGMENTER_PATH
+
+    settings.DOIS_METHOD = method
+    if method == "edge":
+        settings.DOIS_MODEL_PATH = str(tiny_model_path)
+        settings.DOIS_SEGMENTER_PATH = str(tmp_path / "fin-segmenter-v1.keras")
+        source, target = DEFAULT_SEGMENTER_PATH, Path(settings.DOIS_SEGMENTER_PATH)
+    else:
+        settings.DOIS_MODEL_PATH = str(tmp_path / "fin-embedder-v1.keras")
+        source, target = tiny_model_path, Path(settings.DOIS_MODEL_PATH)
     _sighting, results = services.sighting_with_photos_submit(
         uploaded_by=volunteer,
         sighting_fields={"observed_at": timezone.now(), "latitude": 22.3, "longitude": 113.8},
@@ -133,20 +144,17 @@ def test_photos_saved_while_the_shipped_model_was_missing_are_identified_later(
     assert all(r.photo and r.job is None for r in results)
     assert ident.identification_jobs_sweep(older_than_s=0).created == []
 
-    shutil.copy(tiny_model_path, settings.DOIS_MODEL_PATH)
-    shutil.copy(tiny_model_path.with_suffix(".json"),
-                Path(settings.DOIS_MODEL_PATH).with_suffix(".json"))
-    if tiny_model_path.with_suffix(".tflite").exists():
-        shutil.copy(tiny_model_path.with_suffix(".tflite"),
-                    Path(settings.DOIS_MODEL_PATH).with_suffix(".tflite"))
+    for suffix in (".keras", ".json", ".tflite"):
+        if source.with_suffix(suffix).exists():
+            shutil.copy(source.with_suffix(suffix), target.with_suffix(suffix))
     start_worker(queues="identify", name="model-arrived",
                  env={"DOIS_MODEL_PATH": settings.DOIS_MODEL_PATH})
     report = ident.identification_jobs_sweep(older_than_s=0)
     assert len(report.created) == 2
     wait_for(_all(report.created, "done"), what="jobs created by the sweep identified")
     version = ModelVersion.objects.get(is_active=True)
-    assert version.file_path == ident.model_version_file_value(
-        path=Path(settings.DOIS_MODEL_PATH))
+    assert version.kind == method
+    assert version.file_path == ident.model_version_file_value(path=target)
 
 
 def test_a_corrupt_image_fails_alone_in_its_batch(model_version, start_worker, purge_queues):

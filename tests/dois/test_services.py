@@ -99,8 +99,12 @@ def test_submit_keeps_original_bytes_and_hash(volunteer):
     assert (photo.crop_x, photo.crop_y, photo.crop_w, photo.crop_h) == (0, 0, 320, 240)
 
 
-def test_without_a_model_file_photos_are_saved_without_a_job(volunteer, settings, tmp_path):
+@pytest.mark.parametrize("method", ["edge", "appearance"])
+def test_without_a_model_file_photos_are_saved_without_a_job(method, volunteer, settings,
+                                                             tmp_path):
+    settings.DOIS_METHOD = method
     settings.DOIS_MODEL_PATH = str(tmp_path / "absent.keras")
+    settings.DOIS_SEGMENTER_PATH = str(tmp_path / "absent-segmenter.keras")
     photo, job = services.photo_submit(sighting=SightingFactory(), upload=upload(seed=6),
                                        uploaded_by=volunteer)
     assert job is None and photo.pk is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import numpy as np
@@ -9,13 +10,15 @@ import pytest
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image
 
 from dois import inference, services
 from dois import services_identification as ident
 from dois.health import check_model
 from dois.models import Candidate, Embedding, IdentificationJob, ModelVersion, Photo
+from dois.selectors_identification import job_status_data
 from tests.dois.factories import IndividualFactory, PhotoFactory, SightingFactory, upload
-from tests.dois.jobs_support import gallery_make
+from tests.dois.jobs_support import fin_gallery_make, fin_photo, gallery_make
 
 pytestmark = pytest.mark.django_db
 
@@ -28,18 +31,31 @@ def _job(photo=None):
 def test_first_job_creates_the_shipped_version_and_is_sent_alone_on_commit(
         settings, tiny_model_path, _no_broker, django_capture_on_commit_callbacks):
     settings.DOIS_MODEL_PATH = str(tiny_model_path)
+    assert settings.DOIS_METHOD == "edge"  # the site's default: the fin's outline
     assert not ModelVersion.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
         job = ident.identification_job_create(photo=PhotoFactory())
-    version = ModelVersion.objects.get()
-    assert version.is_active and version.name == "tiny-t1"
-    assert (version.input_size, version.embedding_dim) == (64, 32)
+    version = ModelVersion.objects.get(is_active=True)
+    assert version.kind == "edge" and version.name == "edge-1/outline-1+fin-segmenter-1"
+    # the appearance model is registered beside it, inactive but selectable
+    other = ModelVersion.objects.get(is_active=False)
+    assert (other.kind, other.name, other.input_size, other.embedding_dim) == (
+        "appearance", "tiny-t1", 64, 32)
     assert job.model_version == version and job.status == "queued"
     assert _no_broker == [("dois.tasks.identify_photo", [job.pk], "identify")]
     job.refresh_from_db()
     assert job.sent_at is not None
     # a second call is idempotent
     assert ident.model_version_ensure_shipped() == version
+    assert ModelVersion.objects.count() == 2
+
+
+def test_appearance_is_served_when_configured(settings, tiny_model_path):
+    settings.DOIS_METHOD = "appearance"
+    settings.DOIS_MODEL_PATH = str(tiny_model_path)
+    version = ident.model_version_ensure_shipped()
+    assert (version.kind, version.name, version.is_active) == ("appearance", "tiny-t1", True)
+    assert ModelVersion.objects.count() == 1
 
 
 def test_bulk_upload_is_sent_in_chunks_and_a_single_photo_alone(
@@ -360,10 +376,16 @@ def _sent_job_ids(sent) -> list[int]:
     return ids
 
 
+@pytest.mark.parametrize("method", ["edge", "appearance"])
 def test_photos_saved_while_the_model_file_was_missing_get_jobs_from_the_sweep(
-        settings, tmp_path, tiny_model_path, volunteer, researcher, _no_broker,
+        method, settings, tmp_path, tiny_model_path, volunteer, researcher, _no_broker,
         django_capture_on_commit_callbacks):
-    settings.DOIS_MODEL_PATH = str(tmp_path / "not-there-yet.keras")
+    settings.DOIS_METHOD = method
+    missing = str(tmp_path / "not-there-yet.keras")
+    if method == "edge":  # the served method's file is the segmenter
+        settings.DOIS_SEGMENTER_PATH, settings.DOIS_MODEL_PATH = missing, str(tiny_model_path)
+    else:
+        settings.DOIS_MODEL_PATH = missing
     photos = [services.photo_submit(sighting=SightingFactory(), upload=upload(seed=500 + i),
                                     uploaded_by=volunteer)[0] for i in range(3)]
     decided = PhotoFactory(individual=IndividualFactory(), state=Photo.State.CONFIRMED)
@@ -371,7 +393,8 @@ def test_photos_saved_while_the_model_file_was_missing_get_jobs_from_the_sweep(
     report = ident.identification_jobs_sweep()
     assert report.created == [] and not report.model_available
 
-    settings.DOIS_MODEL_PATH = str(tiny_model_path)  # the file is back
+    settings.DOIS_SEGMENTER_PATH = ""  # the file is back
+    settings.DOIS_MODEL_PATH = str(tiny_model_path)
     inference.embedder_forget()
     ident.gallery_forget()
     with django_capture_on_commit_callbacks(execute=True):
@@ -383,6 +406,7 @@ def test_photos_saved_while_the_model_file_was_missing_get_jobs_from_the_sweep(
     assert not decided.jobs.exists()  # a researcher already decided it: no job
     ident.identification_jobs_run(job_ids=report.created)
     assert set(jobs.values_list("status", flat=True)) == {"done"}
+    assert set(jobs.values_list("model_version__kind", flat=True)) == {method}
     assert ident.identification_jobs_sweep().created == []  # nothing twice
 
 
@@ -524,3 +548,97 @@ def test_the_migration_classifies_old_job_errors_so_outage_jobs_can_be_requeued(
     assert not any("/srv" in e for e in rows.values_list("error", flat=True))
     requeued = ident.identification_jobs_sweep().requeued
     assert sorted(requeued) == sorted(pk for pk, c in jobs.items() if c == "model_unavailable")
+
+
+# --- the edge method (fin outline, issue 13): the site's default --------------------------
+
+
+def test_edge_job_traces_stores_the_outline_and_ranks_individuals(edge_version):
+    inds, photos = fin_gallery_make(individuals=3, per_individual=2, model_version=edge_version)
+    rows = Embedding.objects.filter(model_version=edge_version)
+    assert rows.count() == 6 and not rows.filter(edge__isnull=True).exists()
+    # a new photo of the third individual (another view of its fin)
+    query = fin_photo(individual_seed=2, photo_seed=5)
+    job = _job(query)
+    ident.identification_jobs_run(job_ids=[job.pk])
+    job.refresh_from_db()
+    assert job.status == "done" and job.outline_reason == ""
+    outline = job.outline
+    assert outline.photo == query and outline.made_by == "machine" and outline.ok
+    assert outline.method == "outline-1+fin-segmenter-1" and outline.model_version == edge_version
+    assert outline.crop == (query.crop_x, query.crop_y, query.crop_w, query.crop_h)
+    assert len(outline.data["trailing"]) > 10 and outline.data["facing"] in ("left", "right")
+    cands = list(job.candidates.order_by("rank"))
+    assert [c.individual for c in cands][0] == inds[2]
+    assert sorted(c.individual_id for c in cands) == sorted(i.pk for i in inds)  # one each
+    assert cands[0].photo in photos[4:6] and 0 < cands[0].score <= 1
+    assert 0 <= job.new_individual_probability < 0.5
+    assert job.timings["method"] == "edge" and job.timings["outline"] == "traced"
+    emb = Embedding.objects.get(photo=query, model_version=edge_version)
+    assert np.frombuffer(emb.edge, np.float32).shape == (128,) and emb.outline == outline
+    # run again: nothing traced twice, nothing stored twice
+    ident.identification_jobs_run(job_ids=[job.pk])
+    assert query.outlines.count() == 1 and job.candidates.count() == len(cands)
+
+
+def test_a_photo_without_a_fin_is_done_without_candidates_and_flagged(edge_version):
+    fin_gallery_make(individuals=2, per_individual=1, model_version=edge_version)
+    blank = Image.new("RGB", (320, 240), (40, 90, 140))  # open water, no fin
+    buffer = io.BytesIO()
+    blank.save(buffer, "JPEG")
+    job = _job(PhotoFactory(original=ContentFile(buffer.getvalue(), "sea.jpg")))
+    report = ident.identification_jobs_run(job_ids=[job.pk])
+    job.refresh_from_db()
+    assert report.done == [job.pk] and report.failed == []
+    assert job.status == "done" and job.error == "" and not job.candidates.exists()
+    assert job.outline_reason in {"no_fin", "edge_too_short", "low_confidence", "tip_cut"}
+    assert job.outline.reason == job.outline_reason and not job.outline.ok
+    assert job.new_individual_probability is None
+    emb = Embedding.objects.get(photo=job.photo)
+    assert emb.edge is None and bytes(emb.vector) == b""  # processed, never searched
+    assert job.photo.pk not in ident.gallery_get(model_version=edge_version).row_of_photo
+    data = job_status_data(job=job)  # what the job page's poll and the API read
+    assert (data["method"], data["outline_reason"]) == ("edge", job.outline_reason)
+
+
+def test_a_missing_segmenter_fails_edge_jobs_as_model_unavailable(edge_version, tmp_path):
+    job = _job(fin_photo())
+    ModelVersion.objects.filter(pk=edge_version.pk).update(
+        file_path=str(tmp_path / "gone.keras"))
+    ident.identification_jobs_run(job_ids=[job.pk])
+    job.refresh_from_db()
+    assert (job.status, job.error_code) == ("failed", "model_unavailable")
+    assert not ident.model_version_available(model_version=ModelVersion.objects.get(
+        pk=edge_version.pk))
+
+
+def test_a_method_version_bump_re_traces_the_gallery_before_the_switch(
+        edge_version, researcher, monkeypatch, _no_broker, django_capture_on_commit_callbacks):
+    from dois import services_training as training
+    from dois.ml import edges
+
+    inds, photos = fin_gallery_make(individuals=2, per_individual=2, model_version=edge_version)
+    monkeypatch.setattr(edges, "EDGE_METHOD_VERSION", "edge-2")  # matching changed
+    registered = ident.model_versions_register_shipped()
+    new = next(v for v in registered if v.kind == "edge")
+    assert new.name == "edge-2/outline-1+fin-segmenter-1" and not new.is_active
+    assert ident.model_versions_register_shipped()[0] == new  # once
+    assert not Embedding.objects.filter(model_version=new).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        training.model_version_activate(model_version=new, user=researcher)
+    assert _no_broker[-1][0] == training.REEMBED_TASK
+    assert training.model_version_activation_finish(model_version_id=new.pk,
+                                                    user_id=researcher.pk)
+    new.refresh_from_db()
+    assert new.is_active and not ModelVersion.objects.get(pk=edge_version.pk).is_active
+    rows = Embedding.objects.filter(model_version=new)
+    assert sorted(rows.values_list("photo_id", flat=True)) == sorted(p.pk for p in photos)
+    assert not rows.filter(edge__isnull=True).exists()
+    # the outlines of the same tracing method were reused, not traced again
+    assert sum(p.outlines.count() for p in photos) == len(photos)
+    # the new version serves the next job
+    job = _job(fin_photo(individual_seed=0, photo_seed=3))
+    assert job.model_version == new
+    ident.identification_jobs_run(job_ids=[job.pk])
+    job.refresh_from_db()
+    assert job.status == "done" and job.candidates.order_by("rank")[0].individual == inds[0]

@@ -10,12 +10,13 @@ from django.utils import timezone
 
 from dois import services
 from dois import tasks as dois_tasks
+from dois.demo import fin_image, fin_upload
 from dois.models import Candidate, IdentificationJob, ModelVersion
 from dois.services_identification import identification_job_create
 from dois.services_training import model_version_activate
 from hub.celery import app
 from tests.dois.factories import PhotoFactory, upload
-from tests.dois.jobs_support import gallery_make
+from tests.dois.jobs_support import fin_gallery_make, gallery_make
 from tests.support import task_queue, wait_for
 
 
@@ -61,6 +62,33 @@ def test_a_worker_identifies_a_bulk_upload_in_batches(settings, model_version, v
     assert sorted(j.timings["batch_size"] for j in jobs) == [2, 2, 3, 3, 3]
     assert Candidate.objects.filter(job_id__in=ids).count() == 5 * len(inds)
     assert all(j.model_version_id == model_version.pk for j in jobs)
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_identifies_fins_by_their_outline(settings, edge_version, volunteer,
+                                                   start_worker, purge_queues):
+    """The site's default method in a real worker process (prefork, LiteRT after the
+    fork): a fin photo gets its outline and candidates, a photo without one is flagged."""
+    inds, refs = fin_gallery_make(individuals=3, per_individual=2, model_version=edge_version)
+    worker = start_worker(queues="identify", name="edge")
+    fin, box = fin_upload(fin_image(individual_seed=0, photo_seed=4), "query.jpg")
+    _sighting, results = services.sighting_with_photos_submit(
+        uploaded_by=volunteer,
+        sighting_fields={"observed_at": timezone.now(), "latitude": 22.3, "longitude": 113.8},
+        uploads=[fin, upload(seed=7)],
+        options=[services.PhotoOptions(crop=box), services.PhotoOptions(crop=(0, 0, 40, 40))])
+    ids = [r.job.pk for r in results]
+    jobs = wait_for(lambda: (lambda js: js if all(j.status == "done" for j in js) else None)(
+        list(IdentificationJob.objects.filter(pk__in=ids).order_by("pk"))), what="jobs done")
+    found, flagged = jobs
+    assert {j.worker for j in jobs} == {worker.name}
+    assert found.model_version == edge_version and found.outline.ok
+    assert found.outline_reason == "" and found.outline.made_by == "machine"
+    assert found.candidates.order_by("rank")[0].individual == inds[0]
+    assert found.candidates.count() == len(inds)
+    assert flagged.outline_reason and not flagged.candidates.exists()
+    assert flagged.new_individual_probability is None
 
 
 @pytest.mark.worker
