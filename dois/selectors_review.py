@@ -10,16 +10,27 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from dois.models import Candidate, Decision, IdentificationJob, Individual, Photo, PhotoEdit
 from dois.selectors import individuals_best_photos, photo_edits
+from dois.selectors_outlines import EdgeOverlay, edge_overlays
 
 
 def review_queue(*, skipped: Iterable[int] = ()) -> QuerySet[Photo]:
-    """Photos waiting for a researcher, oldest first, without the ``skipped`` ones."""
+    """Photos waiting for a researcher, oldest first, without the ``skipped`` ones.
+
+    Each photo carries ``outline_reason``: why the latest finished job of its current
+    revision found no usable outline (empty when it found one or has not run), so the
+    queue flags those photos (issue 13) without a query per row.
+    """
+    flag = (IdentificationJob.objects.filter(
+        photo=OuterRef("pk"), revision=OuterRef("revision"),
+        status=IdentificationJob.Status.DONE).order_by("-finished_at", "-id")
+        .values("outline_reason")[:1])
     photos = (Photo.objects.awaiting_review()
               .select_related("sighting", "proposed_individual", "uploaded_by")
+              .annotate(outline_reason=Subquery(flag))
               .order_by("uploaded_at", "id"))
     skipped = list(skipped)
     return photos.exclude(pk__in=skipped) if skipped else photos
@@ -97,6 +108,8 @@ class ReviewCandidate:
     score: float | None
     source: str  # "model" or "volunteer"
     photos: list[Photo] = field(default_factory=list)
+    matched_photo_id: int | None = None  # the model's best matching reference photo
+    overlay: EdgeOverlay | None = None  # edge method: the query's edge on that photo's
 
 
 @dataclass
@@ -113,7 +126,8 @@ def photo_job_current(*, photo: Photo) -> IdentificationJob | None:
     """The job whose result describes the photo as it is now: of its current revision
     (box, side, guess) the latest finished one, else its latest one; a photo whose
     current revision has no job yet shows its latest job."""
-    jobs = (IdentificationJob.objects.filter(photo=photo).select_related("model_version")
+    jobs = (IdentificationJob.objects.filter(photo=photo)
+            .select_related("model_version", "outline")
             .order_by("-revision", "-created_at", "-id"))
     current = [j for j in jobs[:20] if j.revision == photo.revision]
     if current:
@@ -137,7 +151,7 @@ def review_item(*, photo: Photo, user, per_candidate: int = 3) -> ReviewItem:
                      .exclude(individual__status=Individual.Status.WITHDRAWN)
                      .order_by("rank")):
             candidates.append(ReviewCandidate(cand.individual, cand.rank, cand.score,
-                                              "model"))
+                                              "model", matched_photo_id=cand.photo_id))
     guess = photo.proposed_individual
     if (guess is not None and guess.status != Individual.Status.WITHDRAWN
             and all(c.individual.pk != guess.pk for c in candidates)):
@@ -146,6 +160,10 @@ def review_item(*, photo: Photo, user, per_candidate: int = 3) -> ReviewItem:
                                    user=user, limit=per_candidate + 1)
     for cand in candidates:
         cand.photos = [p for p in best[cand.individual.pk] if p.pk != photo.pk][:per_candidate]
+    overlays = edge_overlays(job=job, candidate_photo_ids=[
+        c.matched_photo_id for c in candidates if c.matched_photo_id])
+    for cand in candidates:
+        cand.overlay = overlays.get(cand.matched_photo_id)
     decisions = list(Decision.objects.filter(photo=photo)
                      .select_related("decided_by", "individual", "model_version", "encounter")
                      .order_by("-decided_at", "-id"))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dois import views, views_jobs, views_leaderboard, views_review
+from dois import views, views_jobs, views_leaderboard, views_outlines, views_review
 
 app_name = "dois"
 
@@ -24,6 +24,7 @@ urlpatterns = [
     path("photos/<int:pk>/<str:kind>.jpg", views.photo_image, name="photo_image"),
     path("photos/<int:pk>/original/", views.photo_original, name="photo_original"),
     path("photos/<int:pk>/edit/", views.photo_edit, name="photo_edit"),
+    path("photos/<int:pk>/outline/", views_outlines.photo_outline, name="photo_outline"),
     path("exports/", views.export_index, name="exports"),
     path("exports/capture-history.csv", views.export_capture_csv, name="export_capture_csv"),
     path("exports/capture-history.inp", views.export_capture_inp, name="export_capture_inp"),

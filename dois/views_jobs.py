@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dois import selectors_identification as sel
+from dois import selectors_outlines as outlines
 from dois import services_training
 from dois.forms_jobs import TrainingRunForm
 from dois.models import ModelVersion, TrainingRun
@@ -22,9 +23,17 @@ def job_detail(request, pk: int):
     job = sel.job_get(job_id=pk, user=request.user)
     if job is None:
         raise Http404
+    correctable = photo_correctable_by(photo=job.photo, user=request.user)
+    current = outlines.outline_current(photo=job.photo) if correctable else None
     return render(request, "dois/job.html", {
-        "view": sel.job_view(job=job, user=request.user),
-        "correctable": photo_correctable_by(photo=job.photo, user=request.user)})
+        "view": sel.job_view(job=job, user=request.user), "correctable": correctable,
+        # the outline this job used; its tool when it is still the photo's current one
+        "drawing": outlines.outline_drawing(outline=job.outline),
+        "outline_editable": bool(correctable and current is not None
+                                 and current.pk == job.outline_id),
+        "flag": (outlines.outline_reason_text(reason=job.outline_reason)
+                 if job.outline_reason else ""),
+        "next_url": request.get_full_path()})
 
 
 @permission_required("dois.train_model", raise_exception=True)

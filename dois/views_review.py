@@ -19,7 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dois import selectors_review, services, services_review
+from dois import selectors_outlines, selectors_review, services, services_review
 from dois.forms import DecisionForm
 from dois.models import Decision, Photo
 
@@ -91,8 +91,14 @@ def review(request, pk: int):
             return redirect("dois:review", pk=photo.pk)
         return _after(photo, skipped)
     item = selectors_review.review_item(photo=photo, user=request.user)
+    job = item.job
     return render(request, "dois/review.html", {
         "item": item, "form": form, "prefix": settings.DOIS_CATALOGUE_PREFIX,
+        "drawing": selectors_outlines.outline_drawing(
+            outline=selectors_outlines.outline_current(photo=photo)),
+        "flag": (selectors_outlines.outline_reason_text(reason=job.outline_reason)
+                 if job is not None and job.status == "done" and job.outline_reason else ""),
+        "next_url": request.get_full_path(),
         "nav": selectors_review.review_neighbours(photo=photo, skipped=skipped),
         "is_skipped": photo.pk in skipped,
         "recent": selectors_review.decisions_recent(user=request.user)},
