@@ -29,6 +29,12 @@ def links() -> dict[str, str]:
             "submit_url": reverse("dois:leaderboard_submit")}
 
 
+def board_row_url(*, board_url: str, pk: int) -> str:
+    """A submission's row on the full leaderboard (the board's rows carry
+    ``id="submission-<pk>"``)."""
+    return f"{board_url}#submission-{pk}"
+
+
 def _figures(sub: Submission) -> dict[str, Any]:
     m = sub.metrics or {}
     return {"top1": m.get("top1"), "top5": m.get("top5"), "map5": m.get("map5")}
@@ -39,6 +45,7 @@ def board(*, opens_at: datetime, closes_at: datetime) -> dict[str, Any]:
     (excluded): the done ones ranked among themselves as the board ranks them (with
     their rank on the whole board too), and the ones still queued or running."""
     rows, rank = [], 0
+    board_url = reverse("dois:leaderboard")
     for row in board_rows():
         sub = row.submission
         if row.active_model or not opens_at <= sub.created_at < closes_at:
@@ -46,6 +53,7 @@ def board(*, opens_at: datetime, closes_at: datetime) -> dict[str, Any]:
         rank += 1
         rows.append({"id": sub.pk, "name": sub.name, "author": row.author, "rank": rank,
                      "board_rank": row.rank, **_figures(sub), "url": sub.get_absolute_url(),
+                     "board_row_url": board_row_url(board_url=board_url, pk=sub.pk),
                      "submitted_at": sub.created_at, "stale": row.stale})
     pending = [{"id": r["pk"], "status": r["status"], "submitted_at": r["created_at"]}
                for r in Submission.objects.filter(
@@ -83,5 +91,6 @@ def submissions_resolve(*, ids) -> dict[int, dict[str, Any]]:
         found[sub.pk] = {"id": sub.pk, "name": sub.name,
                          "author": member_label(user=sub.submitted_by),
                          **_figures(sub), "url": sub.get_absolute_url(),
-                         "board_url": board_url}
+                         "board_url": board_url,
+                         "board_row_url": board_row_url(board_url=board_url, pk=sub.pk)}
     return found

@@ -14,15 +14,17 @@ A *challenge provider* is any object (dois's is the module ``dois.board_events``
 
       {"board_url": str, "submit_url": str,
        "rows": [{"id", "name", "author", "rank", "board_rank", "top1", "top5", "map5",
-                 "url", "submitted_at", "stale"}],      # ranked as the board ranks them
+                 "url", "board_row_url", "submitted_at", "stale"}],  # as the board ranks
        "pending": [{"id", "status", "submitted_at"}]}   # queued or running, unnamed
 
   ``rows`` holds only what anyone may see on the board (done submissions, authors by
-  display name); ``pending`` never names a submission or its author;
+  display name); ``url`` is the submission's own page, ``board_row_url`` its row on the
+  full leaderboard; ``pending`` never names a submission or its author;
 * ``submission_choices() -> list[tuple[int, str]]``: the submissions anyone may see,
   for an organiser to link to a talk;
 * ``submissions_resolve(*, ids) -> dict[int, dict]``: those of ``ids`` anyone may see
-  now, each ``{"id", "name", "author", "top1", "top5", "map5", "url", "board_url"}``
+  now, each ``{"id", "name", "author", "top1", "top5", "map5", "url", "board_url",
+  "board_row_url"}``
   (one query whatever the number). An id missing from the answer is not shown.
 """
 

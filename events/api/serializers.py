@@ -56,6 +56,8 @@ class EventsModelSubmissionSerializer(serializers.Serializer):
     top1 = serializers.FloatField(allow_null=True)
     top5 = serializers.FloatField(allow_null=True)
     url = serializers.CharField(help_text="The submission's page on the leaderboard.")
+    board_row_url = serializers.CharField(
+        help_text="The submission's row on the full leaderboard (its anchor).")
 
 
 def _submission_api(context: dict, data: dict | None) -> dict | None:
@@ -63,7 +65,9 @@ def _submission_api(context: dict, data: dict | None) -> dict | None:
         return None
     return {"id": data["id"], "name": data["name"], "author": data["author"],
             "map5": data.get("map5"), "top1": data.get("top1"), "top5": data.get("top5"),
-            "url": _absolute(context, data["url"])}
+            "url": _absolute(context, data["url"]),
+            "board_row_url": _absolute(context, data.get("board_row_url")
+                                       or data.get("board_url") or data["url"])}
 
 
 class EventsTalkSerializer(serializers.ModelSerializer):

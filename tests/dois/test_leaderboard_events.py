@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from dois import board_events
@@ -93,6 +94,22 @@ def test_only_models_anyone_may_see_can_be_linked_and_resolved(night):
     assert list(found) == [subs["bo-net"].pk]
     assert found[subs["bo-net"].pk]["author"] == "bo"
     assert found[subs["bo-net"].pk]["top5"] == 0.9
+
+
+def test_rows_and_linked_models_point_at_their_row_on_the_full_board(client, night):
+    """The event page links a model to its row on the leaderboard, which carries the
+    anchor ``submission-<pk>``."""
+    opens, closes, subs = night
+    pk = subs["bo-net"].pk
+    row = board_events.board(opens_at=opens, closes_at=closes)["rows"][0]
+    assert row["board_row_url"] == f"{reverse('dois:leaderboard')}#submission-{pk}"
+    found = board_events.submissions_resolve(ids=[pk])[pk]
+    assert found["board_row_url"] == row["board_row_url"]
+    page = client.get(reverse("dois:leaderboard")).text
+    for sub in (subs["bo-net"], subs["ada-net"], subs["before"]):
+        assert page.count(f'id="submission-{sub.pk}"') == 1
+    for hidden in ("queued", "running", "failed"):
+        assert f'id="submission-{subs[hidden].pk}"' not in page
 
 
 @pytest.mark.parametrize("n", [1, 3])

@@ -134,7 +134,8 @@ class FakeBoard:
         return {"id": m["id"], "name": m["name"], "author": m["author"], "map5": m["map5"],
                 "top1": m["top1"], "top5": m["top5"],
                 "url": f"/en/dois/leaderboard/submissions/{m['id']}/",
-                "board_url": "/en/dois/leaderboard/"}
+                "board_url": "/en/dois/leaderboard/",
+                "board_row_url": f"/en/dois/leaderboard/#submission-{m['id']}"}
 
     def board(self, *, opens_at, closes_at) -> dict:
         self.board_calls += 1

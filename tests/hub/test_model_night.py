@@ -79,6 +79,26 @@ def test_the_event_page_shows_the_real_board_and_a_talks_model(client, night):
     assert "模型之夜" in zh and "ada-net" in zh
 
 
+def test_the_event_page_links_each_model_to_its_row_on_the_full_leaderboard(client, night):
+    ada = UserFactory(username="ada", display_name="Ada L.")
+    older = submission(ada, "older-net", map5=0.9)
+    Submission.objects.filter(pk=older.pk).update(
+        created_at=night.starts_at - timedelta(days=2))
+    best = submission(ada, "ada-net", map5=0.61)
+    TalkFactory(event=night, title="How ada-net works", model_submission=best.pk)
+    page = client.get(night.get_absolute_url()).text
+    anchor = f"/en/dois/leaderboard/#submission-{best.pk}"
+    assert page.count(f'href="{anchor}"') == 2  # the challenge's row and the talk
+    assert "#2 on the leaderboard" in page  # older-net, outside the window, is first
+    board = client.get(anchor.split("#")[0]).text
+    row = board.split(f'id="submission-{best.pk}"', 1)[1].split("</tr>", 1)[0]
+    assert "ada-net" in row and "0.610" in row
+    data = APIClient().get(f"/api/v1/events/{night.slug}/").json()
+    assert data["challenge"]["board"][0]["board_row_url"] == f"http://testserver{anchor}"
+    assert data["talks"][0]["model_submission"]["board_row_url"] == (
+        f"http://testserver{anchor}")
+
+
 def test_a_finished_submission_shows_at_once_on_the_cached_event_page(
         client, settings, tmp_path, night, no_broker, django_capture_on_commit_callbacks):
     from tests.dois.test_leaderboard_models import built_models, model_upload

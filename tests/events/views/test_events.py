@@ -368,3 +368,21 @@ def test_the_manage_page_tells_the_model_nights_window(client, organiser):
     assert 'id="model-night-window"' in page and "on the event's board" in page
     zh = client.get(f"/zh-hans/events/{event.slug}/manage/").text
     assert "列入本活动的排行榜" in zh
+
+
+def test_the_board_and_a_talks_model_link_to_their_row_on_the_full_leaderboard(
+        client, board):
+    from tests.events.factories import TalkFactory
+
+    event = _night()
+    model = board.add(name="fin-net", map5=0.55)
+    TalkFactory(event=event, title="How fin-net works", model_submission=model["id"])
+    page = client.get(event.get_absolute_url()).text
+    row = f'href="/en/dois/leaderboard/#submission-{model["id"]}"'
+    board_part, talks_part = page.split('id="talks-h"')
+    assert row in board_part and "#1 on the leaderboard" in board_part
+    assert row in talks_part  # the talk's "leaderboard" link
+    own = f'href="/en/dois/leaderboard/submissions/{model["id"]}/"'
+    assert own in board_part and own in talks_part  # the submission's page stays linked
+    zh = client.get(f"/zh-hans/events/{event.slug}/").text
+    assert "排行榜第 1 名" in zh
