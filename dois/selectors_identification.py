@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 
 from dois.models import Candidate, IdentificationJob, ModelVersion, Photo, TrainingRun
 from dois.selectors import individuals_best_photos, photo_visible_to, photos_visible
+from dois.selectors_outlines import outline_data
 
 
 def job_delayed(*, job: IdentificationJob) -> bool:
@@ -65,7 +66,7 @@ def job_status_data(*, job: IdentificationJob) -> dict:
         "new_individual_probability": job.new_individual_probability,
         "model_version": job.model_version.name,
         "method": job.model_version.kind,
-        "outline": job.outline_id,
+        "outline": outline_data(outline=job.outline) if job.outline_id else None,
         "outline_reason": job.outline_reason if job.status == IdentificationJob.Status.DONE
         else "",
         "created_at": job.created_at.isoformat(),

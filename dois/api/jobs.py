@@ -9,6 +9,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dois.api.serializers import OutlineSerializer
 from dois.models import IdentificationJob
 from dois.selectors_identification import job_get, job_status_data
 
@@ -35,6 +36,14 @@ class JobSerializer(serializers.Serializer):
     candidates = JobCandidateSerializer(many=True)
     new_individual_probability = serializers.FloatField(allow_null=True)
     model_version = serializers.CharField()
+    method = serializers.ChoiceField(["edge", "appearance"], help_text=(
+        "edge: the fin's outline (trailing edge) was compared; appearance: the whole crop."))
+    outline = OutlineSerializer(allow_null=True, help_text=(
+        "Edge method: the outline the job used (traced, or a person's)."))
+    outline_reason = serializers.CharField(help_text=(
+        "Edge method, a finished job: why the photo had no usable outline (no_fin, "
+        "edge_too_short, tip_cut, low_confidence, bad_image), so it was not compared and "
+        "waits for a person; empty otherwise."))
     created_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from dois import selectors
+from dois import selectors, selectors_outlines
 from dois.models import Individual, Photo, Sighting
 
 
@@ -52,6 +52,79 @@ class SightingSerializer(serializers.ModelSerializer):
         return self._place(obj).exact
 
 
+# --- fin outlines (issue 13) -------------------------------------------------------------
+
+def _point(**kwargs):
+    return serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2,
+                                 **kwargs)
+
+
+class OutlineCropSerializer(serializers.Serializer):
+    x = serializers.IntegerField()
+    y = serializers.IntegerField()
+    w = serializers.IntegerField()
+    h = serializers.IntegerField()
+
+
+class OutlineSerializer(serializers.Serializer):
+    """A photo's fin outline (the shape of ``dois.selectors_outlines.outline_data``):
+    points in pixels of the crop as traced (``image_size``), never a place."""
+
+    id = serializers.IntegerField()
+    photo = serializers.IntegerField()
+    crop = OutlineCropSerializer(help_text="The fin box (pixels of the original) it was "
+                                           "traced on.")
+    made_by = serializers.ChoiceField(["machine", "person"])
+    action = serializers.ChoiceField(["", "accept", "move", "redraw"],
+                                     help_text="A person's correction; empty for the machine.")
+    created_at = serializers.DateTimeField()
+    method = serializers.CharField(help_text="The tracing method's version.")
+    confidence = serializers.FloatField()
+    ok = serializers.BooleanField(help_text="Whether its trailing edge can be compared.")
+    reason = serializers.ChoiceField(["ok", "no_fin", "edge_too_short", "tip_cut",
+                                      "low_confidence", "bad_image"])
+    reason_text = serializers.CharField()
+    image_size = serializers.ListField(child=serializers.IntegerField(), min_length=2,
+                                       max_length=2, help_text="[width, height] of the crop.")
+    facing = serializers.ChoiceField(["left", "right"], allow_null=True,
+                                     help_text="left: the animal swims to the left.")
+    tip = _point(allow_null=True)
+    trailing = serializers.ListField(child=_point(), help_text="The trailing edge from the "
+                                                               "tip down.")
+    trailing_end = _point(allow_null=True)
+    trailing_end_kind = serializers.CharField(allow_null=True)
+    leading_end = _point(allow_null=True)
+    contour = serializers.ListField(child=_point(), help_text="The whole traced outline.")
+
+
+class OutlineCorrectionSerializer(serializers.Serializer):
+    """``application/json``: a person's check of the photo's current outline."""
+
+    action = serializers.ChoiceField(
+        ["accept", "move", "redraw"],
+        help_text="accept: as it is; move: tip, trailing_end and/or leading_end moved (the "
+                  "edge follows the traced outline); redraw: trailing drawn again.")
+    tip = _point(required=False, allow_null=True)
+    trailing_end = _point(required=False, allow_null=True)
+    leading_end = _point(required=False, allow_null=True)
+    trailing = serializers.ListField(child=_point(), required=False, allow_null=True,
+                                     min_length=2, max_length=2000,
+                                     help_text="redraw: the trailing edge from the tip down.")
+    facing = serializers.ChoiceField(["left", "right"], required=False, allow_null=True)
+    revision = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0,
+        help_text="The photo's revision you looked at; refused (409) if it changed since.")
+    outline = serializers.IntegerField(required=False, allow_null=True, min_value=1,
+                                       help_text="The outline id you corrected.")
+
+
+class OutlineCorrectedSerializer(serializers.Serializer):
+    outline = OutlineSerializer(allow_null=True)
+    job = serializers.IntegerField(allow_null=True, help_text="The new identification job "
+                                                              "(null: nothing changed).")
+    revision = serializers.IntegerField(help_text="The photo's revision now.")
+
+
 class PhotoSerializer(serializers.ModelSerializer):
     """A photo as the caller may see it. Nothing here leads to a stored file: no hash, no
     storage name; images come from the permission-checking ``image_url`` and (researchers
@@ -67,13 +140,25 @@ class PhotoSerializer(serializers.ModelSerializer):
     original_url = serializers.SerializerMethodField()
     exif_latitude = serializers.SerializerMethodField()
     exif_longitude = serializers.SerializerMethodField()
+    outline = serializers.SerializerMethodField()
 
     class Meta:
         model = Photo
         fields = ["id", "sighting", "individual", "proposed_individual", "state", "side",
                   "quality", "split", "is_public", "width", "height", "crop", "uploaded_at",
                   "exif_taken_at", "exif_latitude", "exif_longitude", "image_url",
-                  "original_url"]
+                  "original_url", "outline"]
+
+    @extend_schema_field(OutlineSerializer(allow_null=True))
+    def get_outline(self, obj) -> dict | None:
+        """The photo's current fin outline (``context["outlines"]``: a page's, read at
+        once by the view; else this photo's)."""
+        outlines = self.context.get("outlines")
+        if outlines is None:
+            outline = selectors_outlines.outline_current(photo=obj)
+        else:
+            outline = outlines.get(obj.pk)
+        return selectors_outlines.outline_data(outline=outline) if outline else None
 
     @extend_schema_field({"type": "object", "properties": {
         k: {"type": "integer"} for k in ("x", "y", "w", "h")}})

@@ -566,3 +566,27 @@ def _closed_path(poly: np.ndarray, i: int, j: int, direction: int) -> np.ndarray
         k = (k + direction) % n
         idx.append(k)
     return poly[idx]
+
+
+def outline_mask(outline: Outline) -> np.ndarray:
+    """The dolphin's mask (``H x W`` uint8, 255 = dolphin) of a checked outline, as
+    ``make_segmenter --extra`` takes it: the traced ``contour`` with its trailing part
+    (tip to trailing end, on the trailing side) replaced by ``outline.trailing`` (a
+    person's moved or redrawn edge). Raises ``ValueError`` without a contour or edge."""
+    import cv2
+
+    width, height = (int(v) for v in outline.image_size)
+    contour = np.asarray(outline.contour, np.float64).reshape(-1, 2)
+    edge = np.asarray(outline.trailing, np.float64).reshape(-1, 2)
+    if len(contour) < 3 or len(edge) < 2 or outline.facing not in ("left", "right"):
+        raise ValueError("an outline with a contour, a trailing edge and a facing is needed")
+    dense = _densify_closed(contour, 2.0)
+    i = int(np.argmin(np.linalg.norm(dense - edge[0], axis=1)))
+    j = int(np.argmin(np.linalg.norm(dense - edge[-1], axis=1)))
+    a, b = _closed_path(dense, i, j, 1), _closed_path(dense, i, j, -1)
+    sign = 1 if outline.facing == "left" else -1
+    rest = b if sign * (a[:, 0].mean() - b[:, 0].mean()) > 0 else a  # the other way round
+    polygon = np.concatenate([edge, rest[::-1][1:-1]])
+    mask = np.zeros((height, width), np.uint8)
+    cv2.fillPoly(mask, [np.round(polygon * 16).astype(np.int32)], 255, cv2.LINE_AA, shift=4)
+    return np.where(mask >= 128, 255, 0).astype(np.uint8)

@@ -123,3 +123,49 @@ def traced_fin(*, individual_seed: int = 0, photo_seed: int = 0) -> dict:
                         "vector": np.asarray(fin.vector, np.float32).tobytes(),
                         "size": fin.outline.image_size}
     return _TRACED[key]
+
+
+def _outline(photo, seeds=(0, 0)):
+    from dois.models import Outline
+
+    fin = traced_fin(individual_seed=seeds[0], photo_seed=seeds[1])
+    return Outline.objects.create(
+        photo=photo, crop_x=photo.crop_x, crop_y=photo.crop_y, crop_w=photo.crop_w,
+        crop_h=photo.crop_h, data=fin["outline"], made_by="machine",
+        method="outline-1+fin-segmenter-1", confidence=0.9, ok=True, reason="ok")
+
+
+def edge_job_make(version, researcher, *, candidates: int = 1, uploaded_by=None,
+             reason: str = ""):
+    """A photo identified by the edge method against ``candidates`` individuals, each with
+    a reference photo whose edge is stored (no tracing: outlines of the session cache)."""
+    import numpy as np
+    from django.utils import timezone
+
+    from dois import services
+    from dois.models import Embedding, IdentificationJob
+    from dois.services_identification import identification_job_result_store
+    from tests.dois.factories import IndividualFactory
+
+    cands = []
+    for i in range(candidates):
+        ind = IndividualFactory()
+        ref = fin_photo(individual_seed=i % 2, photo_seed=i)
+        services.decision_record(photo=ref, action="confirm", individual=ind,
+                                 decided_by=researcher)
+        fin = traced_fin(individual_seed=i % 2, photo_seed=0)
+        Embedding.objects.create(photo=ref, model_version=version, vector=fin["vector"],
+                                 edge=fin["edge"], outline=_outline(ref, (i % 2, 0)))
+        cands.append((ind.pk, 0.8 - 0.1 * i, ref.pk))
+    photo = fin_photo(individual_seed=0, photo_seed=3, uploaded_by=uploaded_by)
+    outline = _outline(photo, (0, 3))  # the outline of this very photo
+    job = IdentificationJob.objects.create(photo=photo, model_version=version,
+                                           sent_at=timezone.now(), revision=photo.revision)
+    fin = traced_fin(individual_seed=0, photo_seed=3)
+    identification_job_result_store(
+        job_id=job.pk, vector=None if reason else np.frombuffer(fin["vector"], np.float32),
+        edge=None if reason else np.frombuffer(fin["edge"], np.float32),
+        candidates=[] if reason else cands, new_individual_probability=None if reason else 0.1,
+        timings={}, outline_id=outline.pk, outline_reason=reason)
+    job.refresh_from_db()
+    return job

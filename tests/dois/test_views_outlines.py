@@ -4,57 +4,18 @@ their query counts."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from dois import services
-from dois.models import Embedding, IdentificationJob, Outline, Photo
-from dois.services_identification import identification_job_result_store
+from dois.models import IdentificationJob, Outline, Photo
 from tests.dois.factories import IndividualFactory, UserFactory
-from tests.dois.jobs_support import fin_photo, traced_fin
+from tests.dois.jobs_support import edge_job_make, fin_photo
 
 pytestmark = pytest.mark.django_db
-
-
-def _outline(photo, seeds=(0, 0)) -> Outline:
-    fin = traced_fin(individual_seed=seeds[0], photo_seed=seeds[1])
-    return Outline.objects.create(
-        photo=photo, crop_x=photo.crop_x, crop_y=photo.crop_y, crop_w=photo.crop_w,
-        crop_h=photo.crop_h, data=fin["outline"], made_by="machine",
-        method="outline-1+fin-segmenter-1", confidence=0.9, ok=True, reason="ok")
-
-
-def edge_job(version, researcher, *, candidates: int = 1, uploaded_by=None,
-             reason: str = ""):
-    """A photo identified by the edge method against ``candidates`` individuals, each with
-    a reference photo whose edge is stored (no tracing: outlines of the session cache)."""
-    cands = []
-    for i in range(candidates):
-        ind = IndividualFactory()
-        ref = fin_photo(individual_seed=i % 2, photo_seed=i)
-        services.decision_record(photo=ref, action="confirm", individual=ind,
-                                 decided_by=researcher)
-        fin = traced_fin(individual_seed=i % 2, photo_seed=0)
-        Embedding.objects.create(photo=ref, model_version=version, vector=fin["vector"],
-                                 edge=fin["edge"], outline=_outline(ref, (i % 2, 0)))
-        cands.append((ind.pk, 0.8 - 0.1 * i, ref.pk))
-    photo = fin_photo(individual_seed=0, photo_seed=3, uploaded_by=uploaded_by)
-    outline = _outline(photo)
-    job = IdentificationJob.objects.create(photo=photo, model_version=version,
-                                           sent_at=timezone.now(), revision=photo.revision)
-    fin = traced_fin()
-    identification_job_result_store(
-        job_id=job.pk, vector=None if reason else np.frombuffer(fin["vector"], np.float32),
-        edge=None if reason else np.frombuffer(fin["edge"], np.float32),
-        candidates=[] if reason else cands, new_individual_probability=None if reason else 0.1,
-        timings={}, outline_id=outline.pk, outline_reason=reason)
-    job.refresh_from_db()
-    return job
 
 
 def queries(client, url) -> int:
@@ -65,7 +26,7 @@ def queries(client, url) -> int:
 
 def test_the_volunteer_sees_the_outline_and_its_tool_on_the_job_page(
         client, edge_version, researcher, volunteer):
-    job = edge_job(edge_version, researcher, uploaded_by=volunteer)
+    job = edge_job_make(edge_version, researcher, uploaded_by=volunteer)
     client.force_login(volunteer)
     html = client.get(reverse("dois:job", kwargs={"pk": job.pk})).content.decode()
     assert 'class="outline-view outline-editor"' in html
@@ -84,7 +45,7 @@ def test_the_volunteer_sees_the_outline_and_its_tool_on_the_job_page(
 
 def test_a_correction_posted_from_the_page_re_identifies_once(
         client, edge_version, researcher, volunteer):
-    job = edge_job(edge_version, researcher, uploaded_by=volunteer)
+    job = edge_job_make(edge_version, researcher, uploaded_by=volunteer)
     client.force_login(volunteer)
     tip = job.outline.data["tip"]
     data = {"action": "move", "tip": f"{tip[0] + 4:.2f},{tip[1] + 1:.2f}",
@@ -104,7 +65,7 @@ def test_a_correction_posted_from_the_page_re_identifies_once(
 
 
 def test_outline_post_needs_the_csrf_token(edge_version, researcher, volunteer):
-    job = edge_job(edge_version, researcher, uploaded_by=volunteer)
+    job = edge_job_make(edge_version, researcher, uploaded_by=volunteer)
     client = Client(enforce_csrf_checks=True)
     client.force_login(volunteer)
     response = client.post(reverse("dois:photo_outline", kwargs={"pk": job.photo_id}),
@@ -115,7 +76,7 @@ def test_outline_post_needs_the_csrf_token(edge_version, researcher, volunteer):
 
 def test_anonymous_and_the_decided_photo_s_volunteer_cannot_correct(
         client, edge_version, researcher, volunteer):
-    job = edge_job(edge_version, researcher, uploaded_by=volunteer)
+    job = edge_job_make(edge_version, researcher, uploaded_by=volunteer)
     url = reverse("dois:photo_outline", kwargs={"pk": job.photo_id})
     assert client.post(url, {"action": "accept", "revision": 0}).status_code in (302, 403, 404)
     services.decision_record(photo=job.photo, action="confirm",
@@ -135,7 +96,7 @@ def test_anonymous_and_the_decided_photo_s_volunteer_cannot_correct(
 
 def test_review_page_overlays_the_query_edge_on_each_candidate(client, edge_version,
                                                                researcher):
-    job = edge_job(edge_version, researcher, candidates=2)
+    job = edge_job_make(edge_version, researcher, candidates=2)
     client.force_login(researcher)
     html = client.get(reverse("dois:review", kwargs={"pk": job.photo_id})).content.decode()
     assert html.count('class="edge-overlay"') == 2
@@ -145,7 +106,7 @@ def test_review_page_overlays_the_query_edge_on_each_candidate(client, edge_vers
 
 def test_no_usable_outline_is_flagged_on_the_job_page_queue_and_review(
         client, edge_version, researcher, volunteer):
-    job = edge_job(edge_version, researcher, uploaded_by=volunteer, reason="no_fin")
+    job = edge_job_make(edge_version, researcher, uploaded_by=volunteer, reason="no_fin")
     client.force_login(volunteer)
     html = client.get(reverse("dois:job", kwargs={"pk": job.pk})).content.decode()
     assert "No usable outline: No fin found in the crop" in html
@@ -157,8 +118,8 @@ def test_no_usable_outline_is_flagged_on_the_job_page_queue_and_review(
 
 def test_pages_do_not_grow_with_candidates(client, edge_version, researcher):
     client.force_login(researcher)
-    small = edge_job(edge_version, researcher, candidates=1)
-    large = edge_job(edge_version, researcher, candidates=3)
+    small = edge_job_make(edge_version, researcher, candidates=1)
+    large = edge_job_make(edge_version, researcher, candidates=3)
     fin_photo()  # neither is the last of the queue (next wraps around with a query)
     for name, key in (("dois:job", "pk"), ("dois:review", "photo_id")):
         one = queries(client, reverse(name, kwargs={"pk": getattr(small, key)}))
