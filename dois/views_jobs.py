@@ -33,7 +33,8 @@ def job_detail(request, pk: int):
                                  and current.pk == job.outline_id),
         "flag": (outlines.outline_reason_text(reason=job.outline_reason)
                  if job.outline_reason else ""),
-        "next_url": request.get_full_path()})
+        # a correction made here goes on to the new job's page (no next_url)
+        "next_url": ""})
 
 
 @permission_required("dois.train_model", raise_exception=True)
