@@ -1,6 +1,7 @@
 """Demo content of the events app (idempotent): the group's first meetup on 2019-09-07,
 with its venue, talks, recordings, notebook, photos, head counts and a summary post in
-Chinese and English, plus two upcoming meetups relative to today.
+Chinese and English, plus two upcoming meetups relative to today and a model night whose
+challenge board holds the leaderboard submissions made from the day the demo was loaded.
 
 Facts come from the group's own summary of that afternoon; the words are new. Titles,
 descriptions and abstracts are given in English and in Chinese (``title_zh`` …).
@@ -276,6 +277,53 @@ def _upcoming(*, users: dict, first: Event) -> None:
         services.event_publish(actor=organiser, event=event)
 
 
+MODEL_NIGHT_SLUG = "demo-model-night"
+MODEL_NIGHT_DESCRIPTION = """\
+**Model night**: bring the fin embedder you trained on the DoIs catalogue's training
+split. Every model members submit to the leaderboard while the challenge is open is
+ranked on this page, by MAP@5 on the frozen evaluation split, as on the full leaderboard.
+
+On the night, the authors of the best models tell the room what they tried, and we
+look together at the fins the models still confuse.
+"""
+MODEL_NIGHT_DESCRIPTION_ZH = """\
+**模型之夜**：带上你用 DoIs 目录训练集训练的背鳍嵌入模型。挑战开放期间成员提交到排行榜的模型，
+都会按冻结评测集上的 MAP@5 在本页排名，与完整排行榜一致。
+
+当晚，成绩最好的模型作者向大家介绍他们的尝试，我们再一起看看模型仍会混淆的背鳍。
+"""
+
+
+def _model_night(*, users: dict, first: Event) -> Event | None:
+    """A model night three weeks ahead whose challenge opened at the start of the day
+    the demo was first loaded: the leaderboard submissions made from then on (those the
+    DoIs demo makes right after this one, and those a visitor submits) are on its board.
+    Its talk presents no model yet (an organiser links one in the talk form)."""
+    if Event.objects.filter(slug=MODEL_NIGHT_SLUG).exists():
+        return None
+    organiser = users["organiser"]
+    today = timezone.localtime(timezone.now(), TZ).replace(hour=0, minute=0, second=0,
+                                                           microsecond=0)
+    start = (today + timedelta(days=21)).replace(hour=19)
+    event = services.event_create(
+        actor=organiser, slug=MODEL_NIGHT_SLUG,
+        title="DoIs model night: fin embedders", title_zh="DoIs 模型之夜：背鳍嵌入模型",
+        description=MODEL_NIGHT_DESCRIPTION, description_zh=MODEL_NIGHT_DESCRIPTION_ZH,
+        starts_at=start, ends_at=start + timedelta(hours=3),
+        timezone_name="Asia/Shanghai", capacity=40, venue=first.venue, series=first.series,
+        tags=["tfug", "dois", "model-night"], model_night=True, challenge_opens_at=today)
+    services.event_publish(actor=organiser, event=event)
+    services.talk_add(
+        actor=organiser, event=event, speaker_names=["大妈 Zoom.Quiet"],
+        title="The challenge's best models, by their authors",
+        title_zh="挑战最佳模型：作者现场分享",
+        abstract="Five minutes for each of the best-ranked models: the data, the "
+                 "training, what worked and what did not.",
+        abstract_zh="排名靠前的每个模型各五分钟：数据、训练方法，哪些有效、哪些无效。",
+        starts_at=start + timedelta(minutes=30))
+    return event
+
+
 def load_demo(*, users: dict, stdout) -> Event | None:
     """Load the demo events (idempotent); return the first meetup (DoIs's birthplace)."""
     with transaction.atomic():
@@ -284,4 +332,7 @@ def load_demo(*, users: dict, stdout) -> Event | None:
             first = _first_meetup(users=users)
             stdout.write(f"events: created {first.title}")
         _upcoming(users=users, first=first)
+        night = _model_night(users=users, first=first)
+        if night is not None:
+            stdout.write(f"events: created {night.title}")
     return first

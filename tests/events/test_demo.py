@@ -1,13 +1,14 @@
 import io
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from events import selectors
-from events.demo import FIRST_SLUG, load_demo
+from events.demo import FIRST_SLUG, MODEL_NIGHT_SLUG, load_demo
+from events.models import Event, Talk
 from tests.events.factories import OrganiserFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +41,7 @@ def test_demo_is_idempotent_and_holds_the_first_meetup(demo_users):
     assert first.materials.filter(kind="notebook").count() == 2
     assert first.photos.count() >= 5
     assert set(first.posts.values_list("language", flat=True)) == {"en", "zh-hans"}
-    assert selectors.event_list_upcoming().count() == 2
+    assert selectors.event_list_upcoming().count() == 3  # two meetups, a model night
     assert len(selectors.recording_list_latest(limit=10)) == 4
 
 
@@ -100,3 +101,49 @@ def test_the_demo_notebook_shows_its_real_plot(client, demo_users):
     assert page.count('<img src="data:image/png;base64,') == 1  # the accuracy plot
     assert 'class="k"' in page or 'class="kn"' in page  # highlighted code
     assert "No description has been provided for this image" not in page
+
+
+def _rows() -> list:
+    return [list(Event.objects.order_by("slug").values_list(
+                "slug", "status", "model_night", "challenge_opens_at", "challenge_closes_at",
+                "starts_at")),
+            list(Talk.objects.order_by("pk").values_list("pk", "title",
+                                                         "model_submission"))]
+
+
+def test_the_demo_holds_one_model_night_open_now_and_loads_it_once(demo_users):
+    load_demo(users=demo_users, stdout=io.StringIO())
+    before = _rows()
+    out = io.StringIO()
+    load_demo(users=demo_users, stdout=out)
+    assert _rows() == before and "model night" not in out.getvalue()
+    nights = Event.objects.filter(model_night=True)
+    assert [e.slug for e in nights] == [MODEL_NIGHT_SLUG]
+    night = nights.get()
+    opens, closes = night.challenge_window
+    now = timezone.now()
+    # open from the day the demo was loaded until the night ends, three weeks ahead
+    assert opens <= now < closes and now - opens < timedelta(days=1)
+    assert closes == night.ends_at and night.starts_at - now > timedelta(days=20)
+    assert night.is_public and closes - opens <= timedelta(days=60)
+    assert [t.model_submission for t in night.talks.all()] == [None]
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("en", ["DoIs model night", "The model challenge is open",
+            "No model has been submitted to this challenge yet."]),
+    ("zh-hans", ["DoIs 模型之夜", "模型之夜", "挑战最佳模型"]),
+])
+def test_the_demo_model_night_shows_its_open_board(client, demo_users, board, lang,
+                                                   expected):
+    """A leaderboard submission made after the demo loaded (the DoIs demo's, a
+    visitor's) is on the night's board."""
+    load_demo(users=demo_users, stdout=io.StringIO())
+    night = Event.objects.get(slug=MODEL_NIGHT_SLUG)
+    page = client.get(f"/{lang}/events/{night.slug}/").text
+    for text in expected:
+        assert text in page
+    assert 'class="talk-model"' not in page  # the talk presents no model
+    board.add(name="demo-fin-net", map5=0.5)
+    page = client.get(f"/{lang}/events/{night.slug}/").text
+    assert "demo-fin-net" in page and 'class="challenge-row"' in page

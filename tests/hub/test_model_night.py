@@ -99,6 +99,27 @@ def test_the_event_page_links_each_model_to_its_row_on_the_full_leaderboard(clie
         f"http://testserver{anchor}")
 
 
+def test_the_demo_model_night_ranks_the_real_submissions_made_after_it_loaded(client):
+    """load_demo loads events' demo, then dois's: a submission made then is on the
+    demo night's board (dois's demo makes none yet; a visitor's counts the same)."""
+    import io
+
+    from events.demo import MODEL_NIGHT_SLUG, load_demo
+    from tests.events.factories import OrganiserFactory
+
+    users = {"organiser": OrganiserFactory(username="organiser"),
+             "researcher": UserFactory(username="researcher"),
+             "volunteer": UserFactory(username="volunteer"),
+             "admin": UserFactory(username="admin", is_superuser=True, is_staff=True)}
+    load_demo(users=users, stdout=io.StringIO())
+    old = submission(users["volunteer"], "before-the-demo", map5=0.9)
+    Submission.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=2))
+    submission(users["volunteer"], "visitor-net", map5=0.4)
+    page = client.get(f"/en/events/{MODEL_NIGHT_SLUG}/").text
+    assert "visitor-net" in page and "before-the-demo" not in page
+    assert "#2 on the leaderboard" in page and 'class="talk-model"' not in page
+
+
 def test_a_finished_submission_shows_at_once_on_the_cached_event_page(
         client, settings, tmp_path, night, no_broker, django_capture_on_commit_callbacks):
     from tests.dois.test_leaderboard_models import built_models, model_upload
