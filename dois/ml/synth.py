@@ -587,7 +587,7 @@ def render_scene(*, seed: int, individual_seed: int | None = None, long_side: in
     shear = rng.normal(0, 0.08)
     mirror = rng.random() < 0.5
     if calm:
-        sx, ang, shear = 0.95 + 0.2 * (sx - 0.65), 0.3 * ang, 0.3 * shear
+        sx, ang, shear = 0.98 + 0.08 * (sx - 0.65), 0.1 * ang, 0.1 * shear
     lin = np.array([[math.cos(ang), -math.sin(ang)], [math.sin(ang), math.cos(ang)]]) @ np.array(
         [[sx, shear], [0.0, 1.0]])
     if mirror:
