@@ -642,3 +642,15 @@ def test_a_method_version_bump_re_traces_the_gallery_before_the_switch(
     ident.identification_jobs_run(job_ids=[job.pk])
     job.refresh_from_db()
     assert job.status == "done" and job.candidates.order_by("rank")[0].individual == inds[0]
+
+
+def test_evaluate_without_a_method_evaluates_what_the_site_serves(edge_version):
+    """``python -m dois.ml.evaluate DATASET`` (no ``--method``) runs the served method with
+    the shipped segmenter: the same method string as the site's active version."""
+    from django.conf import settings
+
+    from dois.ml import evaluate
+    from dois.ml.edges import method_version
+
+    assert evaluate.SERVED_METHOD == settings.DOIS_METHOD == edge_version.kind == "edge"
+    assert method_version() == edge_version.name

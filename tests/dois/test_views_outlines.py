@@ -126,3 +126,13 @@ def test_pages_do_not_grow_with_candidates(client, edge_version, researcher):
         assert queries(client, reverse(name, kwargs={"pk": getattr(large, key)})) == one
     outline = queries(client, reverse("dois:photo_outline", kwargs={"pk": small.photo_id}))
     assert outline <= 16
+
+
+def test_the_versions_page_names_each_version_s_method(client, edge_version, researcher):
+    from dois.services_identification import model_versions_register_shipped
+
+    model_versions_register_shipped()  # the appearance model beside it, inactive
+    client.force_login(researcher)
+    html = client.get(reverse("dois:training")).content.decode()
+    assert "Fin outline (trailing edge)" in html and "Whole-crop appearance" in html
+    assert html.count('action="/en/dois/models/') >= 1  # the other one can be activated
