@@ -18,8 +18,12 @@ per core by default) and measures:
   ``POST /api/v1/photos/`` (or the submit service when that endpoint is absent) to the
   job's ``done``, polled every 2 ms.
 
-The model is ``DOIS_MODEL_PATH`` when it exists, else an untrained embedder of the
-default size (same compute) written to ``var/bench/``.
+``--method`` (default ``DOIS_METHOD``, the site's: ``edge``) picks what is measured:
+``edge`` traces each crop's fin outline with the shipped segmenter and searches the
+trailing edges (the in-process pipeline: decode + crop, ``describe_fin``, one
+``EdgeGallery`` search per photo; each queue round re-traces, its outlines deleted);
+``appearance`` embeds crops with ``DOIS_MODEL_PATH`` when it exists, else an untrained
+embedder of the default size (same compute) written to ``var/bench/``.
 """
 
 from __future__ import annotations
@@ -161,6 +165,8 @@ def main() -> int:
     ap.add_argument("--concurrency", type=int, default=0,
                     help="worker processes on the one worker host "
                          "(default: CELERY_WORKER_CONCURRENCY, i.e. one per core)")
+    ap.add_argument("--method", choices=["edge", "appearance"], default=None,
+                    help="the identification method (default: DOIS_METHOD, the site's)")
     ap.add_argument("--prefetch", type=int, default=1,
                     help="worker --prefetch-multiplier (default 1, the project's setting)")
     args = ap.parse_args()
@@ -185,6 +191,9 @@ def main() -> int:
     args.concurrency = args.concurrency or settings.CELERY_WORKER_CONCURRENCY
     model_path = _model_path(var)
     settings.DOIS_MODEL_PATH = str(model_path)
+    args.method = args.method or settings.DOIS_METHOD
+    settings.DOIS_METHOD = args.method
+    edge = args.method == "edge"
 
     from dois import services
     from dois import services_identification as ident
@@ -234,6 +243,7 @@ def main() -> int:
     # the worker host
     # the worker runs as in production (DEBUG off: no query log, no debug cursor)
     env = {**os.environ, "DATABASE_URL": db_url, "DOIS_MODEL_PATH": str(model_path),
+           "DOIS_METHOD": args.method,
            "MEDIA_ROOT": str(var / "media"), "PYTHONUNBUFFERED": "1", "DEBUG": "0",
            "SECRET_KEY": secrets.token_urlsafe(48), "ALLOWED_HOSTS": "localhost",
            "SITE_URL": "https://bench.invalid"}
@@ -273,32 +283,59 @@ def main() -> int:
                           IdentificationJob.objects.filter(pk__in=ids)})
 
         # in-process pipeline of dois.ml on the same files
-        from dois.ml.gallery import Gallery
-        from dois.ml.model import Embedder
-        from dois.ml.preprocess import load_image
-        from dois.models import Candidate, Embedding
-
-        threads = os.cpu_count() or 1  # one process: every core to TensorFlow
-        embedder = Embedder(model_path, threads=threads).warm()
-        size = embedder.input_size
         import numpy as np
 
-        rows = list(Embedding.objects.filter(model_version=version, photo_id__in=gallery_ids)
-                    .values_list("photo__individual_id", "vector"))
-        gallery = Gallery(np.stack([np.frombuffer(bytes(v), np.float32) for _i, v in rows]),
-                          [i for i, _v in rows])
-        photos = list(Photo.objects.filter(pk__in=[r.photo.pk for r in results]).order_by("pk"))
-        embedder.embed(np.zeros((1, size, size, 3), np.float32))
-        batch_size = ident.identify_batch_size()
+        from dois.models import Candidate, Embedding, Outline
 
-        def inprocess() -> float:
-            t0 = time.perf_counter()
-            for start in range(0, len(photos), batch_size):
-                chunk = photos[start:start + batch_size]
-                batch = np.stack([load_image(p.original.open("rb").read(), box=p.crop_box,
-                                             size=size) for p in chunk])
-                gallery.search(embedder.embed(batch), k=ident.TOP_K)
-            return time.perf_counter() - t0
+        threads = os.cpu_count() or 1  # one process: every core to TensorFlow
+        photos = list(Photo.objects.filter(pk__in=[r.photo.pk for r in results]).order_by("pk"))
+        batch_size = ident.identify_batch_size()
+        if edge:
+            from dois import inference
+            from dois.ml.edges import EdgeGallery, describe_fin, new_individual_probability
+            from dois.ml.outline import OutlineTracer
+
+            tracer = OutlineTracer(segmenter_path=ident.model_version_path(
+                model_version=version), threads=threads)
+            rows = list(Embedding.objects.filter(
+                model_version=version, photo_id__in=gallery_ids, edge__isnull=False)
+                .values_list("photo__individual_id", "edge", "vector"))
+            gallery = EdgeGallery(
+                np.stack([np.frombuffer(bytes(e), np.float32).reshape(-1, 2)
+                          for _i, e, _v in rows]), [i for i, _e, _v in rows],
+                vectors=np.stack([np.frombuffer(bytes(v), np.float32) for _i, _e, v in rows]))
+
+            def inprocess() -> float:
+                t0 = time.perf_counter()
+                for p in photos:
+                    fin = describe_fin(inference.crop_rgb(data=p.original.open("rb").read(),
+                                                          box=p.crop_box), tracer=tracer)
+                    if fin.edge is not None:
+                        new_individual_probability(gallery.search(
+                            fin.edge, k=ident.TOP_K, vector=fin.vector))
+                return time.perf_counter() - t0
+        else:
+            from dois.ml.gallery import Gallery
+            from dois.ml.model import Embedder
+            from dois.ml.preprocess import load_image
+
+            embedder = Embedder(model_path, threads=threads).warm()
+            size = embedder.input_size
+            rows = list(Embedding.objects.filter(model_version=version,
+                                                 photo_id__in=gallery_ids)
+                        .values_list("photo__individual_id", "vector"))
+            gallery = Gallery(np.stack([np.frombuffer(bytes(v), np.float32)
+                                        for _i, v in rows]), [i for i, _v in rows])
+            embedder.embed(np.zeros((1, size, size, 3), np.float32))
+
+            def inprocess() -> float:
+                t0 = time.perf_counter()
+                for start in range(0, len(photos), batch_size):
+                    chunk = photos[start:start + batch_size]
+                    batch = np.stack([load_image(p.original.open("rb").read(),
+                                                 box=p.crop_box, size=size) for p in chunk])
+                    gallery.search(embedder.embed(batch), k=ident.TOP_K)
+                return time.perf_counter() - t0
 
         cpu_queue = dict.fromkeys(_cpu_seconds(worker_group=worker.pid), 0.0)
         cpu_inprocess = dict(cpu_queue)
@@ -313,6 +350,8 @@ def main() -> int:
             with transaction.atomic():
                 Candidate.objects.filter(job_id__in=ids).delete()
                 Embedding.objects.filter(photo_id__in=[p.pk for p in photos]).delete()
+                # traced again, as fresh photos are (a stored outline would be reused)
+                Outline.objects.filter(photo_id__in=[p.pk for p in photos]).delete()
                 IdentificationJob.objects.filter(pk__in=ids).update(
                     status="queued", attempts=0, started_at=None, finished_at=None,
                     sent_at=None, worker="", timings={})
@@ -371,12 +410,17 @@ def main() -> int:
         p95 = latencies[min(len(latencies) - 1, int(round(0.95 * (len(latencies) - 1))))]
         worker_timings = IdentificationJob.objects.filter(pk__in=ids).values_list(
             "timings", flat=True)
-        embed_ms = statistics.median(t.get("embed_ms", 0) for t in worker_timings)
+        embed_ms = statistics.median(t.get("trace_ms" if edge else "embed_ms", 0)
+                                     for t in worker_timings)
+        no_outline = IdentificationJob.objects.filter(pk__in=ids).exclude(
+            outline_reason="").count()
         result = {
             "bench": "dois_jobs",
             "photos": args.photos,
             "gallery_photos": len(gallery_ids),
-            "model": model_path.name,
+            "method": version.name,
+            "model": (ident.model_version_path(model_version=version).name if edge
+                      else model_path.name),
             "backend": next(iter(worker_timings)).get("backend"),
             "worker_concurrency": args.concurrency,
             "worker_prefetch_multiplier": args.prefetch,
@@ -400,7 +444,9 @@ def main() -> int:
             "single_ms_p50": round(statistics.median(latencies), 1),
             "single_ms_p95": round(p95, 1),
             "target_single_ms": 300,
-            "worker_embed_ms_median_per_batch": embed_ms,
+            ("worker_trace_ms_median_per_batch" if edge
+             else "worker_embed_ms_median_per_batch"): embed_ms,
+            "photos_without_usable_outline": no_outline,
             # CPU milliseconds per photo by part of the system, mean over rounds 2..n
             "cpu_ms_per_photo_queue": {k: round(v, 2) for k, v in cpu_queue.items()},
             "cpu_ms_per_photo_inprocess": {k: round(v, 2) for k, v in cpu_inprocess.items()},
