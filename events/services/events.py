@@ -76,7 +76,11 @@ def local_time_check(*, value: datetime, zone: str, field: str) -> datetime:
     tz = ZoneInfo(zone)
     naive = value.replace(tzinfo=None) if timezone.is_aware(value) else value
     aware = naive.replace(tzinfo=tz)
-    round_trip = aware.astimezone(ZoneInfo("UTC")).astimezone(tz).replace(tzinfo=None)
+    try:
+        round_trip = aware.astimezone(ZoneInfo("UTC")).astimezone(tz).replace(tzinfo=None)
+    except OverflowError as exc:  # e.g. 9999-12-31 23:59 west of Greenwich
+        raise ValidationError({field: _("This date is out of range; check the year.")}) \
+            from exc
     if round_trip != naive:
         raise ValidationError({field: _(
             "%(time)s does not exist in %(zone)s: the clocks jump forward at that time "
@@ -124,8 +128,9 @@ def _event_validate(*, event: Event) -> None:
     """The fields, then the dates: the end after the start, at most a week long, not
     before 2000 nor more than five years ahead, a deadline before the end; the venue
     must be a current one (an old version stays with the past events that had it).
-    A model night's window closes after it opens and lasts at most 60 days; an event
-    that hosts no challenge keeps no window."""
+    A model night's window closes after it opens, lasts at most 60 days and lies within
+    60 days of the event (a mistyped year is caught); an event that hosts no challenge
+    keeps no window."""
     if not event.model_night:
         event.challenge_opens_at = event.challenge_closes_at = None
     event.full_clean(exclude=["slug"])
@@ -154,6 +159,12 @@ def _event_validate(*, event: Event) -> None:
         elif closes - opens > LONGEST_CHALLENGE:
             errors["challenge_closes_at"] = _(
                 "A challenge lasts at most 60 days; check the dates.")
+        elif opens < event.starts_at - LONGEST_CHALLENGE:
+            errors["challenge_opens_at"] = _(
+                "The challenge opens more than 60 days before the event; check the dates.")
+        elif closes > event.ends_at + LONGEST_CHALLENGE:
+            errors["challenge_closes_at"] = _(
+                "The challenge closes more than 60 days after the event; check the dates.")
     if errors:
         raise ValidationError(errors)
 

@@ -142,3 +142,25 @@ def test_a_copied_model_night_keeps_its_window_shifted(organiser):
     assert copy.model_night
     assert copy.challenge_opens_at == start + timedelta(days=21)
     assert copy.challenge_closes_at is None
+
+
+def test_a_window_far_from_the_event_is_refused_as_a_mistyped_date(organiser):
+    """A window may open weeks before the night (members train) or close after it, but
+    not lie more than 60 days away: a mistyped year is caught, not a board of 1990."""
+    start = timezone.now() + timedelta(days=3)
+    end = start + timedelta(hours=3)
+    cases = [("challenge_opens_at", start - timedelta(days=61), start - timedelta(days=30)),
+             ("challenge_opens_at", start.replace(year=1990), start.replace(year=1990)
+              + timedelta(days=10)),
+             ("challenge_closes_at", end + timedelta(days=30), end + timedelta(days=61))]
+    for field, opens, closes in cases:
+        with pytest.raises(ValidationError) as info:
+            services.event_create(actor=organiser, title="t", starts_at=start, ends_at=end,
+                                  model_night=True, challenge_opens_at=opens,
+                                  challenge_closes_at=closes)
+        assert list(info.value.message_dict) == [field]
+    # a challenge that closes before the night, its results presented there, is fine
+    event = services.event_create(actor=organiser, title="t", starts_at=start, ends_at=end,
+                                  model_night=True, challenge_opens_at=start - timedelta(
+                                      days=59), challenge_closes_at=start - timedelta(days=1))
+    assert event.challenge_window == (start - timedelta(days=59), start - timedelta(days=1))

@@ -386,3 +386,34 @@ def test_the_board_and_a_talks_model_link_to_their_row_on_the_full_leaderboard(
     assert own in board_part and own in talks_part  # the submission's page stays linked
     zh = client.get(f"/zh-hans/events/{event.slug}/").text
     assert "排行榜第 1 名" in zh
+
+
+@pytest.mark.parametrize(("zone", "field", "value"), [
+    ("America/Los_Angeles", "challenge_closes_at", "9999-12-31T23:59"),
+    ("Asia/Shanghai", "challenge_opens_at", "0001-01-01T00:00"),
+    ("America/Los_Angeles", "starts_at", "9999-12-31T20:00"),
+])
+def test_a_date_at_the_end_of_the_calendar_is_a_form_error_not_a_crash(
+        client, event, organiser, zone, field, value):
+    login(client, organiser)
+    data = {"title": "Model night", "timezone": zone, "starts_at": "2030-03-02T19:00",
+            "ends_at": "2030-03-02T22:00", "model_night": "on", field: value}
+    response = client.post(reverse("events:edit", kwargs={"slug": event.slug}), data)
+    assert response.status_code == 200 and "out of range; check the year" in response.text
+    event.refresh_from_db()
+    assert not event.model_night
+    zh = client.post(f"/zh-hans/events/{event.slug}/edit/", data)
+    assert "日期超出范围" in zh.text
+
+
+def test_a_mistyped_year_in_the_window_is_refused_on_the_form(client, event, organiser):
+    login(client, organiser)
+    data = {"title": "Model night", "timezone": "Asia/Shanghai",
+            "starts_at": "2030-03-02T19:00", "ends_at": "2030-03-02T22:00",
+            "model_night": "on", "challenge_opens_at": "2003-02-23T09:00",
+            "challenge_closes_at": "2003-03-02T22:00"}
+    response = client.post(reverse("events:edit", kwargs={"slug": event.slug}), data)
+    assert response.status_code == 200 and "more than 60 days before the event" in (
+        response.text)
+    event.refresh_from_db()
+    assert not event.model_night
