@@ -203,7 +203,17 @@ class Challenge:
     board_url: str = ""
     submit_url: str = ""
     rows: list[dict[str, Any]] = field(default_factory=list)
-    pending: list[dict[str, Any]] = field(default_factory=list)
+    pending: list[dict[str, Any]] = field(default_factory=list)  # the first PENDING_SHOWN
+    pending_count: int = 0  # all of them
+
+    @property
+    def pending_more(self) -> int:
+        return self.pending_count - len(self.pending)
+
+
+# Pending submissions listed one by one on a board (the rest are counted): members may
+# queue many models, and the public page must not grow with them.
+PENDING_SHOWN = 10
 
 
 def event_challenge(*, event: Event, now: datetime | None = None) -> Challenge | None:
@@ -225,7 +235,8 @@ def event_challenge(*, event: Event, now: datetime | None = None) -> Challenge |
     board = provider.board(opens_at=opens, closes_at=closes)
     return Challenge(opens_at=opens, closes_at=closes, state=state, available=True,
                      board_url=board["board_url"], submit_url=board["submit_url"],
-                     rows=board["rows"], pending=board["pending"])
+                     rows=board["rows"], pending=board["pending"][:PENDING_SHOWN],
+                     pending_count=len(board["pending"]))
 
 
 def talk_submissions(*, talks) -> dict[int, dict[str, Any]]:

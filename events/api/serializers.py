@@ -245,7 +245,9 @@ class EventsChallengeSerializer(serializers.Serializer):
                              "the leaderboard ranks them (empty before it opens).")
     pending = EventsChallengePendingSerializer(
         many=True, help_text="Models submitted in the window still being evaluated "
-                             "(not named until they are scored).")
+                             "(not named until they are scored), the first ten.")
+    pending_count = serializers.IntegerField(
+        help_text="How many models submitted in the window are still being evaluated.")
 
 
 class EventsEventSerializer(EventsEventSummarySerializer):
@@ -287,7 +289,8 @@ class EventsEventSerializer(EventsEventSummarySerializer):
             "board": [{**_submission_api(self.context, row), "rank": row["rank"],
                        "board_rank": row["board_rank"], "submitted_at": row["submitted_at"]}
                       for row in challenge.rows],
-            "pending": challenge.pending}, context=self.context).data
+            "pending": challenge.pending, "pending_count": challenge.pending_count},
+            context=self.context).data
 
     @extend_schema_field(EventsAttendanceSerializer)
     def get_attendance(self, obj: Event) -> dict:

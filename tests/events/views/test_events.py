@@ -417,3 +417,23 @@ def test_a_mistyped_year_in_the_window_is_refused_on_the_form(client, event, org
         response.text)
     event.refresh_from_db()
     assert not event.model_night
+
+
+def test_many_queued_models_are_counted_not_listed_one_by_one(client, board):
+    """Members may queue many models: the public board lists ten and counts the rest."""
+    from rest_framework.test import APIClient
+
+    event = _night()
+    board.add(name="fin-net", map5=0.5)
+    for i in range(12):
+        board.add(name=f"queued-{i}", status="queued")
+    page = client.get(event.get_absolute_url()).text
+    assert page.count('class="challenge-pending"') == 10
+    assert "and 2 more models being evaluated" in page and "fin-net" in page
+    zh = client.get(f"/zh-hans/events/{event.slug}/").text
+    assert "另有 2 个模型正在评测" in zh
+    challenge = APIClient().get(f"/api/v1/events/{event.slug}/").json()["challenge"]
+    assert len(challenge["pending"]) == 10 and challenge["pending_count"] == 12
+    board.models = board.models[:2]  # one queued: no count line
+    page = client.get(event.get_absolute_url()).text
+    assert page.count('class="challenge-pending"') == 1 and "more model" not in page
