@@ -147,8 +147,11 @@ def test_csp_allows_only_the_listed_player_frames(client):
     assert "script-src 'self'" in header
 
 
-def test_healthz_names_failing_parts(client, settings, tmp_path):
-    settings.DOIS_MODEL_PATH = str(tmp_path / "missing.keras")
+@pytest.mark.parametrize(("method", "setting"), [("edge", "DOIS_SEGMENTER_PATH"),
+                                                 ("appearance", "DOIS_MODEL_PATH")])
+def test_healthz_names_failing_parts(client, settings, tmp_path, method, setting):
+    settings.DOIS_METHOD = method  # no version yet: the served method's shipped file
+    setattr(settings, setting, str(tmp_path / "missing.keras"))
     response = client.get("/healthz")
     body = json.loads(response.content)
     assert response.status_code == 503
@@ -198,7 +201,7 @@ def test_healthz_names_each_worker_host_and_notices_a_dead_one(client, settings)
 
 
 def test_healthz_shows_no_server_paths(client, settings, tmp_path):
-    settings.DOIS_MODEL_PATH = str(tmp_path / "deep" / "missing.keras")
+    settings.DOIS_SEGMENTER_PATH = str(tmp_path / "deep" / "missing.keras")
     text = client.get("/healthz").content.decode()
     assert str(tmp_path) not in text and str(settings.VAR_DIR) not in text
     assert "missing.keras" in text
