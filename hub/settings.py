@@ -398,7 +398,9 @@ DOIS_MODEL_DIR = Path(env_str("DOIS_MODEL_DIR", str(VAR_DIR / "models")))
 # The identification method a fresh install serves: "edge" (the dorsal fin's trailing
 # edge, traced and compared after alignment; issue 13) or "appearance" (the whole-crop
 # embedder at DOIS_MODEL_PATH). Both are registered; the other stays selectable.
-DOIS_METHOD = env_str("DOIS_METHOD", "edge")
+DOIS_METHOD = env_str("DOIS_METHOD", "edge").strip() or "edge"
+if DOIS_METHOD not in ("edge", "appearance"):
+    raise ImproperlyConfigured("Environment variable DOIS_METHOD must be 'edge' or 'appearance'.")
 # The edge method's fin segmenter (its .tflite beside it is what the worker runs).
 DOIS_SEGMENTER_PATH = env_str(
     "DOIS_SEGMENTER_PATH",

@@ -654,3 +654,16 @@ def test_evaluate_without_a_method_evaluates_what_the_site_serves(edge_version):
 
     assert evaluate.SERVED_METHOD == settings.DOIS_METHOD == edge_version.kind == "edge"
     assert method_version() == edge_version.name
+
+
+def test_an_unknown_method_stops_start_up_with_its_name():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=root,
+                            env={**os.environ, "DOIS_METHOD": "pixels"}, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode != 0 and "DOIS_METHOD" in result.stderr
