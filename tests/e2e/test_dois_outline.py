@@ -1,6 +1,7 @@
 """The outline tool on a phone (issue 13): a volunteer drags the fin's tip on the job page
 of a 390 px window, saves, and a real worker identifies the photo again with the
-person's outline."""
+person's outline; a researcher then sees the query's edge over each candidate's on the
+review page and zooms in."""
 
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ def _done(job_id: int):
 def test_a_volunteer_drags_the_tip_on_a_phone_and_the_photo_is_identified_again(
         browser, live_server, edge_version, start_worker, purge_queues):  # noqa: F811
     volunteer = UserFactory(username="vol", roles=["volunteer"])
+    UserFactory(username="res", roles=["researcher"])
     inds, _refs = fin_gallery_make(individuals=3, per_individual=2,
                                    model_version=edge_version)
     start_worker(queues="identify", name="outline")
@@ -84,3 +86,23 @@ def test_a_volunteer_drags_the_tip_on_a_phone_and_the_photo_is_identified_again(
         or b.find_element(By.ID, "job-status").text == "Done")
     assert "checked by" in browser.find_element(By.CSS_SELECTOR, ".outline-made-by").text
     assert browser.execute_script("return document.documentElement.scrollWidth") <= WIDTH
+
+    # the researcher's review page on the phone: the query's edge over each candidate's,
+    # zoomed with the + button
+    log_in(browser, live_server, "res")
+    browser.get(f"{live_server.url}/en/dois/review/{photo.pk}/")
+    overlays = WebDriverWait(browser, 15).until(
+        lambda b: b.find_elements(By.CSS_SELECTOR, ".edge-overlay svg") or False)
+    assert len(overlays) == new.candidates.count()
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= WIDTH
+    def view_box():
+        return browser.execute_script("return arguments[0].getAttribute('viewBox')",
+                                      overlays[0])
+
+    home = view_box()
+    button = browser.find_element(By.CSS_SELECTOR, '.edge-overlay [data-edge-zoom="in"]')
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+    button.click()
+    zoomed = view_box()
+    assert zoomed != home
+    assert float(zoomed.split()[2]) < float(home.split()[2])  # a smaller box: zoomed in
