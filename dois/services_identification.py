@@ -50,6 +50,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dois import inference
+from dois.model_files import model_file_is_stored, model_file_local
 from dois.models import (
     Candidate,
     Decision,
@@ -111,7 +112,12 @@ def identify_batch_size() -> int:
 
 
 def model_version_path(*, model_version: ModelVersion) -> Path:
-    """The model file of a version (relative paths are relative to the project)."""
+    """The model file of a version on this host: a model in the media store
+    (``storage:...``, trained or promoted on another host) is fetched once into
+    ``DOIS_MODEL_DIR/cache`` (:mod:`dois.model_files`); relative paths are relative to
+    the project (the shipped models)."""
+    if model_file_is_stored(value=model_version.file_path):
+        return model_file_local(value=model_version.file_path)
     path = Path(model_version.file_path)
     return path if path.is_absolute() else Path(settings.BASE_DIR) / path
 

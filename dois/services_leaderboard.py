@@ -50,10 +50,11 @@ from common.pagecache import page_cache_bump_on_commit
 from common.uploads import UploadRejected, upload_read
 from dois import inference
 from dois.leaderboard_metrics import EvalItem, board_metrics
+from dois.model_files import model_files_publish
 from dois.models import EvalSplitVersion, ModelVersion, Photo, Submission
 from dois.sandbox import Limits, SandboxFailed, sandbox_embed
 from dois.sandbox.tflite import ModelRejected, ModelSpec, model_inspect
-from dois.services_identification import model_version_file_value, model_version_path
+from dois.services_identification import model_version_path
 from dois.services_training import model_version_activate
 
 logger = logging.getLogger(__name__)
@@ -558,7 +559,7 @@ def submission_promote(*, submission: Submission, user) -> ModelVersion:
     name = f"board-{submission.pk}-{slugify(submission.name)}"[:100].rstrip("-")
     with transaction.atomic():
         version = ModelVersion.objects.create(
-            name=name, file_path=model_version_file_value(path=keras_path),
+            name=name, file_path=model_files_publish(path=keras_path),
             embedding_dim=spec.embedding_dim, input_size=spec.height, threshold=0.5,
             metrics={"leaderboard": metrics, "split": getattr(submission.split, "number",
                                                                None)},

@@ -35,11 +35,11 @@ from django.utils.translation import gettext as _
 
 from common.pagecache import page_cache_bump_on_commit
 from dois import inference
+from dois.model_files import model_files_publish
 from dois.models import Embedding, ModelVersion, Photo, TrainingRun
 from dois.services_identification import (
     embeddings_compute,
     model_load,
-    model_version_file_value,
     model_version_path,
     photos_prepare,
     worker_threads,
@@ -244,7 +244,8 @@ def training_run_execute(*, run_id: int, worker: str = "") -> ModelVersion | Non
         with transaction.atomic():
             version, _created = ModelVersion.objects.update_or_create(
                 name=f"fin-embedder-run{run.pk}",
-                defaults={"file_path": model_version_file_value(path=out),
+                # in the media store: the identify hosts load it from there
+                defaults={"file_path": model_files_publish(path=out),
                           "embedding_dim": int(meta["embedding_dim"]),
                           "input_size": int(meta["input_size"]),
                           "threshold": float(meta["new_individual_threshold"]),

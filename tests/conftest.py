@@ -19,7 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path_factory):
+    """Each test's own media folder and model folder (never the checkout's var/)."""
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+    settings.DOIS_MODEL_DIR = tmp_path_factory.mktemp("models")
 
 
 @pytest.fixture(autouse=True)
@@ -101,6 +103,7 @@ def worker_env(django_db_setup, django_db_blocker, settings, tmp_path) -> dict[s
     env.update({
         "DATABASE_URL": url,
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "DOIS_MODEL_DIR": str(settings.DOIS_MODEL_DIR),
         "DOIS_MODEL_PATH": str(settings.DOIS_MODEL_PATH),
         "DOIS_JOB_TIMEOUT_S": str(settings.DOIS_JOB_TIMEOUT_S),
         "PYTHONUNBUFFERED": "1",

@@ -45,7 +45,12 @@ def test_a_run_trains_a_new_version_with_eval_metrics_then_activation_switches(
     assert run.status == "done" and run.progress == 1.0, run.error
     assert run.model_version == version and not version.is_active
     assert "epoch 1/1" in run.log and "started on trainer@test" in run.log
-    assert ident.model_version_path(model_version=version).parent == settings.DOIS_MODEL_DIR
+    # the model went to the media store; another host fetches it into its own folder
+    assert version.file_path.startswith("storage:dois/models/")
+    settings.DOIS_MODEL_DIR = tmp_path / "identify-host"
+    fetched = ident.model_version_path(model_version=version)
+    assert fetched.is_file() and fetched.is_relative_to(tmp_path / "identify-host")
+    assert fetched.with_suffix(".json").is_file()
     assert version.metrics["eval_split"]["eval_queries"] == 3
     assert 0 <= version.metrics["eval_split"]["top1"] <= version.metrics["eval_split"]["top5"]
     assert version.metrics["active_name"] == model_version.name
