@@ -1,9 +1,10 @@
 """What members did for the meetups, for the hub's member credit (``hub.credit``).
 
 The hub imports this module by name; it imports nothing of the hub or of dois. Only
-public events count (drafts never show): events a member attended (checked in on site
-or online), the talks they gave with their recordings, and per year the events held,
-attendance, talks, recordings and who spoke, organised or came.
+public events that have begun count (drafts and announcements never show): events a
+member attended (checked in on site or online), the talks they gave with their
+recordings, and per year the events held, attendance, talks, recordings and who spoke,
+organised or came.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ def _attended(*, user):
 
 
 def _talks(*, user):
-    return (Talk.objects.public().filter(speakers__user=user).distinct()
+    return (Talk.objects.public()
+            .filter(speakers__user=user, event__starts_at__lte=timezone.now()).distinct()
             .select_related("event").prefetch_related("recordings")
             .order_by("-event__starts_at", "id"))
 
@@ -53,24 +55,28 @@ def member_credit(*, user) -> dict:
         ],
         "lists": [
             {"key": "talks", "label": _("Talks"), "entries": [
-                {"text": t.title, "url": t.event.get_absolute_url(),
-                 "note": f"{t.event.title}, {_day(t.event)}",
+                {"text": t.display_title, "url": t.event.get_absolute_url(),
+                 "note": f"{t.event.display_title}, {_day(t.event)}",
                  "links": [{"text": r.title or r.get_kind_display(), "url": r.url}
                            for r in t.recordings.all()]} for t in talks]},
             {"key": "events", "label": _("Events attended"), "entries": [
-                {"text": r.event.title, "url": r.event.get_absolute_url(),
+                {"text": r.event.display_title, "url": r.event.get_absolute_url(),
                  "note": f"{_day(r.event)} · {r.get_mode_display()}"} for r in attended]},
         ],
     }
 
 
+def _held():
+    """Public events that have begun: an announced event is not yet one the group held."""
+    return Event.objects.public().filter(starts_at__lte=timezone.now())
+
+
 def _year_events(year: int):
-    return Event.objects.public().filter(starts_at__year=year).exclude(
-        status=Event.Status.CANCELLED)
+    return _held().filter(starts_at__year=year).exclude(status=Event.Status.CANCELLED)
 
 
 def active_years() -> list[int]:
-    return sorted({d.year for d in Event.objects.public().dates("starts_at", "year")})
+    return sorted({d.year for d in _held().dates("starts_at", "year")})
 
 
 def year_summary(*, year: int) -> dict:
