@@ -9,14 +9,21 @@ User = get_user_model()
 class SignUpForm(forms.Form):
     username = forms.RegexField(
         label=_("Username"), max_length=150, regex=r"^[\w.@+-]+\Z",
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
         error_messages={"invalid": _("Letters, digits and @/./+/-/_ only.")},
     )
-    email = forms.EmailField(label=_("Email"))
-    display_name = forms.CharField(label=_("Display name"), max_length=100, required=False)
-    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+    # autocomplete names each field's purpose (WCAG 1.3.5): browsers and password managers
+    # fill them, and suggest a new password rather than an old one
+    email = forms.EmailField(label=_("Email"),
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    display_name = forms.CharField(label=_("Display name"), max_length=100, required=False,
+                                   widget=forms.TextInput(attrs={"autocomplete": "nickname"}))
+    password1 = forms.CharField(
+        label=_("Password"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
     password2 = forms.CharField(
-        label=_("Password again"), widget=forms.PasswordInput, strip=False
-    )
+        label=_("Password again"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"]
@@ -46,8 +53,10 @@ class SignUpForm(forms.Form):
 
 
 class ProfileForm(forms.Form):
-    display_name = forms.CharField(label=_("Display name"), max_length=100, required=False)
+    display_name = forms.CharField(label=_("Display name"), max_length=100, required=False,
+                                   widget=forms.TextInput(attrs={"autocomplete": "nickname"}))
     email = forms.EmailField(label=_("Email"),
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}),
                              help_text=_("A new address gets a confirmation link."))
     bio = forms.CharField(label=_("About me"), widget=forms.Textarea, required=False)
     preferred_language = forms.ChoiceField(

@@ -243,3 +243,45 @@ def test_the_server_error_page_needs_no_request_context():
 
     html = render_to_string("500.html")
     assert "Something went wrong" in html and "<script" not in html
+
+
+def test_the_server_error_page_names_its_language():
+    from django.template.loader import render_to_string
+    from django.utils.translation import override
+
+    with override("zh-hans"):
+        html = render_to_string("500.html")
+    assert '<html lang="zh-hans">' in html and "出错" in html
+
+
+def test_a_project_page_names_the_event_it_was_born_at_in_the_readers_language(client):
+    from tests.events.factories import EventFactory
+
+    event = EventFactory(title="First meetup", title_zh="首次聚会")
+    ProjectFactory(slug="fins", born_at=event)
+    assert "首次聚会" in client.get("/zh-hans/projects/fins/").text
+    assert "First meetup" in client.get("/en/projects/fins/").text
+
+
+def test_sign_up_fields_say_what_they_hold_and_the_page_links_to_log_in(client):
+    from bs4 import BeautifulSoup
+
+    page = BeautifulSoup(client.get("/zh-hans/accounts/signup/").content, "html.parser")
+    purpose = {f["name"]: f.get("autocomplete") for f in page.select("main form input")
+               if f.get("type") != "hidden"}
+    assert purpose == {"username": "username", "email": "email", "display_name": "nickname",
+                       "password1": "new-password", "password2": "new-password"}
+    login = page.select_one("main a[href^='/zh-hans/accounts/login/']")
+    assert login is not None and login.text == "登录"
+    assert "已有账户？" in page.select_one("main").text
+
+
+def test_the_profile_form_has_its_own_heading_after_the_contributions(client):
+    from bs4 import BeautifulSoup
+
+    client.force_login(UserFactory(username="mei"))
+    page = BeautifulSoup(client.get("/zh-hans/accounts/profile/").content, "html.parser")
+    form = page.select_one("main form[aria-labelledby]")
+    heading = page.select_one(f"#{form['aria-labelledby']}")
+    assert heading.name == "h2" and heading.text == "你的设置"
+    assert form.select_one("input[name=email]")["autocomplete"] == "email"
