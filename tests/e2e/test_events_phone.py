@@ -1,12 +1,27 @@
 """At 390 px wide (a phone), in both languages: the RSVP box comes before the talks,
-recordings and photos, and the manage page's head-count inputs sit under their labels
-without running off the screen."""
+recordings and photos, the manage page's head-count inputs sit under their labels
+without running off the screen, and no public page of the meetups scrolls sideways."""
+
+from datetime import timedelta
 
 import pytest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import override
 from selenium.webdriver.common.by import By
 
 from tests.e2e.support import log_in
-from tests.events.factories import EventFactory, OrganiserFactory, RecordingFactory, TalkFactory
+from tests.events.factories import (
+    EventFactory,
+    MaterialFactory,
+    OrganiserFactory,
+    PhotoFactory,
+    PostFactory,
+    RecordingFactory,
+    SpeakerFactory,
+    TalkFactory,
+    VenueFactory,
+)
 from tests.hub.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -78,3 +93,34 @@ def test_on_a_phone_the_head_count_inputs_sit_under_their_labels(browser, live_s
     button = form.find_element(By.CSS_SELECTOR, "button[type=submit]")
     assert _rect(browser, button)["right"] <= 390
     _no_sideways_scroll(browser)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-hans"])
+def test_the_public_event_pages_fit_a_phone(browser, live_server, lang):
+    """Lists, a past event with everything an event collects afterwards, a post, a speaker
+    and a venue: none scrolls sideways at 390 px, even with long names and bare URLs."""
+    long_url = "https://www.meetup.com/TensorFlow-User-Group-Zhuhai/events/264053619/"
+    venue = VenueFactory(name="极简汇率 (Jijian Huilü) industrial loft",
+                         address="珠海市香洲区南腾街5号 · No. 5 Nanteng Street, Xiangzhou District")
+    speaker = SpeakerFactory(name="GDE speaker from Shenzhen / 深圳 GDE 讲师")
+    event = EventFactory(title="TensorFlow All-Around Zhuhai: first meetup",
+                         title_zh="TensorFlow All-Around 珠海 · 首次聚会", venue=venue,
+                         starts_at=timezone.now() - timedelta(days=30),
+                         description=f"Sign-up page: {long_url}")
+    TalkFactory(event=event, title="Watching together: deep learning without a PhD",
+                speakers=[speaker])
+    RecordingFactory(event=event)
+    MaterialFactory(event=event, title="Keras handwritten-digit demo (the notebook)")
+    PhotoFactory(event=event, caption="The industrial loft where the meetup took place")
+    post = PostFactory(event=event, title="Our first TensorFlow All-Around: a summary",
+                       body=f"Sign-up page: <{long_url}>\n\n" + "A long paragraph. " * 30)
+    _phone(browser)
+    with override(lang):
+        paths = [reverse("events:list"), event.get_absolute_url(), reverse("events:post_list"),
+                 post.get_absolute_url(), reverse("events:speaker_list"),
+                 speaker.get_absolute_url(), reverse("events:venue_list"),
+                 venue.get_absolute_url()]
+    for path in paths:
+        browser.get(f"{live_server.url}{path}")
+        assert browser.find_element(By.TAG_NAME, "h1").is_displayed(), path
+        _no_sideways_scroll(browser)
