@@ -63,10 +63,11 @@ def _host(tmp_path: Path, name: str, *, base: dict[str, str], bucket: tuple) -> 
     _client, bucket_name, endpoint = bucket
     home = tmp_path / name
     (home / "var" / "media").mkdir(parents=True)
-    env = {k: v for k, v in base.items() if k not in ("MEDIA_ROOT", "DOIS_MODEL_DIR")}
+    env = dict(base)
     env.update({
         "PYTHONPATH": str(ROOT), "DJANGO_SETTINGS_MODULE": "hub.settings",
         "HUB_VAR_DIR": str(home / "var"), "MEDIA_ROOT": str(home / "var" / "media"),
+        "DOIS_MODEL_DIR": str(home / "var" / "models"),
         "MEDIA_STORAGE": "s3", "AWS_STORAGE_BUCKET_NAME": bucket_name,
         "AWS_S3_ENDPOINT_URL": endpoint, "AWS_S3_REGION_NAME": "us-east-1",
         "AWS_ACCESS_KEY_ID": KEY, "AWS_SECRET_ACCESS_KEY": SECRET, "DEBUG": "1",
@@ -186,3 +187,51 @@ def test_an_api_upload_on_one_host_is_identified_on_another_and_survives_a_kille
     # the web host serves a derivative rendered from S3 (after a signed redirect)
     crop = requests.get(f"{url}/en/dois/photos/{refs[0].pk}/crop.jpg", timeout=30)
     assert crop.status_code == 200 and crop.content[:2] == b"\xff\xd8"
+
+
+@pytest.mark.slow
+def test_a_model_trained_on_one_host_is_loaded_by_an_identify_worker_on_another(
+        settings, bucket, worker_env, start_worker, purge_queues, tmp_path):
+    from dois import services_identification as ident
+    from dois import services_training as training
+    from dois.models import IdentificationJob, ModelVersion, Photo, TrainingRun
+    from tests.dois.factories import PhotoFactory
+    from tests.dois.jobs_support import gallery_make
+    from tests.dois.test_training import TINY_RUN
+    from tests.hub.factories import UserFactory
+
+    first = ident.model_version_ensure_shipped()
+    inds, _refs = gallery_make(individuals=2, per_individual=2, model_version=first)
+    for ind in inds:
+        PhotoFactory(individual=ind, state=Photo.State.CONFIRMED, split=Photo.Split.EVAL)
+    researcher = UserFactory(username="lab1", roles=["researcher"])
+    trainer_home, trainer_env = _host(tmp_path, "trainer", base=worker_env, bucket=bucket)
+    identify_home, identify_env = _host(tmp_path, "identify", base=worker_env, bucket=bucket)
+    start_worker(queues="train", name="trainer-host", env=trainer_env, cwd=trainer_home)
+    start_worker(queues="identify", name="identify-host", env=identify_env, cwd=identify_home)
+
+    run = training.training_run_start(requested_by=researcher, params=TINY_RUN)
+    wait_for(lambda: TrainingRun.objects.get(pk=run.pk).status in ("done", "failed"),
+             timeout=400, what="the training run on the trainer host")
+    run.refresh_from_db()
+    assert run.status == "done", run.error
+    version = run.model_version
+    assert version.file_path.startswith("storage:dois/models/")
+    assert not list((trainer_home / "var" / "media").rglob("*.*"))
+
+    training.model_version_activate(model_version=version, user=researcher)  # train queue
+    wait_for(lambda: ModelVersion.objects.get(pk=version.pk).is_active, timeout=180,
+             what="the gallery re-embedded on the trainer host, then the switch")
+    from django.db import transaction
+
+    with transaction.atomic():
+        job = ident.identification_job_create(photo=PhotoFactory())
+    assert job.model_version_id == version.pk
+    wait_for(lambda: IdentificationJob.objects.get(pk=job.pk).status in ("done", "failed"),
+             timeout=120, what="the job on the identify host")
+    job.refresh_from_db()
+    assert job.status == "done", job.error
+    assert job.candidates.count() == len(inds)
+    # the identify host fetched the trained model from the store into its own folder
+    fetched = list((identify_home / "var" / "models" / "cache").rglob("*.keras"))
+    assert [p.name for p in fetched] == [version.file_path.rsplit("/", 1)[1]]
