@@ -478,14 +478,6 @@ def photo_derivative(*, photo: Photo, kind: str) -> bytes:
     return data
 
 
-def photo_job_result_mark(*, photo: Photo) -> Photo:
-    """Submitted → identified, once the model has candidates for it (for the job side)."""
-    if photo.state == Photo.State.SUBMITTED:
-        photo.state = Photo.State.IDENTIFIED
-        photo.save(update_fields=["state"])
-    return photo
-
-
 # --- decisions ------------------------------------------------------------------------
 
 

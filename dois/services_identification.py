@@ -314,11 +314,6 @@ def identification_jobs_send(*, job_ids: list[int]) -> bool:
     return len(sent) == len(job_ids)
 
 
-def identification_job_send(*, job_id: int) -> bool:
-    """Hand one job to the broker (see :func:`identification_jobs_send`)."""
-    return identification_jobs_send(job_ids=[job_id])
-
-
 def identification_job_create(*, photo: Photo) -> IdentificationJob | None:
     """Queue ``photo`` (its current revision) for the active model version; the job is
     sent after commit. Idempotent: one job per photo, version and revision.
@@ -714,7 +709,7 @@ def _results_write_orm(*, results: list[JobResult], now) -> list[int]:
          for r in todo],
         ["status", "finished_at", "error", "error_code", "new_individual_probability",
          "timings", "outline", "outline_reason"])
-    # the catalogue's rule (services.photo_job_result_mark), for the whole batch at once
+    # submitted -> identified once the model has answered (the SQL path does the same)
     Photo.objects.filter(pk__in=[jobs[r.job_id][0] for r in todo],
                          state=Photo.State.SUBMITTED).update(state=Photo.State.IDENTIFIED)
     return ids
