@@ -484,9 +484,13 @@ def identification_jobs_claim(*, job_ids: list[int], worker: str
             Status.QUEUED, Status.RUNNING)).update(
             status=Status.FAILED, finished_at=now,
             error_code=IdentificationJob.ErrorCode.WORKER_LOST,
-            error=f"Gave up after {MAX_ATTEMPTS} attempts: the worker stopped or timed "
-                  "out each time.")
+            error=give_up_message(attempts=MAX_ATTEMPTS))
     return claimed, [pk for pk, _status, _attempts in seen if pk not in mine]
+
+
+def give_up_message(*, attempts: int) -> str:
+    """The stored reason of a job given up on (the pages show it by its error code)."""
+    return f"Gave up after {attempts} attempts: the worker stopped or timed out each time."
 
 
 def worker_threads() -> int:
@@ -1255,8 +1259,7 @@ def identification_jobs_sweep(*, older_than_s: float | None = None) -> SweepRepo
             if job.status == Status.RUNNING and job.attempts >= MAX_ATTEMPTS:
                 job.status, job.finished_at = Status.FAILED, now
                 job.error_code = IdentificationJob.ErrorCode.WORKER_LOST
-                job.error = (f"Gave up after {job.attempts} attempts: the worker stopped or "
-                             "timed out each time.")
+                job.error = give_up_message(attempts=job.attempts)
                 job.save(update_fields=["status", "finished_at", "error", "error_code"])
                 report.failed.append(job.pk)
             else:
