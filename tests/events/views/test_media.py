@@ -413,3 +413,29 @@ def test_photo_upload_page_reports_bad_file(client, event, organiser):
     assert "x.jpg was not saved: This file is not an image we can read." in \
         response.content.decode()
     assert not event.photos.exists()
+
+
+def test_each_link_to_a_recording_material_or_external_photo_names_what_it_opens(client,
+                                                                                 organiser):
+    """Screen readers list a page's links by name alone: "Open the recording" three times
+    over, or "link" and "download", do not say which one is which."""
+    from bs4 import BeautifulSoup
+
+    from tests.events.factories import RecordingFactory
+
+    event = EventFactory(organisers=[organiser])
+    RecordingFactory(event=event, title="Audio from the room")
+    RecordingFactory(event=event, title="Zoom replay")
+    MaterialFactory(event=event, title="Slides of the opening")
+    MaterialFactory(event=event, title="The demo code", file=None,
+                    url="https://github.com/example/demo")
+    for caption in ("The room", "The host"):
+        services.photo_add_external(actor=organiser, event=event, caption=caption,
+                                    url=f"https://ipic.zoomquiet.top/{caption[-4:]}.jpg")
+    page = BeautifulSoup(client.get(event.get_absolute_url()).content, "html.parser")
+    names = [" ".join(a.get_text(" ").split())
+             for a in page.select("#recordings a, #materials a, #gallery a")]
+    assert len(names) == len(set(names)) == 6, names
+    assert "Open the recording : Zoom replay" in names
+    assert "link : The demo code" in names
+    assert any(n.startswith("Photo hosted elsewhere : The host") for n in names)
