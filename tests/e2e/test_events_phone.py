@@ -124,3 +124,26 @@ def test_the_public_event_pages_fit_a_phone(browser, live_server, lang):
         browser.get(f"{live_server.url}{path}")
         assert browser.find_element(By.TAG_NAME, "h1").is_displayed(), path
         _no_sideways_scroll(browser)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-hans"])
+def test_on_a_phone_the_manage_pages_edit_and_delete_links_are_whole_tap_targets(
+        browser, live_server, settings, lang):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    organiser = OrganiserFactory(username="org")
+    event = EventFactory(organisers=[organiser])
+    long = "TensorFlow and deep learning – without a PhD, watched together"
+    TalkFactory(event=event, title=long)
+    RecordingFactory(event=event, title=long)
+    MaterialFactory(event=event, title=long)
+    log_in(browser, live_server, organiser.username)
+    _phone(browser)
+    browser.get(f"{live_server.url}/{lang}/events/{event.slug}/manage/")
+    links = browser.find_elements(By.CSS_SELECTOR, ".managed a.act")
+    assert len(links) == 6
+    for link in links:
+        rects = browser.execute_script("return arguments[0].getClientRects().length", link)
+        box = _rect(browser, link)
+        assert rects == 1, link.text  # one box: the word is not broken across lines
+        assert box["bottom"] - box["top"] >= 24 and box["right"] <= 390
+    _no_sideways_scroll(browser)
