@@ -37,7 +37,10 @@ from dois.models import (
     Photo,
     Sighting,
 )
-from dois.services_identification import identification_job_create
+from dois.services_identification import (
+    identification_job_create,
+    identification_jobs_send_on_commit,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -348,8 +351,10 @@ def photo_upload_check(*, upload) -> tuple[bytes, images.ImageInfo]:
 
 
 def photo_submit(*, sighting: Sighting, upload, uploaded_by,
-                 options: PhotoOptions | None = None) -> tuple[Photo, IdentificationJob | None]:
-    """Check and save one photo of ``sighting`` and queue its identification.
+                 options: PhotoOptions | None = None, send: bool = True
+                 ) -> tuple[Photo, IdentificationJob | None]:
+    """Check and save one photo of ``sighting`` and queue its identification (sent after
+    commit; ``send=False``: the caller sends the job).
 
     Raises ``ValidationError`` (``{"image": [...]}``, ``{"crop": ...}``, ``{"side": ...}``,
     ``{"guess": ...}``) for this file. The original is stored under an unguessable name.
@@ -389,7 +394,7 @@ def photo_submit(*, sighting: Sighting, upload, uploaded_by,
             photo.original.save(f"original.{EXTENSIONS[info.format]}", ContentFile(data),
                                 save=False)
             photo.save()
-            job = identification_job_create(photo=photo)
+            job = identification_job_create(photo=photo, send=send)
     except IntegrityError as exc:  # the same file uploaded concurrently
         raise ValidationError({"image": _("This photo was already uploaded.")}) from exc
     return photo, job
@@ -418,7 +423,7 @@ def photos_submit(*, sighting: Sighting, uploads: list, uploaded_by,
         try:
             with transaction.atomic():
                 photo, job = photo_submit(sighting=sighting, upload=upload,
-                                          uploaded_by=uploaded_by, options=opts)
+                                          uploaded_by=uploaded_by, options=opts, send=False)
         except ValidationError as exc:
             messages = [str(m) for msgs in getattr(exc, "message_dict", {"": exc.messages})
                         .values() for m in msgs]
@@ -432,6 +437,10 @@ def photos_submit(*, sighting: Sighting, uploads: list, uploaded_by,
                 "again later.")]))
         else:
             results.append(FileResult(name=name, photo=photo, job=job))
+    # the saved files' jobs go together after commit, in chunks (a rolled-back file's never)
+    identification_jobs_send_on_commit(
+        job_ids=[r.job.pk for r in results if r.job is not None
+                 and r.job.status == IdentificationJob.Status.QUEUED])
     return results
 
 

@@ -252,32 +252,6 @@ def model_version_ensure_shipped() -> ModelVersion | None:
 # --- creating and sending jobs -------------------------------------------------------
 
 
-def _job_buffer() -> list[int]:
-    """Ids of jobs created in the current outermost transaction (reset for a new one)."""
-    blocks = getattr(connection, "atomic_blocks", None) or []
-    key = id(blocks[0]) if blocks else None
-    state = connection.__dict__.get("_dois_job_buffer")
-    if state is None or (key is not None and state[0] != key):
-        state = (key, [])
-        connection.__dict__["_dois_job_buffer"] = state
-    return state[1]
-
-
-def _send_buffered() -> None:
-    """On commit: send every job created in the committed transaction, in chunks.
-
-    Each created job adds its id to the connection's buffer and registers this hook; the
-    first hook to run sends the whole buffer (a single photo goes alone at once, a bulk
-    upload in tasks of up to ``identify_batch_size()``) and the others find it empty.
-    Ids of jobs rolled back with a savepoint may ride along: the task skips them.
-    """
-    buffer = _job_buffer()
-    ids = list(dict.fromkeys(buffer))
-    buffer.clear()
-    if ids:
-        identification_jobs_send(job_ids=ids)
-
-
 def identification_jobs_send(*, job_ids: list[int]) -> bool:
     """Hand jobs to the broker in chunks; on a broker error they stay queued (unsent).
 
@@ -314,9 +288,12 @@ def identification_jobs_send(*, job_ids: list[int]) -> bool:
     return len(sent) == len(job_ids)
 
 
-def identification_job_create(*, photo: Photo) -> IdentificationJob | None:
+def identification_job_create(*, photo: Photo, send: bool = True
+                              ) -> IdentificationJob | None:
     """Queue ``photo`` (its current revision) for the active model version; the job is
-    sent after commit. Idempotent: one job per photo, version and revision.
+    sent after commit (``send=False``: the caller sends it, with others, see
+    :func:`dois.services.photos_submit`). Idempotent: one job per photo, version and
+    revision.
 
     Call it inside the photo's transaction. Creates version one from the shipped model
     when there is no version yet.
@@ -328,10 +305,17 @@ def identification_job_create(*, photo: Photo) -> IdentificationJob | None:
         photo=photo, model_version=model_version, revision=photo.revision,
         defaults={"status": IdentificationJob.Status.QUEUED},
     )
-    if job.status == IdentificationJob.Status.QUEUED:
-        _job_buffer().append(job.pk)
-        transaction.on_commit(_send_buffered)
+    if send and job.status == IdentificationJob.Status.QUEUED:
+        identification_jobs_send_on_commit(job_ids=[job.pk])
     return job
+
+
+def identification_jobs_send_on_commit(*, job_ids: list[int]) -> None:
+    """Send these jobs once the current transaction commits (at once outside one); a
+    bulk upload registers this once for all its jobs, which go in chunks."""
+    if job_ids:
+        ids = list(dict.fromkeys(int(i) for i in job_ids))
+        transaction.on_commit(lambda: identification_jobs_send(job_ids=ids))
 
 
 # --- running jobs ---------------------------------------------------------------------
@@ -1185,9 +1169,7 @@ def identification_jobs_missing_create(*, model_version: ModelVersion,
                 defaults={"status": IdentificationJob.Status.QUEUED})
             if new:
                 created.append(job.pk)
-        if created:
-            _job_buffer().extend(created)
-            transaction.on_commit(_send_buffered)
+        identification_jobs_send_on_commit(job_ids=created)
     return created
 
 
@@ -1214,8 +1196,7 @@ def identification_jobs_model_requeue(*, model_version: ModelVersion,
                 status=Status.QUEUED, attempts=0, error="", error_code="",
                 finished_at=None, started_at=None, sent_at=None,
                 model_requeues=F("model_requeues") + 1)
-            _job_buffer().extend(ids)
-            transaction.on_commit(_send_buffered)
+            identification_jobs_send_on_commit(job_ids=ids)
     if ids:
         logger.info("model %s is available again: re-queued jobs %s", model_version.name, ids)
     return ids

@@ -46,7 +46,7 @@ def test_a_correction_is_kept_and_re_identifies_with_a_new_job(
     assert edit.job.status == IdentificationJob.Status.QUEUED
     first_job.refresh_from_db()
     assert first_job.status == "failed" and first_job.error_code == "superseded"
-    assert edit.job.pk in _no_broker[-1][1][0]  # one batch task: [ids]
+    assert _no_broker[-1][1] == [edit.job.pk]  # sent alone, after commit
     assert not Embedding.objects.filter(photo=photo).exists()
     # the same correction again changes nothing and makes no job
     again = photo_correct(photo=photo, user=volunteer, base_revision=0, correction=Correction(

@@ -160,10 +160,12 @@ def test_photos_saved_while_the_shipped_model_was_missing_are_identified_later(
 def test_a_corrupt_image_fails_alone_in_its_batch(model_version, start_worker, purge_queues):
     gallery_make(individuals=2, per_individual=1, model_version=model_version)
     start_worker(queues="identify", name="corrupt")
-    with transaction.atomic():
-        good = [ident.identification_job_create(photo=PhotoFactory()) for _ in range(3)]
+    with transaction.atomic():  # one batch task, as an upload sends them
+        good = [ident.identification_job_create(photo=PhotoFactory(), send=False)
+                for _ in range(3)]
         bad = ident.identification_job_create(photo=PhotoFactory(
-            original=ContentFile(b"\xff\xd8\xff\xe0 broken", "broken.jpg")))
+            original=ContentFile(b"\xff\xd8\xff\xe0 broken", "broken.jpg")), send=False)
+        ident.identification_jobs_send_on_commit(job_ids=[j.pk for j in (*good, bad)])
     ids = [j.pk for j in good]
     wait_for(_all(ids, "done"), what="good jobs done")
     wait_for(_all([bad.pk], "failed"), what="corrupt job failed")
