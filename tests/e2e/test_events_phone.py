@@ -19,6 +19,7 @@ from tests.events.factories import (
     PostFactory,
     RecordingFactory,
     SpeakerFactory,
+    TagFactory,
     TalkFactory,
     VenueFactory,
 )
@@ -107,6 +108,7 @@ def test_the_public_event_pages_fit_a_phone(browser, live_server, lang):
                          title_zh="TensorFlow All-Around 珠海 · 首次聚会", venue=venue,
                          starts_at=timezone.now() - timedelta(days=30),
                          description=f"Sign-up page: {long_url}")
+    event.tags.add(TagFactory(slug="keras"), TagFactory(slug="meetup"))
     TalkFactory(event=event, title="Watching together: deep learning without a PhD",
                 speakers=[speaker])
     RecordingFactory(event=event)
@@ -124,6 +126,12 @@ def test_the_public_event_pages_fit_a_phone(browser, live_server, lang):
         browser.get(f"{live_server.url}{path}")
         assert browser.find_element(By.TAG_NAME, "h1").is_displayed(), path
         _no_sideways_scroll(browser)
+    browser.get(f"{live_server.url}{paths[1]}")
+    tags = browser.find_elements(By.CSS_SELECTOR, ".tags a")
+    assert tags
+    for tag in tags:  # tap targets (WCAG 2.5.8)
+        box = _rect(browser, tag)
+        assert box["bottom"] - box["top"] >= 24, tag.text
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-hans"])
