@@ -177,7 +177,7 @@ def test_the_members_own_profile_page_shows_their_contribution_counts(client, ad
     assert counts_shown["individuals_identified"] == "2"
     assert counts_shown["talks"] == "1"
     html = client.get("/zh-hans/accounts/profile/").content.decode()
-    assert "你的贡献" in html
+    assert "你的贡献" in html and "帮助识别的个体" in html
 
 
 def test_a_new_members_profile_has_no_empty_contributions_block(client):
