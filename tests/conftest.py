@@ -16,6 +16,44 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# support modules whose fixtures any folder may use (the worker-side DoIs fixtures)
+pytest_plugins = ["tests.dois.jobs_support"]
+
+
+# --- people: one meaning per name across the suite ----------------------------------
+
+
+@pytest.fixture
+def volunteer(db):
+    """A member as sign-up makes one: the volunteer role."""
+    from tests.hub.factories import UserFactory
+
+    return UserFactory(username="volunteer1", roles=["volunteer"])
+
+
+@pytest.fixture
+def researcher(db):
+    """A researcher of the reserve (the researcher role only)."""
+    from tests.hub.factories import UserFactory
+
+    return UserFactory(username="researcher1", roles=["researcher"])
+
+
+@pytest.fixture
+def organiser(db):
+    """A meetup organiser: the organiser role and the volunteer role every member has."""
+    from tests.events.factories import OrganiserFactory
+
+    return OrganiserFactory(username="org")
+
+
+@pytest.fixture
+def organiser_only(db):
+    """An account holding the organiser role and nothing else (for DoIs refusals)."""
+    from tests.hub.factories import UserFactory
+
+    return UserFactory(username="organiser1", roles=["organiser"])
+
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path_factory):

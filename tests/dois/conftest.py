@@ -1,23 +1,5 @@
 import pytest
 
-from tests.dois.factories import UserFactory
-from tests.dois.jobs_support import edge_version, model_version, tiny_model_path  # noqa: F401
-
-
-@pytest.fixture
-def researcher(db):
-    return UserFactory(username="researcher1", roles=["researcher"])
-
-
-@pytest.fixture
-def volunteer(db):
-    return UserFactory(username="volunteer1", roles=["volunteer"])
-
-
-@pytest.fixture
-def organiser(db):
-    return UserFactory(username="organiser1", roles=["organiser"])
-
 
 @pytest.fixture(autouse=True)
 def _no_broker(settings, monkeypatch):

@@ -21,9 +21,9 @@ ROLES = ["anonymous", "volunteer", "organiser", "researcher"]
 
 
 @pytest.fixture
-def api(request, volunteer, organiser, researcher):
+def api(request, volunteer, organiser_only, researcher):
     client = APIClient()
-    user = {"anonymous": None, "volunteer": volunteer, "organiser": organiser,
+    user = {"anonymous": None, "volunteer": volunteer, "organiser": organiser_only,
             "researcher": researcher}[request.param]
     if user is not None:
         token, _ = Token.objects.get_or_create(user=user)

@@ -85,7 +85,7 @@ def test_a_member_submits_and_the_evaluation_goes_to_the_train_queue(
     assert Submission.objects.get(pk=sub.pk).sent_at is not None
 
 
-def test_only_members_submit(organiser):
+def test_only_members_submit(db):
     from django.contrib.auth.models import AnonymousUser
 
     for user in (AnonymousUser(), UserFactory(username="nobody")):

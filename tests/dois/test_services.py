@@ -190,9 +190,9 @@ def test_split_is_deterministic_from_hash():
     assert 0.1 < evals / len(shas) < 0.3
 
 
-def test_submit_needs_permission(organiser):
+def test_submit_needs_permission(organiser_only):
     with pytest.raises(PermissionDenied):
-        submit(organiser, seed=13)
+        submit(organiser_only, seed=13)
 
 
 def test_bulk_submit_keeps_good_files_and_reports_bad(volunteer):
@@ -360,7 +360,7 @@ def test_individual_update_edits_the_entry(researcher):
         "Pearl", "female", "presumed_dead", "Scar on the left.")
 
 
-@pytest.mark.parametrize("role", ["volunteer", "organiser"])
+@pytest.mark.parametrize("role", ["volunteer", "organiser", "organiser_only"])
 def test_individual_update_needs_curate_permission(request, role):
     ind = IndividualFactory(nickname="Old")
     with pytest.raises(PermissionDenied):

@@ -40,8 +40,8 @@ ROLES = ["anonymous", "volunteer", "organiser", "researcher"]
 
 
 @pytest.fixture
-def as_role(request, client, volunteer, organiser, researcher):
-    users = {"anonymous": None, "volunteer": volunteer, "organiser": organiser,
+def as_role(request, client, volunteer, organiser_only, researcher):
+    users = {"anonymous": None, "volunteer": volunteer, "organiser": organiser_only,
              "researcher": researcher}
     login(client, users[request.param])
     return request.param

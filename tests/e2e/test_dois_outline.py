@@ -13,12 +13,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from dois.models import IdentificationJob, Outline
 from dois.services_identification import identification_job_create
-from tests.dois.jobs_support import (  # noqa: F401
-    edge_version,
-    fin_gallery_make,
-    fin_photo,
-    tiny_model_path,
-)
+from tests.dois.jobs_support import fin_gallery_make, fin_photo
 from tests.e2e.support import log_in
 from tests.hub.factories import UserFactory
 from tests.support import wait_for

@@ -58,11 +58,6 @@ def no_board():
 
 
 @pytest.fixture
-def organiser(db):
-    return OrganiserFactory(username="org")
-
-
-@pytest.fixture
 def other_organiser(db):
     return OrganiserFactory(username="org2")
 
