@@ -437,3 +437,23 @@ def test_many_queued_models_are_counted_not_listed_one_by_one(client, board):
     board.models = board.models[:2]  # one queued: no count line
     page = client.get(event.get_absolute_url()).text
     assert page.count('class="challenge-pending"') == 1 and "more model" not in page
+
+
+def test_tables_that_scroll_sideways_are_regions_a_keyboard_can_reach(client, organiser,
+                                                                      board):
+    """On a phone the RSVP table and a model night's board scroll sideways: without focus
+    a keyboard user could not scroll them, and the region is named by its heading."""
+    from bs4 import BeautifulSoup
+
+    event = _night(organisers=[organiser])
+    board.add(name="fin-net", map5=0.5)
+    login(client, organiser)
+    for url, heading in [(event.get_absolute_url(), "challenge-h"),
+                         (reverse("events:manage", kwargs={"slug": event.slug}), "att-h")]:
+        page = BeautifulSoup(client.get(url).content, "html.parser")
+        wraps = page.select(".table-wrap")
+        assert wraps, url
+        for wrap in wraps:
+            assert wrap["tabindex"] == "0" and wrap["role"] == "region"
+            assert page.find(id=wrap["aria-labelledby"]) is not None
+        assert heading in [w["aria-labelledby"] for w in wraps]
