@@ -64,11 +64,11 @@ def _rows(header: list[str], rows: list[list]) -> str:
 
 
 def license_url() -> str:
-    return getattr(settings, "DOIS_DATA_LICENSE", "") or DEFAULT_LICENSE
+    return settings.DOIS_DATA_LICENSE or DEFAULT_LICENSE
 
 
 def rights_holder() -> str:
-    return str(getattr(settings, "DOIS_RIGHTS_HOLDER", "") or settings.SITE_NAME)
+    return str(settings.DOIS_RIGHTS_HOLDER or settings.SITE_NAME)
 
 
 def uncertainty_m(km: float) -> int:

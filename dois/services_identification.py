@@ -105,7 +105,7 @@ def _job_transaction() -> Iterator[None]:
 
 def identify_batch_size() -> int:
     """Most jobs one task embeds together (``DOIS_IDENTIFY_BATCH``, default 32)."""
-    return max(1, int(getattr(settings, "DOIS_IDENTIFY_BATCH", 32)))
+    return max(1, int(settings.DOIS_IDENTIFY_BATCH))
 
 
 # --- model versions -------------------------------------------------------------------
@@ -132,13 +132,13 @@ def model_version_file_value(*, path: Path) -> str:
 
 def served_method() -> str:
     """The identification method a fresh install serves (``DOIS_METHOD``, default edge)."""
-    method = str(getattr(settings, "DOIS_METHOD", "") or ModelVersion.Kind.EDGE)
+    method = str(settings.DOIS_METHOD or ModelVersion.Kind.EDGE)
     return method if method in ModelVersion.Kind.values else ModelVersion.Kind.EDGE
 
 
 def segmenter_path() -> Path:
     """The edge method's segmenter file (``DOIS_SEGMENTER_PATH``, default the shipped one)."""
-    configured = getattr(settings, "DOIS_SEGMENTER_PATH", "")
+    configured = settings.DOIS_SEGMENTER_PATH
     if configured:
         return Path(configured)
     from dois.ml.segment import DEFAULT_SEGMENTER_PATH

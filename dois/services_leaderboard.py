@@ -77,9 +77,9 @@ def _require(user, perm: str) -> None:
 def limits() -> Limits:
     """The sandbox's limits: ``DOIS_LEADERBOARD_TIMEOUT_S`` (wall, default 900),
     ``DOIS_LEADERBOARD_CPU_S`` (600) and ``DOIS_LEADERBOARD_MEMORY_MB`` (2048)."""
-    return Limits(wall_s=float(getattr(settings, "DOIS_LEADERBOARD_TIMEOUT_S", 900)),
-                  cpu_s=int(getattr(settings, "DOIS_LEADERBOARD_CPU_S", 600)),
-                  memory_mb=int(getattr(settings, "DOIS_LEADERBOARD_MEMORY_MB", 2048)))
+    return Limits(wall_s=float(settings.DOIS_LEADERBOARD_TIMEOUT_S),
+                  cpu_s=int(settings.DOIS_LEADERBOARD_CPU_S),
+                  memory_mb=int(settings.DOIS_LEADERBOARD_MEMORY_MB))
 
 
 def work_dir() -> Path:

@@ -50,7 +50,6 @@ logger = logging.getLogger(__name__)
 TRAIN_TASK = "dois.tasks.train_model"
 REEMBED_TASK = "dois.tasks.reembed_gallery"
 SMALL_CATALOGUE_PHOTOS = 500
-TRAINING_TIMEOUT_S = 4 * 3600  # default of settings.DOIS_TRAINING_TIMEOUT_S
 DEFAULT_PARAMS: dict[str, Any] = {
     "epochs": 10, "synthetic": 300, "input_size": 128, "embedding_dim": 128, "width": 1.0,
     "batch_size": 64, "synthetic_photos": 8, "holdout_synthetic": 60, "seed": 0,
@@ -273,7 +272,7 @@ def training_run_execute(*, run_id: int, worker: str = "") -> ModelVersion | Non
 
 def training_timeout_s() -> float:
     """How long a run may stay ``running`` (``DOIS_TRAINING_TIMEOUT_S``, default 4 h)."""
-    return float(getattr(settings, "DOIS_TRAINING_TIMEOUT_S", TRAINING_TIMEOUT_S))
+    return float(settings.DOIS_TRAINING_TIMEOUT_S)
 
 
 def training_runs_sweep(*, older_than_s: float | None = None) -> list[int]:

@@ -366,23 +366,11 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 CELERY_BROKER_DIR = VAR_DIR / "broker"
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "") or None
 CELERY_POLL_INTERVAL = env_float("CELERY_POLL_INTERVAL", 0.05)
-# The job row in the database is the truth; the broker only carries it. A job that sits
-# longer than this is re-sent by the beat sweep, and the broker redelivers an unacked
-# message after the same time (Redis's default would be an hour).
-DOIS_JOB_TIMEOUT_S = env_int("DOIS_JOB_TIMEOUT_S", 120, minimum=5)
-# Jobs of one upload go to the broker in chunks of at most this many (one task each);
-# a single photo goes alone at once.
-# A training run still `running` this long after it started is marked failed by the sweep.
-DOIS_TRAINING_TIMEOUT_S = env_int("DOIS_TRAINING_TIMEOUT_S", 4 * 3600, minimum=60)
-DOIS_IDENTIFY_BATCH = env_int("DOIS_IDENTIFY_BATCH", 32, minimum=1)
 # Worker processes per host; TensorFlow gets cores / processes threads in each (as
 # Celery's own default, one process per core: they overlap one batch's database writes
 # with the next one's decoding, which threads inside one process cannot).
 CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", os.cpu_count() or 1,
                                     minimum=1)
-# A worker does the full (row-counting) check of its cached gallery at most this often
-# (seconds); decisions, merges and new reference embeddings are noticed at once.
-DOIS_GALLERY_RECHECK_S = env_float("DOIS_GALLERY_RECHECK_S", 2.0)
 CELERY_HEARTBEAT_INTERVAL_S = env_int("CELERY_HEARTBEAT_INTERVAL_S", 10, minimum=1)
 # A worker whose last heartbeat is older than this counts as gone in /healthz (a worker
 # that stops cleanly removes its row at once; a killed one is noticed after this long).
@@ -391,6 +379,19 @@ CELERY_HEARTBEAT_STALE_S = env_int("CELERY_HEARTBEAT_STALE_S", 30, minimum=2)
 CELERY_QUEUES_EXPECTED = env_list("CELERY_QUEUES_EXPECTED", ["default", "identify", "train"])
 
 # --- DoIs -----------------------------------------------------------------------------
+# Every DOIS_* setting is here, with its default; code reads settings.DOIS_* directly.
+# The job row in the database is the truth; the broker only carries it. A job that sits
+# longer than this is re-sent by the beat sweep, and the broker redelivers an unacked
+# message after the same time (Redis's default would be an hour).
+DOIS_JOB_TIMEOUT_S = env_int("DOIS_JOB_TIMEOUT_S", 120, minimum=5)
+# Jobs of one upload go to the broker in chunks of at most this many (one task each);
+# a single photo goes alone at once.
+DOIS_IDENTIFY_BATCH = env_int("DOIS_IDENTIFY_BATCH", 32, minimum=1)
+# A training run still `running` this long after it started is marked failed by the sweep.
+DOIS_TRAINING_TIMEOUT_S = env_int("DOIS_TRAINING_TIMEOUT_S", 4 * 3600, minimum=60)
+# A worker does the full (row-counting) check of its cached gallery at most this often
+# (seconds); decisions, merges and new reference embeddings are noticed at once.
+DOIS_GALLERY_RECHECK_S = env_float("DOIS_GALLERY_RECHECK_S", 2.0)
 DOIS_MODEL_PATH = env_str(
     "DOIS_MODEL_PATH", str(BASE_DIR / "dois" / "ml" / "shipped" / "fin-embedder-v1.keras")
 )
