@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from common import images
 from common.images import EXTENSIONS
+from common.permissions import perm_require
 from common.uploads import UploadRejected, upload_read
 from dois import images as renderings
 from dois.models import (
@@ -45,11 +46,6 @@ from dois.services_identification import (
 logger = logging.getLogger(__name__)
 
 EVAL_PERCENT = 20
-
-
-def _require(user, perm: str) -> None:
-    if user is None or not user.has_perm(perm):
-        raise PermissionDenied(_("You do not have permission to do this."))
 
 
 # --- individuals ----------------------------------------------------------------------
@@ -92,7 +88,7 @@ def individual_update(*, individual: Individual, user, nickname: str, sex: str,
     that created the individual (:func:`decision_record`), though a withdrawn
     individual may be set back to active or presumed dead here.
     """
-    _require(user, "dois.curate_catalogue")
+    perm_require(user=user, perm="dois.curate_catalogue")
     with transaction.atomic():
         individual = Individual.objects.select_for_update().get(pk=individual.pk)
         if individual.status == Individual.Status.MERGED:
@@ -170,7 +166,7 @@ def individual_merge(*, source: Individual, target: Individual, user) -> Individ
     What moved is recorded in an :class:`IndividualMerge` row (append-only), so
     :func:`individual_split` can put exactly that back.
     """
-    _require(user, "dois.curate_catalogue")
+    perm_require(user=user, perm="dois.curate_catalogue")
     with transaction.atomic():
         if source.pk == target.pk:
             raise ValidationError(_("An individual cannot be merged into itself."))
@@ -222,7 +218,7 @@ def individual_split(*, source: Individual, user) -> IndividualMerge:
     undoes the merge (append-only). A merge into an individual that was itself merged
     later is split after that one (last merged, first split).
     """
-    _require(user, "dois.curate_catalogue")
+    perm_require(user=user, perm="dois.curate_catalogue")
     with transaction.atomic():
         merge = individual_merge_in_force(source=source)
         if merge is None:
@@ -264,7 +260,7 @@ def individual_split(*, source: Individual, user) -> IndividualMerge:
 def sighting_create(*, created_by, observed_at: datetime, latitude: float,
                     longitude: float, area: str = "", trip: str = "", observers: str = "",
                     group_size: int | None = None, notes: str = "") -> Sighting:
-    _require(created_by, "dois.submit_photo")
+    perm_require(user=created_by, perm="dois.submit_photo")
     sighting = Sighting(observed_at=observed_at, latitude=latitude, longitude=longitude,
                         area=area, trip=trip, observers=observers, group_size=group_size,
                         notes=notes, created_by=created_by)
@@ -359,7 +355,7 @@ def photo_submit(*, sighting: Sighting, upload, uploaded_by,
     Raises ``ValidationError`` (``{"image": [...]}``, ``{"crop": ...}``, ``{"side": ...}``,
     ``{"guess": ...}``) for this file. The original is stored under an unguessable name.
     """
-    _require(uploaded_by, "dois.submit_photo")
+    perm_require(user=uploaded_by, perm="dois.submit_photo")
     options = options or PhotoOptions()
     if options.problems:
         raise ValidationError(dict(options.problems))
@@ -524,7 +520,7 @@ def decision_record(*, photo: Photo, action: str, decided_by,
     links decisions taken together for photos of one sighting
     (:func:`dois.services_review.decisions_record_together`).
     """
-    _require(decided_by, "dois.review_photo")
+    perm_require(user=decided_by, perm="dois.review_photo")
     if action not in Decision.Action.values:
         raise ValidationError({"action": _("Unknown action.")})
     if quality is not None:
@@ -599,7 +595,7 @@ def photo_with_sighting_submit(*, uploaded_by, upload, options: PhotoOptions,
 
     Volunteers may add photos only to sightings they recorded; researchers to any.
     """
-    _require(uploaded_by, "dois.submit_photo")
+    perm_require(user=uploaded_by, perm="dois.submit_photo")
     with transaction.atomic():
         if sighting is not None:
             if (sighting.created_by_id != uploaded_by.pk

@@ -37,7 +37,7 @@ import numpy as np
 from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
@@ -47,6 +47,7 @@ from django.utils.translation import gettext as _
 from PIL import Image
 
 from common.pagecache import page_cache_bump_on_commit
+from common.permissions import perm_require
 from common.uploads import UploadRejected, upload_read
 from dois import inference
 from dois.leaderboard_metrics import EvalItem, board_metrics
@@ -67,11 +68,6 @@ MAX_ATTEMPTS = 3
 PROTOCOL = "dois-board-1"  # part of the split digest: a new protocol is a new version
 REFRESH_EVERY_S = 300
 DEFAULT_CALIBRATION = {"w_score": -12.0, "w_margin": -8.0, "bias": 7.0}
-
-
-def _require(user, perm: str) -> None:
-    if user is None or not user.is_authenticated or not user.has_perm(perm):
-        raise PermissionDenied(_("You do not have permission to do this."))
 
 
 def limits() -> Limits:
@@ -108,7 +104,7 @@ def submission_check(*, upload) -> tuple[bytes, ModelSpec]:
 def submission_create(*, user, upload, name: str, description: str = "",
                       notebook_url: str = "") -> Submission:
     """Check and store a member's model and queue its evaluation (sent after commit)."""
-    _require(user, "dois.submit_model")
+    perm_require(user=user, perm="dois.submit_model")
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Give the model a name.")})
@@ -481,7 +477,7 @@ def leaderboard_refresh_soon() -> bool:
 
 def submission_requeue(*, submission: Submission, user) -> Submission:
     """Evaluate a failed submission again (researchers, e.g. after raising a limit)."""
-    _require(user, "dois.activate_model")
+    perm_require(user=user, perm="dois.activate_model")
     Submission.objects.filter(pk=submission.pk, status=Submission.Status.FAILED).update(
         status=Submission.Status.QUEUED, error="", attempts=0, sent_at=None)
     transaction.on_commit(lambda: submission_send(submission_id=submission.pk))
@@ -520,7 +516,7 @@ def member_label(*, user) -> str:
 def submission_promote(*, submission: Submission, user) -> ModelVersion:
     """Make a done submission a model version and start activating it (the gallery is
     re-embedded in the background, then the version is switched on atomically)."""
-    _require(user, "dois.activate_model")
+    perm_require(user=user, perm="dois.activate_model")
     if submission.kind != Submission.Kind.MEMBER or submission.status != Submission.Status.DONE:
         raise ValidationError({"submission": _("Only a done member's submission can be "
                                                "promoted.")})

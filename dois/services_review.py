@@ -8,10 +8,11 @@ in this session (kept in the session, never in the database).
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from common.permissions import perm_require
 from dois.models import Decision, Encounter, Individual, Photo
 from dois.selectors_review import decision_in_force_latest, decisions_recent
 from dois.services import decision_record
@@ -20,18 +21,13 @@ SKIPPED_KEY = "dois_review_skipped"
 SKIPPED_MAX = 500
 
 
-def _require_review(user) -> None:
-    if user is None or not user.has_perm("dois.review_photo"):
-        raise PermissionDenied(_("You do not have permission to do this."))
-
-
 def decision_undo(*, decision: Decision, decided_by) -> list[Decision]:
     """Undo ``decision``, which must still be in force and the latest of its photo.
 
     A decision taken for several photos of one encounter at once is undone for all of
     them that are still as it left them. Returns the undo decisions (append-only).
     """
-    _require_review(decided_by)
+    perm_require(user=decided_by, perm="dois.review_photo")
     group = [decision]
     if decision.encounter_id:
         group = list(Decision.objects.filter(encounter_id=decision.encounter_id)
@@ -52,7 +48,7 @@ def decision_undo(*, decision: Decision, decided_by) -> list[Decision]:
 
 def decision_undo_last(*, decided_by) -> list[Decision]:
     """Undo the latest decision of ``decided_by`` that can still be undone."""
-    _require_review(decided_by)
+    perm_require(user=decided_by, perm="dois.review_photo")
     for recent in decisions_recent(user=decided_by, limit=20):
         if recent.undoable:
             return decision_undo(decision=recent.decision, decided_by=decided_by)
@@ -91,7 +87,7 @@ def decisions_record_together(*, photos: list[Photo], action: str, decided_by,
     ``side`` grade the first photo only (the others were not looked at as closely).
     A single photo is decided alone, without an encounter.
     """
-    _require_review(decided_by)
+    perm_require(user=decided_by, perm="dois.review_photo")
     if not photos:
         raise ValidationError(_("Choose at least one photo."))
     if action == Decision.Action.UNDO:

@@ -26,7 +26,7 @@ import numpy as np
 from celery import current_app
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat
@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.pagecache import page_cache_bump_on_commit
+from common.permissions import perm_require
 from dois import inference
 from dois.model_files import model_files_publish
 from dois.models import Embedding, ModelVersion, Photo, TrainingRun
@@ -56,14 +57,9 @@ DEFAULT_PARAMS: dict[str, Any] = {
 }
 
 
-def _require(user, perm: str) -> None:
-    if user is None or not user.has_perm(perm):
-        raise PermissionDenied(_("You do not have permission to do this."))
-
-
 def training_run_start(*, requested_by, params: dict[str, Any] | None = None) -> TrainingRun:
     """Queue a training run on the ``train`` queue (sent after commit)."""
-    _require(requested_by, "dois.train_model")
+    perm_require(user=requested_by, perm="dois.train_model")
     params = dict(params or {})
     unknown = set(params) - set(DEFAULT_PARAMS)
     if unknown:
@@ -309,7 +305,7 @@ def training_runs_sweep(*, older_than_s: float | None = None) -> list[int]:
 
 def model_version_activate(*, model_version: ModelVersion, user) -> ModelVersion:
     """Start activating a version: re-embed the gallery in the background, then switch."""
-    _require(user, "dois.activate_model")
+    perm_require(user=user, perm="dois.activate_model")
     if model_version.is_active:
         raise ValidationError({"model_version": _("This version is already active.")})
     if model_version.state == ModelVersion.State.EMBEDDING_GALLERY:
