@@ -90,6 +90,8 @@ def test_every_main_page_fits_a_phone_in_both_languages(browser, live_server):
         ("mine", "/dois/mine/"),
         ("job", f"/dois/jobs/{s['job'].pk}/"),
         ("photo-edit", f"/dois/photos/{s['waiting'].pk}/edit/"),
+        ("outline", f"/dois/photos/{s['waiting'].pk}/outline/"),
+        ("leaderboard", "/dois/leaderboard/"),
     ]
     researcher_pages = [
         ("queue", "/dois/review/"),
