@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from dois.models import Submission
 from dois.selectors_leaderboard import board_rows, submission_visible_to
-from dois.services_leaderboard import member_label
+from dois.services import member_label
 
 PENDING = (Submission.Status.QUEUED, Submission.Status.RUNNING)
 

@@ -14,7 +14,7 @@ def check_model() -> tuple[bool, str]:
     method the first photo will activate (``DOIS_METHOD``).
     """
     from dois.models import ModelVersion
-    from dois.services_identification import (
+    from dois.services import (
         model_version_path,
         served_method,
         shipped_model_path,

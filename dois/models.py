@@ -423,7 +423,7 @@ class IndividualMerge(models.Model):
 
 class DecisionDigest(models.Model):
     """The one email a day that tells a volunteer what researchers decided on their
-    photos (:mod:`dois.services_digests`). One row per member and local day; ``upto``
+    photos (:mod:`dois.services.digests`). One row per member and local day; ``upto``
     is the newest decision it covered, so the next digest starts after it."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("member"),
@@ -447,7 +447,7 @@ class DecisionDigest(models.Model):
 
 
 class ExportRun(models.Model):
-    """A data export made by a task (:mod:`dois.services_exports`); its file is stored
+    """A data export made by a task (:mod:`dois.services.exports`); its file is stored
     under an unguessable name and downloaded through a view that checks permissions."""
 
     class Kind(models.TextChoices):
@@ -809,7 +809,7 @@ class EvalSplitVersion(models.Model):
     A new version is recorded whenever the set differs from the latest version's (a
     confirmation, a merge, a crop edit); the latest is the current one. Every board row
     says which version its figures come from, and rows on an older version are evaluated
-    again (:mod:`dois.services_leaderboard`).
+    again (:mod:`dois.services.leaderboard`).
     """
 
     number = models.PositiveIntegerField(_("version"), unique=True)

@@ -2,7 +2,7 @@
 
 The queue is every photo awaiting a researcher, oldest upload first (``uploaded_at``,
 then ``id``). Photos the researcher skipped in this session are left out of next and
-previous (:mod:`dois.services_review` keeps them in the session).
+previous (:mod:`dois.services.review` keeps them in the session).
 """
 
 from __future__ import annotations

@@ -25,8 +25,6 @@ from dois import (
     selectors,
     selectors_identification,
     services,
-    services_corrections,
-    services_exports,
 )
 from dois import images as renderings
 from dois.exports import OccasionLength
@@ -229,9 +227,9 @@ def photo_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            edit = services_corrections.photo_correct(
+            edit = services.photo_correct(
                 photo=photo, user=request.user, base_revision=data["revision"],
-                correction=services_corrections.Correction(
+                correction=services.Correction(
                     crop=data["crop"], side=data["side"], guess=data["guess"]))
         except ValidationError as exc:
             for field, errors in getattr(exc, "message_dict", {None: exc.messages}).items():
@@ -285,8 +283,8 @@ def photo_original(request, pk: int):
 
 
 def _export_form(request, data=None) -> ExportForm:
-    kinds = [k for k in services_exports.KINDS
-             if services_exports.export_allowed(user=request.user, kind=k)]
+    kinds = [k for k in services.KINDS
+             if services.export_allowed(user=request.user, kind=k)]
     return ExportForm(data, kinds=kinds, initial={"kind": ExportRun.Kind.CAPTURE_CSV})
 
 
@@ -308,7 +306,7 @@ def export_index(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            run = services_exports.export_run_request(
+            run = services.export_run_request(
                 user=request.user, kind=data["kind"], start=data["start"], end=data["end"],
                 occasion=data["occasion"])
         except ValidationError as exc:
@@ -320,7 +318,7 @@ def export_index(request):
             return redirect("dois:exports")
     params = _capture_params(request)
     occasions, rows = exports.capture_history(**params)
-    runs = services_exports.export_runs_recent(user=request.user)
+    runs = services.export_runs_recent(user=request.user)
     return render(request, "dois/exports.html", {
         "form": form, "occasions": occasions, "rows": rows[:50], "row_count": len(rows),
         "params": params, "query": request.GET.urlencode(), "runs": runs,
@@ -346,7 +344,7 @@ def export_capture_inp(request):
 @permission_required("dois.export_data", raise_exception=True)
 def export_dataset_zip(request):
     """The notebook dataset is large: it is made by a task (see :func:`export_index`)."""
-    run = services_exports.export_run_request(user=request.user,
+    run = services.export_run_request(user=request.user,
                                               kind=ExportRun.Kind.DATASET)
     messages.success(request, _("Export %(id)s is being prepared; its download link "
                                 "appears below when it is ready.") % {"id": run.pk})
@@ -359,7 +357,7 @@ def export_download(request, pk: int):
     from its unguessable stored name)."""
     run = get_object_or_404(ExportRun, pk=pk)
     try:
-        run = services_exports.export_run_download(run=run, user=request.user)
+        run = services.export_run_download(run=run, user=request.user)
     except ValidationError as exc:  # not ready (a PermissionDenied is a 403)
         raise Http404 from exc
     return file_response(name=run.file.name, filename=run.filename,

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from dois import selectors_identification as sel
 from dois import selectors_outlines as outlines
-from dois import services_training
+from dois import services
 from dois.forms_jobs import TrainingRunForm
 from dois.models import ModelVersion, TrainingRun
 from dois.selectors import photo_correctable_by
@@ -43,7 +43,7 @@ def training(request):
     form = TrainingRunForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            run = services_training.training_run_start(requested_by=request.user,
+            run = services.training_run_start(requested_by=request.user,
                                                        params=form.cleaned_data)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -66,7 +66,7 @@ def training_run_status(request, pk: int):
 def model_activate(request, pk: int):
     version = get_object_or_404(ModelVersion, pk=pk)
     try:
-        services_training.model_version_activate(model_version=version, user=request.user)
+        services.model_version_activate(model_version=version, user=request.user)
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
     else:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from common.files import bytes_response
 from common.throttling import rate_limited
 from dois import selectors_leaderboard as sel
-from dois import services_leaderboard
+from dois import services
 from dois.forms_leaderboard import SubmissionForm
 from dois.leaderboard_chart import history_svg
 
@@ -26,8 +26,8 @@ NOTEBOOK = Path(__file__).resolve().parent / "notebooks" / "starter.ipynb"
 
 def leaderboard(request):
     """Done submissions ranked by MAP@5 beside the active model, and the history chart."""
-    services_leaderboard.leaderboard_refresh_soon()
-    split = services_leaderboard.eval_split_current()
+    services.leaderboard_refresh_soon()
+    split = services.eval_split_current()
     rows = sel.board_rows(split=split)
     active = next((r for r in rows if r.active_model), None)
     chart = history_svg(points=sel.board_history(rows=rows), now=timezone.now(),
@@ -48,7 +48,7 @@ def leaderboard_submit(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            submission = services_leaderboard.submission_create(
+            submission = services.submission_create(
                 user=request.user, upload=data["file"], name=data["name"],
                 description=data["description"], notebook_url=data["notebook_url"])
         except ValidationError as exc:
@@ -69,7 +69,7 @@ def leaderboard_submission(request, pk: int):
         raise Http404
     return render(request, "dois/leaderboard_submission.html", {
         "submission": submission,
-        "author": services_leaderboard.member_label(user=submission.submitted_by),
+        "author": services.member_label(user=submission.submitted_by),
         "pending": submission.status in ("queued", "running"),
         "can_promote": sel.user_promotes(user=request.user)})
 
@@ -81,7 +81,7 @@ def leaderboard_promote(request, pk: int):
     if submission is None:
         raise Http404
     try:
-        version = services_leaderboard.submission_promote(submission=submission,
+        version = services.submission_promote(submission=submission,
                                                           user=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -98,7 +98,7 @@ def leaderboard_requeue(request, pk: int):
     submission = sel.submission_get(pk=pk, user=request.user)
     if submission is None:
         raise Http404
-    services_leaderboard.submission_requeue(submission=submission, user=request.user)
+    services.submission_requeue(submission=submission, user=request.user)
     messages.success(request, _("The submission will be evaluated again."))
     return redirect(submission)
 
@@ -108,7 +108,7 @@ def leaderboard_requeue(request, pk: int):
 def leaderboard_dataset(request):
     """The members' dataset: the training split only (the evaluation split never leaves
     the server), public reference photos only."""
-    path = services_leaderboard.members_dataset_zip()
+    path = services.members_dataset_zip()
     return bytes_response(data=path.read_bytes(), filename="dois-dataset-train.zip",
                           content_type="application/zip")
 

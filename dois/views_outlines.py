@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from common.throttling import rate_limited
-from dois import selectors, selectors_outlines, selectors_review, services_outlines
+from dois import selectors, selectors_outlines, selectors_review, services
 from dois.forms import OutlineCorrectionForm
 from dois.models import Photo
 
@@ -42,7 +42,7 @@ def photo_outline(request, pk: int):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                edit = services_outlines.photo_outline_correct(
+                edit = services.photo_outline_correct(
                     photo=photo, user=request.user, action=data["action"], tip=data["tip"],
                     trailing_end=data["trailing_end"], leading_end=data["leading_end"],
                     trailing=data["trailing"], facing=data["facing"] or None,

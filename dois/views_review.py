@@ -19,13 +19,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dois import selectors_outlines, selectors_review, services, services_review
+from dois import selectors_outlines, selectors_review, services
 from dois.forms import DecisionForm
 from dois.models import Decision, Photo
 
 
 def _skipped(request) -> list[int]:
-    return services_review.review_skipped(session=request.session)
+    return services.review_skipped(session=request.session)
 
 
 def _back(request, fallback: str):
@@ -72,7 +72,7 @@ def review(request, pk: int):
             else:
                 others = list(Photo.objects.filter(pk__in=together).exclude(pk=photo.pk)
                               .order_by("uploaded_at", "id"))
-                decisions = services_review.decisions_record_together(
+                decisions = services.decisions_record_together(
                     photos=[photo, *others], action=data["action"], decided_by=request.user,
                     individual=data["individual"], note=data["note"],
                     quality=data["quality"], side=data["side"])
@@ -110,7 +110,7 @@ def review(request, pk: int):
 def review_skip(request, pk: int):
     """Skip a photo for the rest of this session and go on to the next one."""
     photo = get_object_or_404(Photo, pk=pk)
-    skipped = services_review.review_skip(session=request.session, photo_id=photo.pk)
+    skipped = services.review_skip(session=request.session, photo_id=photo.pk)
     messages.info(request, _("Photo %(id)s skipped for this session; it waits at the end "
                              "of the queue page.") % {"id": photo.pk})
     return _after(photo, skipped)
@@ -120,7 +120,7 @@ def review_skip(request, pk: int):
 @permission_required("dois.review_photo", raise_exception=True)
 def review_unskip(request, pk: int | None = None):
     """Put a skipped photo (or all of them) back into next and previous."""
-    services_review.review_unskip(session=request.session, photo_id=pk)
+    services.review_unskip(session=request.session, photo_id=pk)
     return _back(request, "dois:review_queue")
 
 
@@ -130,7 +130,7 @@ def decision_undo(request, pk: int):
     """Undo one of the researcher's recent decisions (listed on every review page)."""
     decision = get_object_or_404(Decision.objects.select_related("photo"), pk=pk)
     try:
-        undos = services_review.decision_undo(decision=decision, decided_by=request.user)
+        undos = services.decision_undo(decision=decision, decided_by=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return _back(request, "dois:review_queue")
@@ -142,7 +142,7 @@ def decision_undo(request, pk: int):
 def decision_undo_last(request):
     """``z`` on any review page: undo the researcher's own last decision."""
     try:
-        undos = services_review.decision_undo_last(decided_by=request.user)
+        undos = services.decision_undo_last(decided_by=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return _back(request, "dois:review_queue")

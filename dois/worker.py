@@ -46,7 +46,7 @@ def worker_model_warm() -> None:
     from django.db import close_old_connections
 
     from dois.models import ModelVersion
-    from dois.services_identification import gallery_get, model_load
+    from dois.services import gallery_get, model_load
 
     try:
         close_old_connections()

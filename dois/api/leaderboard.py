@@ -14,7 +14,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from dois import selectors_leaderboard as sel
-from dois import services_leaderboard
+from dois import services
 from dois.models import Submission
 
 STATUSES = [s.value for s in Submission.Status]
@@ -78,7 +78,7 @@ def submission_data(*, submission: Submission) -> dict:
         metrics["size_bytes"] = submission.size_bytes
     return {
         "id": submission.pk, "name": submission.name, "kind": submission.kind,
-        "author": (services_leaderboard.member_label(user=submission.submitted_by)
+        "author": (services.member_label(user=submission.submitted_by)
                    if submission.kind == Submission.Kind.MEMBER else ""),
         "status": submission.status, "error": submission.error, "metrics": metrics,
         "split_version": submission.split.number if submission.split else None,
@@ -132,7 +132,7 @@ class ModelList(APIView):
         form.is_valid(raise_exception=True)
         data = form.validated_data
         try:
-            submission = services_leaderboard.submission_create(
+            submission = services.submission_create(
                 user=request.user, upload=data["file"], name=data["name"],
                 description=data.get("description", ""),
                 notebook_url=data.get("notebook_url", ""))

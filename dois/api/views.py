@@ -18,7 +18,6 @@ from dois import (
     selectors_identification,
     selectors_outlines,
     services,
-    services_outlines,
 )
 from dois.api.serializers import (
     IndividualSerializer,
@@ -125,7 +124,7 @@ class PhotoViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         form.is_valid(raise_exception=True)
         data = form.validated_data
         try:
-            edit = services_outlines.photo_outline_correct(
+            edit = services.photo_outline_correct(
                 photo=photo, user=request.user, action=data["action"], tip=data.get("tip"),
                 trailing_end=data.get("trailing_end"), leading_end=data.get("leading_end"),
                 trailing=data.get("trailing"), facing=data.get("facing"),

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from dois.models import Outline, Photo, PhotoEdit
 from dois.selectors import photo_correctable_by
 from dois.selectors_outlines import outline_current
-from dois.services_corrections import photo_revision_bump
+from dois.services.corrections import photo_revision_bump
 
 ACTIONS = tuple(Outline.Action.values)
 MAX_POINTS = 2000  # of a redrawn edge
