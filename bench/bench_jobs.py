@@ -197,7 +197,7 @@ def main() -> int:
 
     from dois import services
     from dois.models import Photo
-    from dois.selectors_identification import job_status_data  # noqa: F401 - import check
+    from dois.selectors import job_status_data  # noqa: F401 - import check
     from hub.celery import app
     from hub.models import User
 

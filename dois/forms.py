@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dois.exports import OccasionLength
 from dois.models import Decision, ExportRun, Individual, Photo, Sighting
-from dois.services import PhotoOptions
+from dois.services.photos import PhotoOptions
 
 
 class SightingForm(forms.ModelForm):

@@ -500,7 +500,7 @@ class Outline(models.Model):
     the crop as it was traced: ``data["image_size"]``), made on the crop box
     ``crop_x``..``crop_h`` of the original; a new box makes the outline stale. The
     photo's current outline is its latest person-made one on its current box, else the
-    machine's for the current method (:func:`dois.selectors_outlines.outline_current`).
+    machine's for the current method (:func:`dois.selectors.outlines.outline_current`).
     """
 
     class MadeBy(models.TextChoices):

@@ -20,12 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from common.files import bytes_response, file_response
 from common.images import ImageRejected
 from common.throttling import rate_limited
-from dois import (
-    exports,
-    selectors,
-    selectors_identification,
-    services,
-)
+from dois import exports, selectors, services
 from dois import images as renderings
 from dois.exports import OccasionLength
 from dois.filters import IndividualFilter
@@ -181,7 +176,7 @@ def submit(request):
             if saved:
                 messages.success(request, _("%(saved)d of %(total)d photos saved.") % {
                     "saved": saved, "total": len(results)})
-                if selectors_identification.jobs_delayed_count(
+                if selectors.jobs_delayed_count(
                         job_ids=[r.job.pk for r in results if r.job]):
                     messages.warning(request, _(
                         "Identification is delayed: the job queue cannot be reached right "

@@ -16,8 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from common.files import bytes_response
 from common.throttling import rate_limited
-from dois import selectors_leaderboard as sel
-from dois import services
+from dois import selectors, services
 from dois.forms_leaderboard import SubmissionForm
 from dois.leaderboard_chart import history_svg
 
@@ -28,9 +27,9 @@ def leaderboard(request):
     """Done submissions ranked by MAP@5 beside the active model, and the history chart."""
     services.leaderboard_refresh_soon()
     split = services.eval_split_current()
-    rows = sel.board_rows(split=split)
+    rows = selectors.board_rows(split=split)
     active = next((r for r in rows if r.active_model), None)
-    chart = history_svg(points=sel.board_history(rows=rows), now=timezone.now(),
+    chart = history_svg(points=selectors.board_history(rows=rows), now=timezone.now(),
                         reference=active.metric("map5") if active else None,
                         reference_label=_("Active model"))
     return render(request, "dois/leaderboard.html", {
@@ -58,26 +57,26 @@ def leaderboard_submit(request):
             messages.success(request, _("Model received: it is evaluated in the background."))
             return redirect(submission)
     return render(request, "dois/leaderboard_submit.html", {
-        "form": form, "mine": sel.submissions_of(user=request.user)[:50]},
+        "form": form, "mine": selectors.submissions_of(user=request.user)[:50]},
         status=400 if form.errors else 200)
 
 
 def leaderboard_submission(request, pk: int):
     """One submission: its state and figures (refreshes itself while it is evaluated)."""
-    submission = sel.submission_get(pk=pk, user=request.user)
+    submission = selectors.submission_get(pk=pk, user=request.user)
     if submission is None:
         raise Http404
     return render(request, "dois/leaderboard_submission.html", {
         "submission": submission,
         "author": services.member_label(user=submission.submitted_by),
         "pending": submission.status in ("queued", "running"),
-        "can_promote": sel.user_promotes(user=request.user)})
+        "can_promote": selectors.user_promotes(user=request.user)})
 
 
 @require_POST
 @permission_required("dois.activate_model", raise_exception=True)
 def leaderboard_promote(request, pk: int):
-    submission = sel.submission_get(pk=pk, user=request.user)
+    submission = selectors.submission_get(pk=pk, user=request.user)
     if submission is None:
         raise Http404
     try:
@@ -95,7 +94,7 @@ def leaderboard_promote(request, pk: int):
 @require_POST
 @permission_required("dois.activate_model", raise_exception=True)
 def leaderboard_requeue(request, pk: int):
-    submission = sel.submission_get(pk=pk, user=request.user)
+    submission = selectors.submission_get(pk=pk, user=request.user)
     if submission is None:
         raise Http404
     services.submission_requeue(submission=submission, user=request.user)

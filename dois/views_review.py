@@ -19,7 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dois import selectors_outlines, selectors_review, services
+from dois import selectors, services
 from dois.forms import DecisionForm
 from dois.models import Decision, Photo
 
@@ -39,7 +39,7 @@ def _back(request, fallback: str):
 
 def _after(photo: Photo, skipped: list[int]):
     """The page after a decision on ``photo``: the next photo of the queue, else the queue."""
-    following = selectors_review.review_neighbours(photo=photo, skipped=skipped).next_id
+    following = selectors.review_neighbours(photo=photo, skipped=skipped).next_id
     if following is not None:
         return redirect("dois:review", pk=following)
     return redirect("dois:review_queue")
@@ -48,11 +48,11 @@ def _after(photo: Photo, skipped: list[int]):
 @permission_required("dois.review_photo", raise_exception=True)
 def review_queue(request):
     skipped = _skipped(request)
-    page = Paginator(selectors_review.review_queue(skipped=skipped), 50).get_page(
+    page = Paginator(selectors.review_queue(skipped=skipped), 50).get_page(
         request.GET.get("page"))
     return render(request, "dois/review_queue.html", {
-        "page": page, "recent": selectors_review.decisions_recent(user=request.user),
-        "skipped": list(selectors_review.review_skipped_photos(skipped=skipped))})
+        "page": page, "recent": selectors.decisions_recent(user=request.user),
+        "skipped": list(selectors.review_skipped_photos(skipped=skipped))})
 
 
 @permission_required("dois.review_photo", raise_exception=True)
@@ -90,18 +90,18 @@ def review(request, pk: int):
         if decision.action == Decision.Action.UNDO:
             return redirect("dois:review", pk=photo.pk)
         return _after(photo, skipped)
-    item = selectors_review.review_item(photo=photo, user=request.user)
+    item = selectors.review_item(photo=photo, user=request.user)
     job = item.job
     return render(request, "dois/review.html", {
         "item": item, "form": form, "prefix": settings.DOIS_CATALOGUE_PREFIX,
-        "drawing": selectors_outlines.outline_drawing(
-            outline=selectors_outlines.outline_current(photo=photo)),
-        "flag": (selectors_outlines.outline_reason_text(reason=job.outline_reason)
+        "drawing": selectors.outline_drawing(
+            outline=selectors.outline_current(photo=photo)),
+        "flag": (selectors.outline_reason_text(reason=job.outline_reason)
                  if job is not None and job.status == "done" and job.outline_reason else ""),
         "next_url": request.get_full_path(),
-        "nav": selectors_review.review_neighbours(photo=photo, skipped=skipped),
+        "nav": selectors.review_neighbours(photo=photo, skipped=skipped),
         "is_skipped": photo.pk in skipped,
-        "recent": selectors_review.decisions_recent(user=request.user)},
+        "recent": selectors.decisions_recent(user=request.user)},
         status=400 if form.errors else 200)
 
 
@@ -166,7 +166,7 @@ def review_compare(request, pk: int, code: str):
     """The photo under review beside one candidate's photos, zoomable and synchronised
     (``compare.js``); the candidate's other photos are one key away."""
     photo = get_object_or_404(Photo.objects.select_related("sighting"), pk=pk)
-    view = selectors_review.compare_view(photo=photo, code=code, user=request.user)
+    view = selectors.compare_view(photo=photo, code=code, user=request.user)
     if view is None:
         raise Http404
     return render(request, "dois/review_compare.html", {

@@ -14,7 +14,7 @@ import numpy as np
 
 from dois import inference
 from dois.models import Embedding, IdentificationJob, ModelVersion, Outline, Photo
-from dois.selectors_outlines import outlines_current
+from dois.selectors.outlines import outlines_current
 from dois.services.gallery import gallery_get
 from dois.services.jobs import (
     ClaimedJob,

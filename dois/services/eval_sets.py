@@ -164,7 +164,7 @@ def members_dataset_zip() -> Path:
     dataset_zip` with ``members``) as a zip file, built once per state of those photos
     and kept on this host, so members downloading it do not re-decode the catalogue."""
     from dois.exports import dataset_zip
-    from dois.selectors import gallery_photos
+    from dois.selectors.catalogue import gallery_photos
 
     rows = gallery_photos().filter(split=Photo.Split.TRAIN, is_public=True).values_list(
         "pk", "sha256", "crop_x", "crop_y", "crop_w", "crop_h", "individual__code", "side",

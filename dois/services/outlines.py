@@ -25,8 +25,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from dois.models import Outline, Photo, PhotoEdit
-from dois.selectors import photo_correctable_by
-from dois.selectors_outlines import outline_current
+from dois.selectors.outlines import outline_current
+from dois.selectors.photos import photo_correctable_by
 from dois.services.corrections import photo_revision_bump
 
 ACTIONS = tuple(Outline.Action.values)

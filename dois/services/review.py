@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from common.permissions import perm_require
 from dois.models import Decision, Encounter, Individual, Photo
-from dois.selectors_review import decision_in_force_latest, decisions_recent
+from dois.selectors.review import decision_in_force_latest, decisions_recent
 from dois.services.decisions import decision_record
 
 SKIPPED_KEY = "dois_review_skipped"

@@ -13,7 +13,7 @@ from django.utils import timezone
 from dois import services
 from dois.health import check_model
 from dois.models import Candidate, Embedding, IdentificationJob, ModelVersion
-from dois.selectors_identification import job_delayed
+from dois.selectors import job_delayed
 from hub.celery import app
 from tests.dois.factories import PhotoFactory, upload
 from tests.dois.jobs_support import gallery_make

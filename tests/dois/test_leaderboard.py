@@ -20,7 +20,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from dois import exports, services
 from dois.leaderboard_metrics import board_metrics
 from dois.models import EvalSplitVersion, ModelVersion, Photo, Submission
-from dois.selectors_leaderboard import board_history, board_rows
+from dois.selectors import board_history, board_rows
 from dois.services import model_version_activation_finish
 from tests.dois.factories import IndividualFactory, PhotoFactory, UserFactory
 from tests.dois.test_leaderboard_models import DIM, SIZE, built_models, model_upload

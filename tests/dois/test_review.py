@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from dois import selectors_review, services
+from dois import selectors, services
 from dois.models import Decision, Encounter, Individual, Photo
 from tests.dois.factories import IndividualFactory, PhotoFactory, SightingFactory
 
@@ -65,7 +65,7 @@ def test_undo_last_is_the_researchers_own_and_skips_replaced_ones(researcher, qu
                              decided_by=other)
     # another researcher decided my photo again: that later decision is what stays
     services.decision_record(photo=queue[0], action="unusable", decided_by=other)
-    recent = selectors_review.decisions_recent(user=researcher)
+    recent = selectors.decisions_recent(user=researcher)
     assert [(r.decision.pk, r.undoable) for r in recent] == [(mine.pk, False)]
     with pytest.raises(ValidationError, match="no decision left"):
         services.decision_undo_last(decided_by=researcher)

@@ -20,7 +20,7 @@ from rest_framework.test import APIClient
 
 from dois import selectors, services
 from dois.models import IdentificationJob, ModelVersion, Photo
-from dois.selectors_identification import job_get
+from dois.selectors import job_get
 from tests.dois.factories import (
     IndividualFactory,
     PhotoFactory,

@@ -15,7 +15,7 @@ from PIL import Image
 from dois import inference, services
 from dois.health import check_model
 from dois.models import Candidate, Embedding, IdentificationJob, ModelVersion, Photo
-from dois.selectors_identification import job_status_data
+from dois.selectors import job_status_data
 from dois.services import sweeps
 from tests.dois.factories import IndividualFactory, PhotoFactory, SightingFactory, upload
 from tests.dois.jobs_support import fin_gallery_make, fin_photo, gallery_make

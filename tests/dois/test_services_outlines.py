@@ -10,7 +10,7 @@ from django.db import transaction
 
 from dois import services
 from dois.models import IdentificationJob, Outline, PhotoEdit
-from dois.selectors_outlines import outline_current
+from dois.selectors import outline_current
 from dois.services import photo_outline_correct
 from tests.dois.factories import IndividualFactory, UserFactory
 from tests.dois.jobs_support import fin_gallery_make, fin_photo
