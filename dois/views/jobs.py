@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dois import selectors, services
-from dois.forms_jobs import TrainingRunForm
+from dois.forms import TrainingRunForm
 from dois.models import ModelVersion, TrainingRun
 from dois.selectors.photos import photo_correctable_by
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from common.files import bytes_response
 from common.throttling import rate_limited
 from dois import selectors, services
-from dois.forms_leaderboard import SubmissionForm
+from dois.forms import SubmissionForm
 from dois.leaderboard_chart import history_svg
 
 NOTEBOOK = Path(__file__).resolve().parent / "notebooks" / "starter.ipynb"
