@@ -20,7 +20,7 @@ from dois import selectors, services
 from dois.forms import SubmissionForm
 from dois.leaderboard_chart import history_svg
 
-NOTEBOOK = Path(__file__).resolve().parent / "notebooks" / "starter.ipynb"
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "starter.ipynb"
 
 
 def leaderboard(request):
