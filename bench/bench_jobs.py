@@ -196,9 +196,8 @@ def main() -> int:
     edge = args.method == "edge"
 
     from dois import services
-    from dois import services_identification as ident
     from dois.models import Photo
-    from dois.selectors_identification import job_status_data  # noqa: F401 - import check
+    from dois.selectors import job_status_data  # noqa: F401 - import check
     from hub.celery import app
     from hub.models import User
 
@@ -210,7 +209,7 @@ def main() -> int:
         if group:
             user.groups.add(group)
     user = User.objects.get(pk=user.pk)
-    version = ident.model_version_ensure_shipped()
+    version = services.model_version_ensure_shipped()
 
     # gallery: 2 confirmed photos per individual, embedded in this process
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -238,7 +237,7 @@ def main() -> int:
     from dois.models import IdentificationJob
 
     IdentificationJob.objects.all().delete()  # jobs of the gallery photos: not measured
-    ident.embeddings_compute(model_version_id=version.pk, photo_ids=gallery_ids)
+    services.embeddings_compute(model_version_id=version.pk, photo_ids=gallery_ids)
 
     # the worker host
     # the worker runs as in production (DEBUG off: no query log, no debug cursor)
@@ -289,13 +288,13 @@ def main() -> int:
 
         threads = os.cpu_count() or 1  # one process: every core to TensorFlow
         photos = list(Photo.objects.filter(pk__in=[r.photo.pk for r in results]).order_by("pk"))
-        batch_size = ident.identify_batch_size()
+        batch_size = services.identify_batch_size()
         if edge:
             from dois import inference
             from dois.ml.edges import EdgeGallery, describe_fin, new_individual_probability
             from dois.ml.outline import OutlineTracer
 
-            tracer = OutlineTracer(segmenter_path=ident.model_version_path(
+            tracer = OutlineTracer(segmenter_path=services.model_version_path(
                 model_version=version), threads=threads)
             rows = list(Embedding.objects.filter(
                 model_version=version, photo_id__in=gallery_ids, edge__isnull=False)
@@ -312,7 +311,7 @@ def main() -> int:
                                                           box=p.crop_box), tracer=tracer)
                     if fin.edge is not None:
                         new_individual_probability(gallery.search(
-                            fin.edge, k=ident.TOP_K, vector=fin.vector))
+                            fin.edge, k=services.TOP_K, vector=fin.vector))
                 return time.perf_counter() - t0
         else:
             from dois.ml.gallery import Gallery
@@ -334,7 +333,7 @@ def main() -> int:
                     chunk = photos[start:start + batch_size]
                     batch = np.stack([load_image(p.original.open("rb").read(),
                                                  box=p.crop_box, size=size) for p in chunk])
-                    gallery.search(embedder.embed(batch), k=ident.TOP_K)
+                    gallery.search(embedder.embed(batch), k=services.TOP_K)
                 return time.perf_counter() - t0
 
         cpu_queue = dict.fromkeys(_cpu_seconds(worker_group=worker.pid), 0.0)
@@ -360,7 +359,7 @@ def main() -> int:
             time.sleep(0.5)
             before = _cpu_seconds(worker_group=worker.pid)
             t0 = time.perf_counter()
-            ident.identification_jobs_send(job_ids=ids)  # what the commit hook does
+            services.identification_jobs_send(job_ids=ids)  # what the commit hook does
             seconds = _wait(ids, timeout=600, poll=0.005) - t0
             cpu_add(cpu_queue, before)
             return seconds
@@ -419,7 +418,7 @@ def main() -> int:
             "photos": args.photos,
             "gallery_photos": len(gallery_ids),
             "method": version.name,
-            "model": (ident.model_version_path(model_version=version).name if edge
+            "model": (services.model_version_path(model_version=version).name if edge
                       else model_path.name),
             "backend": next(iter(worker_timings)).get("backend"),
             "worker_concurrency": args.concurrency,

@@ -7,7 +7,7 @@ It creates a scratch PostgreSQL database ``hub_bench_board`` (dropped and re-cre
 the server of ``DATABASE_URL``), migrates it, loads the demo catalogue (``dois.demo``),
 submits the shipped TFLite model (``dois/ml/shipped/fin-embedder-v1.tflite``) as the
 demo volunteer and evaluates it in this process with exactly the code a ``train``
-worker runs (:func:`dois.services_leaderboard.submission_evaluate`: the evaluation
+worker runs (:func:`dois.services.leaderboard.submission_evaluate`: the evaluation
 photos prepared at the model's input size, the model run in the sandbox subprocess,
 the figures). Reported:
 
@@ -76,7 +76,7 @@ def main() -> int:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
-        from dois import demo, services_leaderboard
+        from dois import demo, services
         from hub.demo import demo_users_load
 
         users = demo_users_load()
@@ -84,10 +84,10 @@ def main() -> int:
         data = SHIPPED.read_bytes()
         timings, results = [], []
         for user in (users["volunteer"], users["organiser"]):
-            sub = services_leaderboard.submission_create(
+            sub = services.submission_create(
                 user=user, name="shipped", upload=SimpleUploadedFile("m.tflite", data))
             start = time.perf_counter()
-            done = services_leaderboard.submission_evaluate(submission_id=sub.pk,
+            done = services.submission_evaluate(submission_id=sub.pk,
                                                             worker="bench")
             timings.append(time.perf_counter() - start)
             if done is None or done.status != "done":

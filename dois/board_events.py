@@ -3,7 +3,7 @@
 The hub registers this module as the events' challenge provider at start-up, by name;
 it imports nothing of events or of the hub, and answers in plain data (numbers,
 strings, times, links). What it shows follows the board's own rules
-(:mod:`dois.selectors_leaderboard`): done submissions ranked as the board ranks them
+(:mod:`dois.selectors.leaderboard`): done submissions ranked as the board ranks them
 (MAP@5, then top-1, top-5, earliest), authors by display name, never an email; a
 submission that is queued or running is counted with its state and time, never named;
 a failed one is not shown.
@@ -17,8 +17,8 @@ from typing import Any
 from django.urls import reverse
 
 from dois.models import Submission
-from dois.selectors_leaderboard import board_rows, submission_visible_to
-from dois.services_leaderboard import member_label
+from dois.selectors.leaderboard import board_rows, submission_visible_to
+from dois.services.leaderboard import member_label
 
 PENDING = (Submission.Status.QUEUED, Submission.Status.RUNNING)
 

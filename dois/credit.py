@@ -14,7 +14,7 @@ from django.db.models import Count, OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from dois.models import Decision, Individual, Photo, Submission
-from dois.selectors_leaderboard import board_rows
+from dois.selectors.leaderboard import board_rows
 
 TITLE = _("Dolphin identification")
 CONFIRMED = (Photo.State.CONFIRMED, Photo.State.NEW_INDIVIDUAL)

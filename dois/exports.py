@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dois import images
 from dois.models import Individual, Photo, Sighting
-from dois.selectors import gallery_photos
+from dois.selectors.catalogue import gallery_photos
 
 DATASET_SIZE = 224
 

@@ -27,7 +27,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from dois.selectors import gallery_photos, location_round
+from dois.selectors.catalogue import gallery_photos
+from dois.selectors.locations import location_round
 
 SPECIES = "Sousa chinensis (Osbeck, 1765)"
 VERNACULAR = "Indo-Pacific humpback dolphin"

@@ -14,11 +14,7 @@ def check_model() -> tuple[bool, str]:
     method the first photo will activate (``DOIS_METHOD``).
     """
     from dois.models import ModelVersion
-    from dois.services_identification import (
-        model_version_path,
-        served_method,
-        shipped_model_path,
-    )
+    from dois.services.model_versions import model_version_path, served_method, shipped_model_path
 
     version = ModelVersion.objects.filter(is_active=True).first()
     if version is None:

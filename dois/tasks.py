@@ -17,8 +17,7 @@ from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
 from kombu.exceptions import OperationalError as BrokerError
 
-from dois import services_identification as ident
-from dois import services_training as training
+from dois import services
 
 logger = logging.getLogger(__name__)
 
@@ -40,14 +39,14 @@ def _hostname(task) -> str:
 
 def _run(task, job_ids: list[int]) -> dict:
     try:
-        report = ident.identification_jobs_run(job_ids=job_ids, worker=_hostname(task))
+        report = services.identification_jobs_run(job_ids=job_ids, worker=_hostname(task))
     except SoftTimeLimitExceeded:
-        ident.identification_jobs_requeue(job_ids=job_ids, error="time limit exceeded")
+        services.identification_jobs_requeue(job_ids=job_ids, error="time limit exceeded")
         raise
     except TRANSIENT as exc:  # database or broker hiccup: back to queued, retry later
         logger.warning("jobs %s: %s; retried", job_ids, exc)
         try:
-            ident.identification_jobs_requeue(
+            services.identification_jobs_requeue(
                 job_ids=job_ids, error=f"{type(exc).__name__}: the database or the broker "
                                        "was unreachable; retried")
         except DatabaseError:
@@ -73,7 +72,7 @@ def identify_photo(self, job_id: int) -> dict:
 def identify_embed_photos(self, model_version_id: int, photo_ids: list[int]) -> int:
     """Embed reference photos that lack an embedding under a version (gallery fill)."""
     try:
-        return ident.embeddings_compute(model_version_id=model_version_id, photo_ids=photo_ids)
+        return services.embeddings_compute(model_version_id=model_version_id, photo_ids=photo_ids)
     except TRANSIENT as exc:
         raise self.retry(exc=exc, countdown=min(60, 2 ** self.request.retries)) from exc
 
@@ -83,38 +82,34 @@ def sweep_jobs() -> dict:
     """Re-send stuck identification jobs, create missing ones, re-queue those that failed
     while the model was unavailable, fill the active gallery, fail training runs whose
     worker died (beat, default queue)."""
-    from dois import services_exports
-
-    report = ident.identification_jobs_sweep()
+    report = services.identification_jobs_sweep()
     return {"resent": report.resent, "failed": report.failed, "created": report.created,
             "requeued": report.requeued, "gallery_missing": report.gallery_missing,
-            "training_failed": training.training_runs_sweep(),
-            "exports_resent": services_exports.export_runs_resend()}
+            "training_failed": services.training_runs_sweep(),
+            "exports_resent": services.export_runs_resend()}
 
 
 @shared_task(name="dois.tasks.train_model", bind=True)
 def train_model(self, run_id: int) -> int | None:
     """Run a training run to a new (inactive) model version."""
-    version = training.training_run_execute(run_id=run_id, worker=_hostname(self))
+    version = services.training_run_execute(run_id=run_id, worker=_hostname(self))
     return version.pk if version else None
 
 
 @shared_task(name="dois.tasks.reembed_gallery", bind=True)
 def reembed_gallery(self, model_version_id: int, user_id: int | None = None) -> bool:
     """Embed the gallery under a version, then make it the active one."""
-    return training.model_version_activation_finish(model_version_id=model_version_id,
+    return services.model_version_activation_finish(model_version_id=model_version_id,
                                                     user_id=user_id)
 
 
-# --- the model leaderboard (dois.services_leaderboard) --------------------------------
+# --- the model leaderboard (dois.services.leaderboard) --------------------------------
 
 
 @shared_task(name="dois.tasks.train_submission_evaluate", bind=True)
 def train_submission_evaluate(self, submission_id: int) -> str | None:
     """Evaluate a leaderboard submission in the sandbox (``train`` queue)."""
-    from dois import services_leaderboard
-
-    sub = services_leaderboard.submission_evaluate(submission_id=int(submission_id),
+    sub = services.submission_evaluate(submission_id=int(submission_id),
                                                    worker=_hostname(self))
     return sub.status if sub else None
 
@@ -122,9 +117,7 @@ def train_submission_evaluate(self, submission_id: int) -> str | None:
 @shared_task(name="dois.tasks.leaderboard_refresh")
 def leaderboard_refresh() -> dict:
     """New split version, stale rows re-queued, the active model's row (``default``)."""
-    from dois import services_leaderboard
-
-    return services_leaderboard.leaderboard_refresh()
+    return services.leaderboard_refresh()
 
 
 # --- volunteers' digests and exports ----------------------------------------------------
@@ -133,16 +126,12 @@ def leaderboard_refresh() -> dict:
 @shared_task(name="dois.tasks.digests_send")
 def digests_send() -> dict:
     """Today's digests of decisions to volunteers, at most one a day each (beat)."""
-    from dois import services_digests
-
-    report = services_digests.decision_digests_send()
+    report = services.decision_digests_send()
     return {"sent": report.sent, "failed": report.failed}
 
 
 @shared_task(name="dois.tasks.export_run")
 def export_run(run_id: int) -> str | None:
     """Write an export's file (default queue); safe to run twice."""
-    from dois import services_exports
-
-    run = services_exports.export_run_execute(run_id=int(run_id))
+    run = services.export_run_execute(run_id=int(run_id))
     return run.status if run else None

@@ -46,7 +46,8 @@ def worker_model_warm() -> None:
     from django.db import close_old_connections
 
     from dois.models import ModelVersion
-    from dois.services_identification import gallery_get, model_load
+    from dois.services.gallery import gallery_get
+    from dois.services.model_versions import model_load
 
     try:
         close_old_connections()

@@ -90,12 +90,12 @@ beat_schedule = {
         "schedule": schedule(run_every=600),
     },
     # each volunteer's digest of the day's decisions on their photos, at most one a day
-    # (dois.services_digests; safe to run again: a second run sends nothing new)
+    # (dois.services.digests; safe to run again: a second run sends nothing new)
     "dois-digests": {
         "task": "dois.tasks.digests_send",
         "schedule": crontab(hour=18, minute=0),
     },
-    # re-sends identification jobs stuck in queued/running (dois.services_identification)
+    # re-sends identification jobs stuck in queued/running (dois.services.sweeps)
     "dois-sweep-jobs": {
         "task": "dois.tasks.sweep_jobs",
         "schedule": schedule(run_every=max(5, min(60, _timeout // 2))),

@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from dois.api.serializers import OutlineSerializer
 from dois.models import IdentificationJob
-from dois.selectors_identification import job_get, job_status_data
+from dois.selectors.jobs import job_get, job_status_data
 
 
 class JobCandidateSerializer(serializers.Serializer):

@@ -13,8 +13,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from dois import selectors_leaderboard as sel
-from dois import services_leaderboard
+from dois import selectors, services
 from dois.models import Submission
 
 STATUSES = [s.value for s in Submission.Status]
@@ -78,7 +77,7 @@ def submission_data(*, submission: Submission) -> dict:
         metrics["size_bytes"] = submission.size_bytes
     return {
         "id": submission.pk, "name": submission.name, "kind": submission.kind,
-        "author": (services_leaderboard.member_label(user=submission.submitted_by)
+        "author": (services.member_label(user=submission.submitted_by)
                    if submission.kind == Submission.Kind.MEMBER else ""),
         "status": submission.status, "error": submission.error, "metrics": metrics,
         "split_version": submission.split.number if submission.split else None,
@@ -116,7 +115,7 @@ class ModelList(APIView):
 
     @extend_schema(responses=BoardRowSerializer(many=True))
     def get(self, request, **_kwargs) -> Response:
-        rows = sel.board_rows()
+        rows = selectors.board_rows()
         return Response([{**submission_data(submission=r.submission), "rank": r.rank,
                           "stale": r.stale} for r in rows])
 
@@ -132,7 +131,7 @@ class ModelList(APIView):
         form.is_valid(raise_exception=True)
         data = form.validated_data
         try:
-            submission = services_leaderboard.submission_create(
+            submission = services.submission_create(
                 user=request.user, upload=data["file"], name=data["name"],
                 description=data.get("description", ""),
                 notebook_url=data.get("notebook_url", ""))
@@ -154,7 +153,7 @@ class ModelDetail(APIView):
     @extend_schema(responses={200: SubmissionSerializer, 404: OpenApiResponse(
         description="No such submission, or not yours and not done.")})
     def get(self, request, pk: int, **_kwargs) -> Response:
-        submission = sel.submission_get(pk=pk, user=request.user)
+        submission = selectors.submission_get(pk=pk, user=request.user)
         if submission is None:
             raise NotFound()
         return Response(submission_data(submission=submission))

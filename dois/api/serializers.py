@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from dois import selectors, selectors_outlines
+from dois import selectors
 from dois.models import Individual, Photo, Sighting
 
 
@@ -67,7 +67,7 @@ class OutlineCropSerializer(serializers.Serializer):
 
 
 class OutlineSerializer(serializers.Serializer):
-    """A photo's fin outline (the shape of ``dois.selectors_outlines.outline_data``):
+    """A photo's fin outline (the shape of ``dois.selectors.outline_data``):
     points in pixels of the crop as traced (``image_size``), never a place."""
 
     id = serializers.IntegerField()
@@ -154,11 +154,8 @@ class PhotoSerializer(serializers.ModelSerializer):
         """The photo's current fin outline (``context["outlines"]``: a page's, read at
         once by the view; else this photo's)."""
         outlines = self.context.get("outlines")
-        if outlines is None:
-            outline = selectors_outlines.outline_current(photo=obj)
-        else:
-            outline = outlines.get(obj.pk)
-        return selectors_outlines.outline_data(outline=outline) if outline else None
+        outline = selectors.outline_current(photo=obj) if outlines is None else outlines.get(obj.pk)
+        return selectors.outline_data(outline=outline) if outline else None
 
     @extend_schema_field({"type": "object", "properties": {
         k: {"type": "integer"} for k in ("x", "y", "w", "h")}})

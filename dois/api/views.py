@@ -13,13 +13,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
-from dois import (
-    selectors,
-    selectors_identification,
-    selectors_outlines,
-    services,
-    services_outlines,
-)
+from dois import selectors, services
 from dois.api.serializers import (
     IndividualSerializer,
     OutlineCorrectedSerializer,
@@ -101,7 +95,7 @@ class PhotoViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         page = self.paginate_queryset(queryset)
         photos = list(page if page is not None else queryset)
         context = {**self.get_serializer_context(),
-                   "outlines": selectors_outlines.photos_outlines(photos=photos)}
+                   "outlines": selectors.photos_outlines(photos=photos)}
         data = self.get_serializer_class()(photos, many=True, context=context).data
         return self.get_paginated_response(data) if page is not None else Response(data)
 
@@ -125,7 +119,7 @@ class PhotoViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         form.is_valid(raise_exception=True)
         data = form.validated_data
         try:
-            edit = services_outlines.photo_outline_correct(
+            edit = services.photo_outline_correct(
                 photo=photo, user=request.user, action=data["action"], tip=data.get("tip"),
                 trailing_end=data.get("trailing_end"), leading_end=data.get("leading_end"),
                 trailing=data.get("trailing"), facing=data.get("facing"),
@@ -138,10 +132,10 @@ class PhotoViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             return Response(detail, status=status.HTTP_409_CONFLICT)
         photo.refresh_from_db(fields=["revision"])
         if edit is None:
-            current = selectors_outlines.outline_current(photo=photo)
-            return Response({"outline": selectors_outlines.outline_data(outline=current)
+            current = selectors.outline_current(photo=photo)
+            return Response({"outline": selectors.outline_data(outline=current)
                              if current else None, "job": None, "revision": photo.revision})
-        return Response({"outline": selectors_outlines.outline_data(outline=edit.outline),
+        return Response({"outline": selectors.outline_data(outline=edit.outline),
                          "job": edit.job.pk if edit.job else None,
                          "revision": photo.revision}, status=status.HTTP_201_CREATED)
 
@@ -164,7 +158,7 @@ class PhotoViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                                   else {"non_field_errors": exc.messages}) from exc
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc)) from exc
-        delayed = bool(job) and selectors_identification.jobs_delayed_count(job_ids=[job.pk]) > 0
+        delayed = bool(job) and selectors.jobs_delayed_count(job_ids=[job.pk]) > 0
         return Response({"photo": photo.pk, "job": job.pk if job else None,
                          "identification_delayed": delayed},
                         status=status.HTTP_201_CREATED)

@@ -27,7 +27,7 @@ def model_version(db, settings, tiny_model_path):
     """The tiny appearance model as the active version (as a fresh install serving
     ``DOIS_METHOD="appearance"`` would create it)."""
     from dois import inference
-    from dois.services_identification import gallery_forget, model_version_ensure_shipped
+    from dois.services import gallery_forget, model_version_ensure_shipped
 
     settings.DOIS_METHOD = "appearance"
     settings.DOIS_MODEL_PATH = str(tiny_model_path)
@@ -41,7 +41,7 @@ def edge_version(db, settings, tiny_model_path):
     """The shipped edge method (fin outline) as the active version, as a fresh install
     creates it (the appearance model, here the tiny one, registered beside it)."""
     from dois import inference
-    from dois.services_identification import gallery_forget, model_version_ensure_shipped
+    from dois.services import gallery_forget, model_version_ensure_shipped
 
     settings.DOIS_METHOD = "edge"
     settings.DOIS_SEGMENTER_PATH = ""
@@ -56,7 +56,7 @@ def edge_version(db, settings, tiny_model_path):
 def gallery_make(*, individuals: int = 3, per_individual: int = 2, model_version=None):
     """Individuals with confirmed reference photos, embedded under ``model_version``."""
     from dois.models import Photo
-    from dois.services_identification import embeddings_compute
+    from dois.services import embeddings_compute
     from tests.dois.factories import IndividualFactory, PhotoFactory
 
     inds, photos = [], []
@@ -88,7 +88,7 @@ def fin_photo(*, individual=None, individual_seed: int = 0, photo_seed: int = 0,
 def fin_gallery_make(*, individuals: int = 3, per_individual: int = 2, model_version=None):
     """Individuals (fin shapes 0, 1, ...) with confirmed fin photos (photo seeds 0, 1, ...),
     processed under ``model_version``."""
-    from dois.services_identification import embeddings_compute
+    from dois.services import embeddings_compute
     from tests.dois.factories import IndividualFactory
 
     inds, photos = [], []
@@ -144,7 +144,7 @@ def edge_job_make(version, researcher, *, candidates: int = 1, uploaded_by=None,
 
     from dois import services
     from dois.models import Embedding, IdentificationJob
-    from dois.services_identification import identification_job_result_store
+    from dois.services import identification_job_result_store
     from tests.dois.factories import IndividualFactory
 
     cands = []

@@ -7,7 +7,7 @@ from django.db import transaction
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from dois import services_identification as ident
+from dois import services
 from dois.models import Photo
 from tests.dois.factories import PhotoFactory
 from tests.dois.jobs_support import gallery_make
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def _job(**photo_fields):
     with transaction.atomic():
-        return ident.identification_job_create(photo=PhotoFactory(**photo_fields))
+        return services.identification_job_create(photo=PhotoFactory(**photo_fields))
 
 
 def _as(user) -> APIClient:
@@ -30,7 +30,7 @@ def test_a_done_job_answers_status_candidates_probability_and_version(model_vers
                                                                       volunteer):
     inds, _refs = gallery_make(individuals=2, per_individual=1, model_version=model_version)
     job = _job(uploaded_by=volunteer)
-    ident.identification_jobs_run(job_ids=[job.pk])
+    services.identification_jobs_run(job_ids=[job.pk])
     body = _as(volunteer).get(f"/api/v1/jobs/{job.pk}/").json()
     assert body["status"] == "done" and body["model_version"] == "tiny-t1"
     assert {c["individual"] for c in body["candidates"]} == {i.code for i in inds}

@@ -10,8 +10,7 @@ from django.utils import timezone
 
 from dois import services
 from dois.models import Embedding, IdentificationJob, Photo, PhotoEdit
-from dois.services_corrections import Correction, photo_correct
-from dois.services_identification import identification_job_result_store
+from dois.services import Correction, identification_job_result_store, photo_correct
 from tests.dois.factories import IndividualFactory, PhotoFactory, UserFactory, upload
 from tests.dois.jobs_support import gallery_make
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from dois import services
 from dois.models import Embedding, IdentificationJob, Photo
-from dois.services_corrections import Correction, photo_correct
+from dois.services import Correction, photo_correct
 from tests.dois.factories import upload
 from tests.dois.jobs_support import gallery_make
 from tests.support import wait_for

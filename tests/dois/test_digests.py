@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from dois import services
 from dois.models import DecisionDigest, Photo
-from dois.services_digests import decision_digests_send
+from dois.services import decision_digests_send
 from hub.celery import app
 from tests.dois.factories import IndividualFactory, PhotoFactory, UserFactory
 from tests.support import task_queue
@@ -79,14 +79,14 @@ def test_undone_decisions_own_decisions_and_unconfirmed_addresses_send_nothing(
 
 def test_a_mail_that_fails_is_sent_on_the_next_run(uploader, researcher, mailoutbox,
                                                    monkeypatch):
-    from dois import services_digests
+    from dois.services import digests
 
     decide(PhotoFactory(uploaded_by=uploader), researcher, action="unusable")
 
     def refuse(*args, **kwargs):
         raise OSError("connection refused")
 
-    monkeypatch.setattr(services_digests, "send_mail", refuse)
+    monkeypatch.setattr(digests, "send_mail", refuse)
     report = decision_digests_send()
     assert report.failed == [uploader.pk] and not report.sent
     monkeypatch.undo()

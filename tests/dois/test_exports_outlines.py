@@ -12,7 +12,7 @@ from django.core.management import call_command
 from dois.demo import DEMO_SEED
 from dois.ml.make_segmenter import _load_extra
 from dois.ml.synth import render_scene
-from dois.services_outlines import photo_outline_correct
+from dois.services import photo_outline_correct
 from tests.dois.jobs_support import edge_job_make
 
 pytestmark = pytest.mark.django_db

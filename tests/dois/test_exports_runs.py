@@ -15,7 +15,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from lxml import etree
 
-from dois import exports, exports_dwca, services, services_exports
+from dois import exports, exports_dwca, services
 from dois.models import ExportRun
 from tests.dois.factories import IndividualFactory, PhotoFactory, SightingFactory, UserFactory
 
@@ -91,14 +91,14 @@ def test_only_researchers_who_see_exact_places_get_the_sightings_csv(researcher,
     exporter = UserFactory(username="exporter")
     exporter.user_permissions.add(Permission.objects.get(codename="export_data"))
     exporter = type(exporter).objects.get(pk=exporter.pk)  # fresh permission cache
-    assert services_exports.export_allowed(user=researcher, kind="sightings_csv")
-    assert services_exports.export_allowed(user=exporter, kind="capture_csv")
-    assert not services_exports.export_allowed(user=exporter, kind="sightings_csv")
-    assert not services_exports.export_allowed(user=volunteer, kind="capture_csv")
+    assert services.export_allowed(user=researcher, kind="sightings_csv")
+    assert services.export_allowed(user=exporter, kind="capture_csv")
+    assert not services.export_allowed(user=exporter, kind="sightings_csv")
+    assert not services.export_allowed(user=volunteer, kind="capture_csv")
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        services_exports.export_run_request(user=exporter, kind="sightings_csv")
+        services.export_run_request(user=exporter, kind="sightings_csv")
 
 
 # --- Darwin Core Archive -------------------------------------------------------------------
@@ -213,11 +213,11 @@ def test_an_export_is_queued_not_made_in_the_request(client, researcher, survey,
 
 def test_a_run_is_written_once_and_downloaded_with_the_permission_check(
         client, researcher, volunteer, survey):
-    run = services_exports.export_run_request(user=researcher, kind="sightings_csv")
-    run = services_exports.export_run_execute(run_id=run.pk)
+    run = services.export_run_request(user=researcher, kind="sightings_csv")
+    run = services.export_run_execute(run_id=run.pk)
     assert run.status == "done" and run.size > 0
     name = run.file.name
-    assert services_exports.export_run_execute(run_id=run.pk).file.name == name  # twice
+    assert services.export_run_execute(run_id=run.pk).file.name == name  # twice
     url = reverse("dois:export_download", kwargs={"pk": run.pk})
     client.force_login(researcher)
     response = client.get(url)
@@ -240,8 +240,8 @@ def test_a_failing_export_says_so_without_details(researcher, monkeypatch):
         raise OSError("/srv/secret/path is full")
 
     monkeypatch.setattr(exports_dwca, "dwca_zip", broken)
-    run = services_exports.export_run_request(user=researcher, kind="dwca")
-    run = services_exports.export_run_execute(run_id=run.pk)
+    run = services.export_run_request(user=researcher, kind="dwca")
+    run = services.export_run_execute(run_id=run.pk)
     assert run.status == "failed" and "secret" not in run.error and "OSError" in run.error
 
 

@@ -11,10 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from dois import services
-from dois import services_identification as ident
 from dois.health import check_model
 from dois.models import Candidate, Embedding, IdentificationJob, ModelVersion
-from dois.selectors_identification import job_delayed
+from dois.selectors import job_delayed
 from hub.celery import app
 from tests.dois.factories import PhotoFactory, upload
 from tests.dois.jobs_support import gallery_make
@@ -56,7 +55,7 @@ def test_broker_down_at_submit_saves_jobs_and_the_sweep_sends_them_later(
     assert all(job_delayed(job=j) for j in jobs)  # what the pages and the API tell the user
 
     start_worker(queues="identify", name="after-outage")
-    report = ident.identification_jobs_sweep(older_than_s=0)
+    report = services.identification_jobs_sweep(older_than_s=0)
     assert sorted(report.resent) == sorted(ids)
     wait_for(_all(ids, "done"), what="jobs done after the broker came back")
     assert Candidate.objects.filter(job_id__in=ids).count() == 3 * 2
@@ -74,7 +73,7 @@ def test_a_worker_killed_mid_batch_loses_no_job_and_none_runs_twice(
     assert any(s != "done" for s in _statuses(ids).values())
 
     start_worker(queues="identify", name="rescuer")
-    ident.identification_jobs_sweep(older_than_s=0)  # what beat does after the timeout
+    services.identification_jobs_sweep(older_than_s=0)  # what beat does after the timeout
     wait_for(_all(ids, "done"), timeout=90, what="every job done after the kill")
     jobs = list(IdentificationJob.objects.filter(pk__in=ids))
     assert Candidate.objects.filter(job_id__in=ids).count() == 12 * 2  # one result each
@@ -82,7 +81,7 @@ def test_a_worker_killed_mid_batch_loses_no_job_and_none_runs_twice(
                                     ).count() == 12
     by_id = {j.pk: j for j in jobs}
     assert all(by_id[pk].attempts == 2 for pk in running)  # the killed batch ran again
-    assert all(1 <= j.attempts <= ident.MAX_ATTEMPTS for j in jobs)
+    assert all(1 <= j.attempts <= services.MAX_ATTEMPTS for j in jobs)
 
 
 def test_missing_model_fails_jobs_clearly_and_the_worker_stays_up(
@@ -93,7 +92,7 @@ def test_missing_model_fails_jobs_clearly_and_the_worker_stays_up(
         file_path=str(tmp_path / "gone.keras"))
     worker = start_worker(queues="identify", name="no-model")
     with transaction.atomic():
-        jobs = [ident.identification_job_create(photo=PhotoFactory()) for _ in range(2)]
+        jobs = [services.identification_job_create(photo=PhotoFactory()) for _ in range(2)]
     ids = [j.pk for j in jobs]
     wait_for(_all(ids, "failed"), what="jobs failed")
     for job in IdentificationJob.objects.filter(pk__in=ids):
@@ -104,19 +103,19 @@ def test_missing_model_fails_jobs_clearly_and_the_worker_stays_up(
     assert not ok and "missing" in detail
     assert worker.proc.poll() is None
     assert app.control.ping(destination=[worker.name], timeout=2)
-    assert ident.identification_jobs_sweep(older_than_s=0).requeued == []  # still gone
+    assert services.identification_jobs_sweep(older_than_s=0).requeued == []  # still gone
 
     ModelVersion.objects.filter(pk=model_version.pk).update(file_path=good_path)
     assert check_model()[0]
     # the beat's sweep re-queues the jobs of the outage, and the same worker runs them
-    report = ident.identification_jobs_sweep(older_than_s=0)
+    report = services.identification_jobs_sweep(older_than_s=0)
     assert sorted(report.requeued) == sorted(ids)
     wait_for(_all(ids, "done"), what="the outage's jobs identified once the model is back")
     assert Candidate.objects.filter(job_id__in=ids).count() == 2 * 2
     assert set(IdentificationJob.objects.filter(pk__in=ids).values_list(
         "model_requeues", "error_code")) == {(1, "")}
     with transaction.atomic():
-        job = ident.identification_job_create(photo=PhotoFactory())
+        job = services.identification_job_create(photo=PhotoFactory())
     wait_for(_all([job.pk], "done"), what="the same worker identifies again")
 
 
@@ -142,30 +141,30 @@ def test_photos_saved_while_the_shipped_model_was_missing_are_identified_later(
         uploads=[upload(seed=s) for s in (330, 331)],
         options=[services.PhotoOptions() for _ in range(2)])
     assert all(r.photo and r.job is None for r in results)
-    assert ident.identification_jobs_sweep(older_than_s=0).created == []
+    assert services.identification_jobs_sweep(older_than_s=0).created == []
 
     for suffix in (".keras", ".json", ".tflite"):
         if source.with_suffix(suffix).exists():
             shutil.copy(source.with_suffix(suffix), target.with_suffix(suffix))
     start_worker(queues="identify", name="model-arrived",
                  env={"DOIS_MODEL_PATH": settings.DOIS_MODEL_PATH})
-    report = ident.identification_jobs_sweep(older_than_s=0)
+    report = services.identification_jobs_sweep(older_than_s=0)
     assert len(report.created) == 2
     wait_for(_all(report.created, "done"), what="jobs created by the sweep identified")
     version = ModelVersion.objects.get(is_active=True)
     assert version.kind == method
-    assert version.file_path == ident.model_version_file_value(path=target)
+    assert version.file_path == services.model_version_file_value(path=target)
 
 
 def test_a_corrupt_image_fails_alone_in_its_batch(model_version, start_worker, purge_queues):
     gallery_make(individuals=2, per_individual=1, model_version=model_version)
     start_worker(queues="identify", name="corrupt")
     with transaction.atomic():  # one batch task, as an upload sends them
-        good = [ident.identification_job_create(photo=PhotoFactory(), send=False)
+        good = [services.identification_job_create(photo=PhotoFactory(), send=False)
                 for _ in range(3)]
-        bad = ident.identification_job_create(photo=PhotoFactory(
+        bad = services.identification_job_create(photo=PhotoFactory(
             original=ContentFile(b"\xff\xd8\xff\xe0 broken", "broken.jpg")), send=False)
-        ident.identification_jobs_send_on_commit(job_ids=[j.pk for j in (*good, bad)])
+        services.identification_jobs_send_on_commit(job_ids=[j.pk for j in (*good, bad)])
     ids = [j.pk for j in good]
     wait_for(_all(ids, "done"), what="good jobs done")
     wait_for(_all([bad.pk], "failed"), what="corrupt job failed")

@@ -17,11 +17,11 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
-from dois import exports, services_leaderboard
+from dois import exports, services
 from dois.leaderboard_metrics import board_metrics
 from dois.models import EvalSplitVersion, ModelVersion, Photo, Submission
-from dois.selectors_leaderboard import board_history, board_rows
-from dois.services_training import model_version_activation_finish
+from dois.selectors import board_history, board_rows
+from dois.services import model_version_activation_finish
 from tests.dois.factories import IndividualFactory, PhotoFactory, UserFactory
 from tests.dois.test_leaderboard_models import DIM, SIZE, built_models, model_upload
 
@@ -52,7 +52,7 @@ def catalogue(db):
 
 
 def submit(user, data: bytes, name: str = "fin-net", **kwargs) -> Submission:
-    return services_leaderboard.submission_create(user=user, upload=model_upload(data),
+    return services.submission_create(user=user, upload=model_upload(data),
                                                   name=name, **kwargs)
 
 
@@ -110,7 +110,7 @@ def test_more_than_50_mb_is_refused_before_a_byte_is_read(member):
             raise AssertionError("read before the size check")
 
     with pytest.raises(ValidationError) as refused:
-        services_leaderboard.submission_create(user=member, upload=Huge(), name="big")
+        services.submission_create(user=member, upload=Huge(), name="big")
     assert "50" in refused.value.message_dict["file"][0]
 
 
@@ -200,7 +200,7 @@ def _direct_embed(data: bytes, images: np.ndarray) -> np.ndarray:
 
 def test_an_evaluation_scores_the_model_on_the_frozen_split(catalogue, member):
     sub = submit(member, built_models()["good"])
-    done = services_leaderboard.submission_evaluate(submission_id=sub.pk, worker="t@host")
+    done = services.submission_evaluate(submission_id=sub.pk, worker="t@host")
     assert done.status == "done" and done.error == ""
     m = done.metrics
     assert set(m) >= {"top1", "top5", "map5", "unknown_auc", "ms_per_photo", "size_bytes"}
@@ -209,8 +209,8 @@ def test_an_evaluation_scores_the_model_on_the_frozen_split(catalogue, member):
     assert done.split == split and split.number == 1 and split.held_out >= 1
     assert m["n_queries"] == split.queries > 0 and m["n_unknown"] >= 2
     # the same figures as dois.ml.evaluate's code on embeddings made in this process
-    eval_set = services_leaderboard.eval_set_build()
-    images, ok = services_leaderboard.eval_images(eval_set=eval_set, height=SIZE, width=SIZE)
+    eval_set = services.eval_set_build()
+    images, ok = services.eval_images(eval_set=eval_set, height=SIZE, width=SIZE)
     assert ok.all()
     expected = board_metrics(vectors=_direct_embed(built_models()["good"], np.load(images)),
                              items=eval_set.items)
@@ -223,8 +223,8 @@ def test_an_evaluation_scores_the_model_on_the_frozen_split(catalogue, member):
 
 def test_running_twice_changes_nothing(catalogue, member):
     sub = submit(member, built_models()["good"])
-    first = services_leaderboard.submission_evaluate(submission_id=sub.pk)
-    assert services_leaderboard.submission_evaluate(submission_id=sub.pk) is None
+    first = services.submission_evaluate(submission_id=sub.pk)
+    assert services.submission_evaluate(submission_id=sub.pk) is None
     again = Submission.objects.get(pk=sub.pk)
     assert again.metrics == first.metrics and again.attempts == 1
 
@@ -235,28 +235,28 @@ def test_a_malicious_model_fails_its_submission_and_the_next_one_is_scored(
     loop = submit(member, built_models()["loop"], name="loop")
     huge = submit(member, built_models()["huge"], name="huge")
     good = submit(member, built_models()["good"], name="good")
-    failed = services_leaderboard.submission_evaluate(submission_id=loop.pk)
+    failed = services.submission_evaluate(submission_id=loop.pk)
     assert failed.status == "failed" and "CPU time" in failed.error
     assert failed.metrics == {}
-    failed = services_leaderboard.submission_evaluate(submission_id=huge.pk)
+    failed = services.submission_evaluate(submission_id=huge.pk)
     assert failed.status == "failed" and ("memory" in failed.error)
     assert "/" not in failed.error  # no server path
-    assert services_leaderboard.submission_evaluate(submission_id=good.pk).status == "done"
+    assert services.submission_evaluate(submission_id=good.pk).status == "done"
 
 
 def test_a_model_that_breaks_at_run_time_fails_with_the_reason(catalogue, member):
     sub = submit(member, built_models()["one_at_a_time"])
-    failed = services_leaderboard.submission_evaluate(submission_id=sub.pk)
+    failed = services.submission_evaluate(submission_id=sub.pk)
     assert failed.status == "failed"
     assert "model" in failed.error and "tmp" not in failed.error
 
 
 def test_a_non_square_model_gets_the_crops_fitted_without_stretching(catalogue, member):
     sub = submit(member, built_models()["wide"])
-    done = services_leaderboard.submission_evaluate(submission_id=sub.pk)
+    done = services.submission_evaluate(submission_id=sub.pk)
     assert done.status == "done"
-    eval_set = services_leaderboard.eval_set_build()
-    images, _ok = services_leaderboard.eval_images(eval_set=eval_set, height=24, width=40)
+    eval_set = services.eval_set_build()
+    images, _ok = services.eval_images(eval_set=eval_set, height=24, width=40)
     array = np.load(images)
     assert array.shape[1:] == (24, 40, 3)
     assert (array[:, :, :8] == 127).all() and (array[:, :, -8:] == 127).all()  # grey sides
@@ -268,30 +268,30 @@ def test_a_non_square_model_gets_the_crops_fitted_without_stretching(catalogue, 
 def test_a_changed_split_gets_a_new_version_and_the_rows_are_evaluated_again(
         catalogue, member, _no_broker):
     sub = submit(member, built_models()["good"])
-    services_leaderboard.submission_evaluate(submission_id=sub.pk)
+    services.submission_evaluate(submission_id=sub.pk)
     assert not board_rows()[0].stale
     PhotoFactory(individual=catalogue[0], state=Photo.State.CONFIRMED, split=Photo.Split.EVAL)
     _no_broker.clear()
-    report = services_leaderboard.leaderboard_refresh()
+    report = services.leaderboard_refresh()
     assert report["split"] == 2 and report["sent"] == 1
     assert ("dois.tasks.train_submission_evaluate", [sub.pk], "train") in _no_broker
     row = board_rows()[0]
     assert row.stale and row.submission.split.number == 1  # old figures shown meanwhile
-    services_leaderboard.submission_evaluate(submission_id=sub.pk)
+    services.submission_evaluate(submission_id=sub.pk)
     row = board_rows()[0]
     assert not row.stale and row.submission.split.number == 2
-    assert services_leaderboard.leaderboard_refresh()["split"] == 2  # no change, no version
+    assert services.leaderboard_refresh()["split"] == 2  # no change, no version
 
 
 def test_the_active_model_gets_its_row_beside_the_members(catalogue, member, model_version,
                                                           _no_broker):
-    services_leaderboard.leaderboard_refresh()
+    services.leaderboard_refresh()
     active = Submission.objects.get(kind=Submission.Kind.ACTIVE_MODEL)
     assert active.model_version == model_version and active.submitted_by is None
     assert ("dois.tasks.train_submission_evaluate", [active.pk], "train") in _no_broker
-    assert services_leaderboard.submission_evaluate(submission_id=active.pk).status == "done"
+    assert services.submission_evaluate(submission_id=active.pk).status == "done"
     sub = submit(member, built_models()["good"])
-    services_leaderboard.submission_evaluate(submission_id=sub.pk)
+    services.submission_evaluate(submission_id=sub.pk)
     rows = board_rows()
     assert [r.active_model for r in rows].count(True) == 1
     assert [r.rank for r in rows if not r.active_model] == [1]
@@ -303,12 +303,12 @@ def test_a_worker_that_died_leaves_no_row_running_forever(member, _no_broker):
     old = timezone.now() - timedelta(hours=2)
     Submission.objects.filter(pk=sub.pk).update(status="running", started_at=old,
                                                 attempts=1, sent_at=old)
-    services_leaderboard.leaderboard_refresh()
+    services.leaderboard_refresh()
     sub.refresh_from_db()
     assert sub.status == "queued" and sub.sent_at is not None
     Submission.objects.filter(pk=sub.pk).update(status="running", started_at=old,
                                                 attempts=3)
-    services_leaderboard.leaderboard_refresh()
+    services.leaderboard_refresh()
     sub.refresh_from_db()
     assert sub.status == "failed" and "worker stopped" in sub.error
 
@@ -343,7 +343,7 @@ def test_the_board_ranks_by_map5_and_names_authors_by_display_name(client, membe
 
 def test_the_board_stamps_each_row_with_its_split_version(client, catalogue, member):
     sub = submit(member, built_models()["good"])
-    services_leaderboard.submission_evaluate(submission_id=sub.pk)
+    services.submission_evaluate(submission_id=sub.pk)
     html = client.get("/en/dois/leaderboard/").content.decode()
     assert "Evaluation split v1" in html and ">v1<" in html.replace("v1 ", "v1<")
 
@@ -393,7 +393,7 @@ def test_a_researcher_promotes_a_done_submission_through_activation(
         client, catalogue, member, researcher, model_version, _no_broker,
         django_capture_on_commit_callbacks):
     sub = submit(member, built_models()["good"])
-    services_leaderboard.submission_evaluate(submission_id=sub.pk)
+    services.submission_evaluate(submission_id=sub.pk)
     url = reverse("dois:leaderboard_promote", kwargs={"pk": sub.pk})
     client.force_login(member)
     assert client.post(url).status_code == 403
@@ -423,9 +423,9 @@ def test_a_researcher_promotes_a_done_submission_through_activation(
 
 def test_a_model_identification_cannot_feed_is_not_promoted(catalogue, member, researcher):
     sub = submit(member, built_models()["uint8"])
-    services_leaderboard.submission_evaluate(submission_id=sub.pk)
+    services.submission_evaluate(submission_id=sub.pk)
     with pytest.raises(ValidationError, match="can be ranked but not served"):
-        services_leaderboard.submission_promote(submission=Submission.objects.get(pk=sub.pk),
+        services.submission_promote(submission=Submission.objects.get(pk=sub.pk),
                                                 user=researcher)
     assert not ModelVersion.objects.filter(name__startswith="board-").exists()
 
@@ -460,10 +460,10 @@ def test_the_members_dataset_holds_the_training_split_only(tmp_path, catalogue, 
     names = zipfile.ZipFile(io.BytesIO(b"".join(answer.streaming_content)
                                        if answer.streaming else answer.content)).namelist()
     assert not any(f"photo-{pk}.jpg" in n for n in names for pk in eval_ids)
-    cached = services_leaderboard.members_dataset_zip()  # kept, not rebuilt per download
-    assert cached.is_file() and services_leaderboard.members_dataset_zip() == cached
+    cached = services.members_dataset_zip()  # kept, not rebuilt per download
+    assert cached.is_file() and services.members_dataset_zip() == cached
     PhotoFactory(individual=catalogue[1], state=Photo.State.CONFIRMED, split="train")
-    assert services_leaderboard.members_dataset_zip() != cached and not cached.exists()
+    assert services.members_dataset_zip() != cached and not cached.exists()
     # researchers still get everything
     full = zipfile.ZipFile(io.BytesIO(exports.dataset_zip())).namelist()
     assert any(f"photo-{pk}.jpg" in n for n in full for pk in eval_ids)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from dois import board_events
 from dois.models import ModelVersion, Submission
-from dois.selectors_leaderboard import board_rows
+from dois.selectors import board_rows
 from tests.dois.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from dois import services_leaderboard
+from dois import services
 from dois.models import Photo, Submission
 from tests.dois.factories import IndividualFactory, PhotoFactory, UserFactory
 from tests.dois.test_leaderboard_models import built_models, model_upload
@@ -38,9 +38,9 @@ def test_a_train_worker_scores_a_model_after_surviving_a_malicious_one(
     worker = start_worker(queues="train", name="board",
                           env={"DOIS_MODEL_DIR": str(models_dir)})
     models = built_models()
-    huge = services_leaderboard.submission_create(user=member, name="huge",
+    huge = services.submission_create(user=member, name="huge",
                                                   upload=model_upload(models["huge"]))
-    good = services_leaderboard.submission_create(user=member, name="good",
+    good = services.submission_create(user=member, name="good",
                                                   upload=model_upload(models["good"]))
 
     def finished():

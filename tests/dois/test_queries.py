@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from dois import services
 from dois.models import IdentificationJob, ModelVersion, Photo
-from dois.services_identification import identification_job_result_store
+from dois.services import identification_job_result_store
 from tests.dois.factories import IndividualFactory, PhotoFactory, SightingFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from dois import selectors_review, services, services_review
+from dois import selectors, services
 from dois.models import Decision, Encounter, Individual, Photo
 from tests.dois.factories import IndividualFactory, PhotoFactory, SightingFactory
 
@@ -65,12 +65,12 @@ def test_undo_last_is_the_researchers_own_and_skips_replaced_ones(researcher, qu
                              decided_by=other)
     # another researcher decided my photo again: that later decision is what stays
     services.decision_record(photo=queue[0], action="unusable", decided_by=other)
-    recent = selectors_review.decisions_recent(user=researcher)
+    recent = selectors.decisions_recent(user=researcher)
     assert [(r.decision.pk, r.undoable) for r in recent] == [(mine.pk, False)]
     with pytest.raises(ValidationError, match="no decision left"):
-        services_review.decision_undo_last(decided_by=researcher)
+        services.decision_undo_last(decided_by=researcher)
     with pytest.raises(ValidationError, match="already undone or a later decision"):
-        services_review.decision_undo(decision=mine, decided_by=researcher)
+        services.decision_undo(decision=mine, decided_by=researcher)
 
 
 def test_recent_decisions_are_listed_with_links_on_queue_and_review_pages(
@@ -147,9 +147,9 @@ def test_skip_undo_and_undo_last_need_the_reviewer_role(client, volunteer, queue
                          ("dois:review_unskip_all", {})):
         assert client.post(reverse(name, kwargs=kwargs)).status_code == 403
     with pytest.raises(PermissionDenied):
-        services_review.decision_undo_last(decided_by=volunteer)
+        services.decision_undo_last(decided_by=volunteer)
     with pytest.raises(PermissionDenied):
-        services_review.decisions_record_together(photos=[queue[0]], action="confirm",
+        services.decisions_record_together(photos=[queue[0]], action="confirm",
                                                   individual=ind, decided_by=volunteer)
 
 
@@ -185,7 +185,7 @@ def test_photos_of_one_sighting_are_confirmed_together_each_with_its_decision(
         photo.refresh_from_db()
         assert photo.state == Photo.State.CONFIRMED and photo.individual == ind
     # one undo takes the whole encounter back
-    services_review.decision_undo_last(decided_by=researcher)
+    services.decision_undo_last(decided_by=researcher)
     assert Photo.objects.filter(pk__in=[p.pk for p in photos],
                                 state=Photo.State.SUBMITTED).count() == 3
     assert Decision.objects.filter(action="undo").count() == 3
@@ -194,7 +194,7 @@ def test_photos_of_one_sighting_are_confirmed_together_each_with_its_decision(
 def test_a_new_individual_for_an_encounter_is_created_once(researcher):
     sighting = SightingFactory()
     photos = [PhotoFactory(sighting=sighting) for _ in range(3)]
-    decisions = services_review.decisions_record_together(
+    decisions = services.decisions_record_together(
         photos=photos, action="new_individual", decided_by=researcher)
     assert Individual.objects.count() == 1
     assert [d.action for d in decisions] == ["new_individual", "confirm", "confirm"]
@@ -204,14 +204,14 @@ def test_a_new_individual_for_an_encounter_is_created_once(researcher):
 def test_an_encounter_is_one_sighting_and_photos_still_waiting(researcher):
     ind = IndividualFactory()
     with pytest.raises(ValidationError, match="one sighting"):
-        services_review.decisions_record_together(
+        services.decisions_record_together(
             photos=[PhotoFactory(), PhotoFactory()], action="confirm", individual=ind,
             decided_by=researcher)
     sighting = SightingFactory()
     first, decided = PhotoFactory(sighting=sighting), PhotoFactory(sighting=sighting)
     services.decision_record(photo=decided, action="unusable", decided_by=researcher)
     with pytest.raises(ValidationError, match="decided meanwhile"):
-        services_review.decisions_record_together(
+        services.decisions_record_together(
             photos=[first, decided], action="confirm", individual=ind, decided_by=researcher)
     assert not Decision.objects.filter(photo=first).exists()
 

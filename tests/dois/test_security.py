@@ -19,9 +19,8 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from dois import selectors, services
-from dois import services_identification as ident
 from dois.models import IdentificationJob, ModelVersion, Photo
-from dois.selectors_identification import job_get
+from dois.selectors import job_get
 from tests.dois.factories import (
     IndividualFactory,
     PhotoFactory,
@@ -260,8 +259,8 @@ def test_a_candidate_is_shown_with_a_photo_only_when_that_photo_is_visible(
     inds, refs = gallery_make(individuals=2, per_individual=1, model_version=model_version)
     Photo.objects.filter(pk=refs[0].pk).update(is_public=False)
     with transaction.atomic():
-        job = ident.identification_job_create(photo=PhotoFactory(uploaded_by=volunteer))
-    ident.identification_jobs_run(job_ids=[job.pk])
+        job = services.identification_job_create(photo=PhotoFactory(uploaded_by=volunteer))
+    services.identification_jobs_run(job_ids=[job.pk])
     client.force_login(volunteer)
     html = client.get(reverse("dois:job", kwargs={"pk": job.pk})).content.decode()
     assert inds[0].code in html and inds[1].code in html
@@ -282,9 +281,9 @@ def test_a_job_whose_photo_file_is_gone_fails_without_showing_the_path(
         model_version, volunteer, settings, client):
     with transaction.atomic():
         photo = PhotoFactory(uploaded_by=volunteer)
-        job = ident.identification_job_create(photo=photo)
+        job = services.identification_job_create(photo=photo)
     photo.original.storage.delete(photo.original.name)
-    ident.identification_jobs_run(job_ids=[job.pk])
+    services.identification_jobs_run(job_ids=[job.pk])
     job.refresh_from_db()
     assert job.status == "failed" and job.error_code == "photo_missing"
     _assert_no_server_detail(job.error, settings.MEDIA_ROOT)
@@ -307,8 +306,8 @@ def test_a_missing_model_fails_jobs_without_showing_its_folder(model_version, vo
     ModelVersion.objects.filter(pk=model_version.pk).update(
         file_path=str(folder / "gone.keras"))
     with transaction.atomic():
-        job = ident.identification_job_create(photo=PhotoFactory(uploaded_by=volunteer))
-    ident.identification_jobs_run(job_ids=[job.pk])
+        job = services.identification_job_create(photo=PhotoFactory(uploaded_by=volunteer))
+    services.identification_jobs_run(job_ids=[job.pk])
     job.refresh_from_db()
     assert job.status == "failed" and job.error_code == "model_unavailable"
     assert "gone.keras" in job.error  # operators learn which file
@@ -326,7 +325,7 @@ def test_a_missing_model_fails_jobs_without_showing_its_folder(model_version, vo
 def test_old_failed_jobs_show_the_message_of_their_code_not_their_stored_text(
         model_version, volunteer, client):
     with transaction.atomic():
-        job = ident.identification_job_create(photo=PhotoFactory(uploaded_by=volunteer))
+        job = services.identification_job_create(photo=PhotoFactory(uploaded_by=volunteer))
     IdentificationJob.objects.filter(pk=job.pk).update(
         status="failed", error="Traceback: /srv/hub/var/media/dois/originals/x.jpg")
     client.force_login(volunteer)

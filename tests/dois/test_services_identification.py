@@ -13,10 +13,10 @@ from django.utils import timezone
 from PIL import Image
 
 from dois import inference, services
-from dois import services_identification as ident
 from dois.health import check_model
 from dois.models import Candidate, Embedding, IdentificationJob, ModelVersion, Photo
-from dois.selectors_identification import job_status_data
+from dois.selectors import job_status_data
+from dois.services import sweeps
 from tests.dois.factories import IndividualFactory, PhotoFactory, SightingFactory, upload
 from tests.dois.jobs_support import fin_gallery_make, fin_photo, gallery_make
 
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 def _job(photo=None):
     with transaction.atomic():
-        return ident.identification_job_create(photo=photo or PhotoFactory())
+        return services.identification_job_create(photo=photo or PhotoFactory())
 
 
 def test_first_job_creates_the_shipped_version_and_is_sent_alone_on_commit(
@@ -34,7 +34,7 @@ def test_first_job_creates_the_shipped_version_and_is_sent_alone_on_commit(
     assert settings.DOIS_METHOD == "edge"  # the site's default: the fin's outline
     assert not ModelVersion.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
-        job = ident.identification_job_create(photo=PhotoFactory())
+        job = services.identification_job_create(photo=PhotoFactory())
     version = ModelVersion.objects.get(is_active=True)
     assert version.kind == "edge" and version.name == "edge-1/outline-1+fin-segmenter-1"
     # the appearance model is registered beside it, inactive but selectable
@@ -46,14 +46,14 @@ def test_first_job_creates_the_shipped_version_and_is_sent_alone_on_commit(
     job.refresh_from_db()
     assert job.sent_at is not None
     # a second call is idempotent
-    assert ident.model_version_ensure_shipped() == version
+    assert services.model_version_ensure_shipped() == version
     assert ModelVersion.objects.count() == 2
 
 
 def test_appearance_is_served_when_configured(settings, tiny_model_path):
     settings.DOIS_METHOD = "appearance"
     settings.DOIS_MODEL_PATH = str(tiny_model_path)
-    version = ident.model_version_ensure_shipped()
+    version = services.model_version_ensure_shipped()
     assert (version.kind, version.name, version.is_active) == ("appearance", "tiny-t1", True)
     assert ModelVersion.objects.count() == 1
 
@@ -81,7 +81,7 @@ def test_bulk_upload_is_sent_in_chunks_and_a_single_photo_alone(
 def test_a_run_stores_candidates_embedding_and_state_once(model_version):
     inds, refs = gallery_make(individuals=3, per_individual=2, model_version=model_version)
     job = _job()
-    report = ident.identification_jobs_run(job_ids=[job.pk], worker="w1@test")
+    report = services.identification_jobs_run(job_ids=[job.pk], worker="w1@test")
     assert report.done == [job.pk]
     job.refresh_from_db()
     assert job.status == "done" and job.attempts == 1 and job.worker == "w1@test"
@@ -97,12 +97,12 @@ def test_a_run_stores_candidates_embedding_and_state_once(model_version):
     assert Photo.objects.get(pk=job.photo_id).state == Photo.State.IDENTIFIED
 
     # a second delivery of the same job stores nothing new
-    again = ident.identification_jobs_run(job_ids=[job.pk], worker="w2@test")
+    again = services.identification_jobs_run(job_ids=[job.pk], worker="w2@test")
     assert again.skipped == [job.pk] and again.done == []
     assert Candidate.objects.filter(job=job).count() == 3
     job.refresh_from_db()
     assert job.attempts == 1 and job.worker == "w1@test"
-    assert not ident.identification_job_result_store(
+    assert not services.identification_job_result_store(
         job_id=job.pk, vector=np.zeros(32, np.float32), candidates=[],
         new_individual_probability=1.0, timings={})
 
@@ -113,7 +113,7 @@ def test_the_postgresql_and_orm_result_writers_store_the_same_rows(model_version
     inds, refs = gallery_make(individuals=3, per_individual=1, model_version=model_version)
     jobs = [_job() for _ in range(2)]
     for job in jobs:
-        ident.identification_jobs_claim(job_ids=[job.pk], worker="w")
+        services.identification_jobs_claim(job_ids=[job.pk], worker="w")
     vector = np.linspace(-1, 1, 32).astype(np.float32)
     timings = {"batch_size": 2, "embed_ms": 1.5, "backend": "tflite"}
     cands = [(inds[2].pk, 0.9, refs[2].pk), (inds[0].pk, 0.5, refs[0].pk),
@@ -121,7 +121,7 @@ def test_the_postgresql_and_orm_result_writers_store_the_same_rows(model_version
     rows = {}
     for job, vendor in zip(jobs, ["postgresql", "other"], strict=True):
         monkeypatch.setattr(connection, "vendor", vendor)
-        assert ident.identification_job_results_store(results=[ident.JobResult(
+        assert services.identification_job_results_store(results=[services.JobResult(
             job_id=job.pk, vector=vector, candidates=cands,
             new_individual_probability=0.125, timings=timings)]) == [job.pk]
         monkeypatch.undo()
@@ -143,10 +143,10 @@ def test_the_postgresql_and_orm_result_writers_store_the_same_rows(model_version
 def test_a_batch_stores_each_job_its_own_vector_and_skips_jobs_already_done(model_version):
     inds, refs = gallery_make(individuals=2, per_individual=1, model_version=model_version)
     jobs = [_job() for _ in range(3)]
-    ident.identification_jobs_claim(job_ids=[j.pk for j in jobs], worker="w")
+    services.identification_jobs_claim(job_ids=[j.pk for j in jobs], worker="w")
     IdentificationJob.objects.filter(pk=jobs[1].pk).update(status="done")
     vectors = [np.full(32, n + 1, np.float32) for n in range(3)]
-    stored = ident.identification_job_results_store(results=[ident.JobResult(
+    stored = services.identification_job_results_store(results=[services.JobResult(
         job_id=job.pk, vector=vector, candidates=[(inds[n % 2].pk, 0.5, refs[n % 2].pk)],
         new_individual_probability=n / 4, timings={"n": n})
         for n, (job, vector) in enumerate(zip(jobs, vectors, strict=True))])
@@ -172,7 +172,7 @@ def test_sending_a_bulk_upload_marks_it_sent_at_once_and_stops_at_a_dead_broker(
     monkeypatch.setattr(current_app, "send_task",
                         lambda name, args=None, **kw: calls.append((name, args)))
     with django_assert_num_queries(1):  # one UPDATE of sent_at for all chunks
-        assert ident.identification_jobs_send(job_ids=ids)
+        assert services.identification_jobs_send(job_ids=ids)
     assert [a for _n, a in calls] == [[ids[0:2]], [ids[2:4]], [ids[4]]]
     assert IdentificationJob.objects.filter(pk__in=ids, sent_at__isnull=True).count() == 0
 
@@ -184,7 +184,7 @@ def test_sending_a_bulk_upload_marks_it_sent_at_once_and_stops_at_a_dead_broker(
         raise ConnectionRefusedError("broker down")
 
     monkeypatch.setattr(current_app, "send_task", dead)
-    assert not ident.identification_jobs_send(job_ids=ids)
+    assert not services.identification_jobs_send(job_ids=ids)
     assert len(tries) == 1  # no wait for a dead broker once per chunk
     assert IdentificationJob.objects.filter(pk__in=ids, sent_at__isnull=True).count() == 5
 
@@ -194,7 +194,7 @@ def test_the_same_vector_ranks_its_own_individual_first(model_version):
     twin = PhotoFactory(original=ContentFile(refs[1].original.open("rb").read(), "twin.jpg"),
                         sha256="f" * 64)
     job = _job(twin)
-    ident.identification_jobs_run(job_ids=[job.pk])
+    services.identification_jobs_run(job_ids=[job.pk])
     best = job.candidates.order_by("rank").first()
     assert best.individual == inds[1]
     assert best.score == pytest.approx(1.0, abs=1e-3)
@@ -206,7 +206,7 @@ def test_a_batch_with_a_corrupt_image_fails_only_that_job(model_version):
     bad_photo = PhotoFactory(original=ContentFile(b"\xff\xd8 not really a jpeg", "bad.jpg"))
     bad = _job(bad_photo)
     empty = _job(PhotoFactory(crop_x=400, crop_y=0, crop_w=10, crop_h=10))
-    report = ident.identification_jobs_run(job_ids=[j.pk for j in [*good, bad, empty]])
+    report = services.identification_jobs_run(job_ids=[j.pk for j in [*good, bad, empty]])
     assert sorted(report.done) == sorted(j.pk for j in good)
     assert sorted(report.failed) == sorted([bad.pk, empty.pk])
     bad.refresh_from_db()
@@ -215,7 +215,7 @@ def test_a_batch_with_a_corrupt_image_fails_only_that_job(model_version):
     assert empty.status == "failed" and "no fin in the crop" in empty.error
     assert all(IdentificationJob.objects.get(pk=j.pk).status == "done" for j in good)
     # failed for good: a rerun leaves it failed
-    ident.identification_jobs_run(job_ids=[bad.pk])
+    services.identification_jobs_run(job_ids=[bad.pk])
     bad.refresh_from_db()
     assert bad.status == "failed" and bad.attempts == 1
 
@@ -228,7 +228,7 @@ def test_missing_or_corrupt_model_fails_jobs_with_the_reason_and_health_says_so(
     for path, words in [(tmp_path / "gone.keras", "missing"), (corrupt, "corrupt")]:
         ModelVersion.objects.filter(pk=model_version.pk).update(file_path=str(path))
         job = _job()
-        ident.identification_jobs_run(job_ids=[job.pk])
+        services.identification_jobs_run(job_ids=[job.pk])
         job.refresh_from_db()
         assert job.status == "failed"
         assert "cannot be used" in job.error and words in job.error
@@ -239,8 +239,8 @@ def test_missing_or_corrupt_model_fails_jobs_with_the_reason_and_health_says_so(
 def test_claim_gives_up_after_max_attempts(model_version):
     job = _job()
     IdentificationJob.objects.filter(pk=job.pk).update(status="running",
-                                                       attempts=ident.MAX_ATTEMPTS)
-    report = ident.identification_jobs_run(job_ids=[job.pk])
+                                                       attempts=services.MAX_ATTEMPTS)
+    report = services.identification_jobs_run(job_ids=[job.pk])
     job.refresh_from_db()
     assert report.skipped == [job.pk]
     assert job.status == "failed" and "Gave up after 3 attempts" in job.error
@@ -255,11 +255,11 @@ def test_claim_takes_open_jobs_skips_the_rest_and_fails_worn_out_ones(
     IdentificationJob.objects.filter(pk=retried.pk).update(status="running", attempts=1)
     IdentificationJob.objects.filter(pk=done.pk).update(status="done", attempts=1)
     IdentificationJob.objects.filter(pk=worn.pk).update(status="queued",
-                                                        attempts=ident.MAX_ATTEMPTS)
+                                                        attempts=services.MAX_ATTEMPTS)
     Photo.objects.filter(pk=fresh.photo_id).update(
         crop_x=3, crop_y=4, crop_w=50, crop_h=60)
     monkeypatch.setattr(connection, "vendor", vendor)  # "other": the ORM's way
-    claimed, skipped = ident.identification_jobs_claim(
+    claimed, skipped = services.identification_jobs_claim(
         job_ids=[worn.pk, done.pk, retried.pk, fresh.pk], worker="w9@test")
     monkeypatch.undo()
     assert [j.pk for j in claimed] == sorted([fresh.pk, retried.pk])
@@ -288,7 +288,7 @@ def test_sweep_resends_unsent_and_stale_jobs_and_fails_worn_out_ones(model_versi
     IdentificationJob.objects.filter(pk=fresh.pk).update(sent_at=timezone.now())
     IdentificationJob.objects.filter(pk=done.pk).update(status="done", created_at=old)
     _no_broker.clear()
-    report = ident.identification_jobs_sweep()
+    report = services.identification_jobs_sweep()
     assert sorted(report.resent) == sorted([unsent.pk, stale_running.pk])
     assert report.failed == [worn_out.pk]
     sent = [i for name, args, _q in _no_broker if name.startswith("dois.tasks.identify_")
@@ -302,13 +302,13 @@ def test_sweep_resends_unsent_and_stale_jobs_and_fails_worn_out_ones(model_versi
 
 def test_sweep_asks_for_missing_gallery_embeddings(model_version, _no_broker):
     photo = PhotoFactory(individual=IndividualFactory(), state=Photo.State.CONFIRMED)
-    report = ident.identification_jobs_sweep()
+    report = services.identification_jobs_sweep()
     assert report.gallery_missing == 1
     assert ("dois.tasks.identify_embed_photos", [model_version.pk, [photo.pk]],
             "identify") in _no_broker
-    assert ident.embeddings_compute(model_version_id=model_version.pk,
+    assert services.embeddings_compute(model_version_id=model_version.pk,
                                     photo_ids=[photo.pk]) == 1
-    assert ident.embeddings_compute(model_version_id=model_version.pk,
+    assert services.embeddings_compute(model_version_id=model_version.pk,
                                     photo_ids=[photo.pk]) == 0
 
 
@@ -316,17 +316,17 @@ def test_confirming_a_photo_puts_its_job_embedding_into_the_cached_gallery(
         model_version, researcher, settings, django_assert_num_queries):
     settings.DOIS_GALLERY_RECHECK_S = 60  # only the cheap checks from here on
     gallery_make(individuals=2, per_individual=1, model_version=model_version)
-    before = ident.gallery_get(model_version=model_version)
+    before = services.gallery_get(model_version=model_version)
     job = _job()
-    ident.identification_jobs_run(job_ids=[job.pk])
+    services.identification_jobs_run(job_ids=[job.pk])
     # a query's embedding is not a gallery row: the cached gallery stays, checked by a
     # single statement whose cost does not grow with the catalogue
     with django_assert_num_queries(1):
-        assert ident.gallery_get(model_version=model_version) is before
+        assert services.gallery_get(model_version=model_version) is before
     target = IndividualFactory()
     services.decision_record(photo=job.photo, action="confirm", decided_by=researcher,
                              individual=target)
-    after = ident.gallery_get(model_version=model_version)  # at once, not after 60 s
+    after = services.gallery_get(model_version=model_version)  # at once, not after 60 s
     assert after is not before and len(after.photo_ids) == len(before.photo_ids) + 1
     assert after.individual_ids[after.row_of_photo[job.photo_id]] == target.pk
 
@@ -336,16 +336,16 @@ def test_a_reference_embedded_after_its_confirmation_joins_the_cached_gallery_at
     """The demo's case: photos confirmed first, their jobs run while queries wait."""
     settings.DOIS_GALLERY_RECHECK_S = 60
     gallery_make(individuals=2, per_individual=1, model_version=model_version)
-    before = ident.gallery_get(model_version=model_version)
+    before = services.gallery_get(model_version=model_version)
     target = IndividualFactory()
     reference = _job()
     services.decision_record(photo=reference.photo, action="confirm", decided_by=researcher,
                              individual=target)
-    assert ident.gallery_get(model_version=model_version).photo_ids == before.photo_ids
-    ident.identification_jobs_run(job_ids=[reference.pk])  # stores its embedding
+    assert services.gallery_get(model_version=model_version).photo_ids == before.photo_ids
+    services.identification_jobs_run(job_ids=[reference.pk])  # stores its embedding
     query = _job(PhotoFactory(original=ContentFile(
         reference.photo.original.open("rb").read(), "twin.jpg"), sha256="e" * 64))
-    ident.identification_jobs_run(job_ids=[query.pk])
+    services.identification_jobs_run(job_ids=[query.pk])
     assert query.candidates.order_by("rank").first().individual == target
 
 
@@ -369,9 +369,9 @@ def test_model_file_check_reads_no_tensorflow(tiny_model_path, tmp_path):
 def _sent_job_ids(sent) -> list[int]:
     ids: list[int] = []
     for name, args, _queue in sent:
-        if name == ident.IDENTIFY_TASK:
+        if name == services.IDENTIFY_TASK:
             ids += args
-        elif name == ident.IDENTIFY_BATCH_TASK:
+        elif name == services.IDENTIFY_BATCH_TASK:
             ids += args[0]
     return ids
 
@@ -390,49 +390,49 @@ def test_photos_saved_while_the_model_file_was_missing_get_jobs_from_the_sweep(
                                     uploaded_by=volunteer)[0] for i in range(3)]
     decided = PhotoFactory(individual=IndividualFactory(), state=Photo.State.CONFIRMED)
     assert not IdentificationJob.objects.exists() and not ModelVersion.objects.exists()
-    report = ident.identification_jobs_sweep()
+    report = services.identification_jobs_sweep()
     assert report.created == [] and not report.model_available
 
     settings.DOIS_SEGMENTER_PATH = ""  # the file is back
     settings.DOIS_MODEL_PATH = str(tiny_model_path)
     inference.embedder_forget()
-    ident.gallery_forget()
+    services.gallery_forget()
     with django_capture_on_commit_callbacks(execute=True):
-        report = ident.identification_jobs_sweep()
+        report = services.identification_jobs_sweep()
     jobs = IdentificationJob.objects.filter(photo__in=photos)
     assert len(report.created) == 3
     assert sorted(report.created) == sorted(jobs.values_list("pk", flat=True))
     assert sorted(_sent_job_ids(_no_broker)) == sorted(report.created)
     assert not decided.jobs.exists()  # a researcher already decided it: no job
-    ident.identification_jobs_run(job_ids=report.created)
+    services.identification_jobs_run(job_ids=report.created)
     assert set(jobs.values_list("status", flat=True)) == {"done"}
     assert set(jobs.values_list("model_version__kind", flat=True)) == {method}
-    assert ident.identification_jobs_sweep().created == []  # nothing twice
+    assert services.identification_jobs_sweep().created == []  # nothing twice
 
 
 def test_jobs_failed_in_a_model_outage_are_requeued_once_it_loads_and_then_run(
         model_version, tmp_path, _no_broker, django_capture_on_commit_callbacks):
     gallery_make(individuals=2, per_individual=1, model_version=model_version)
     bad = _job(PhotoFactory(original=ContentFile(b"\xff\xd8\xff\xe0 broken", "bad.jpg")))
-    ident.identification_jobs_run(job_ids=[bad.pk])
+    services.identification_jobs_run(job_ids=[bad.pk])
     good_path = model_version.file_path
     ModelVersion.objects.filter(pk=model_version.pk).update(
         file_path=str(tmp_path / "gone.keras"))
     outage = [_job() for _ in range(3)]
     ids = [j.pk for j in outage]
-    ident.identification_jobs_run(job_ids=ids)
+    services.identification_jobs_run(job_ids=ids)
     failed = IdentificationJob.objects.filter(pk__in=ids)
     assert set(failed.values_list("status", "error_code")) == {("failed", "model_unavailable")}
     bad.refresh_from_db()
     assert (bad.status, bad.error_code) == ("failed", "photo_unreadable")
 
-    report = ident.identification_jobs_sweep()  # still missing: nothing re-queued
+    report = services.identification_jobs_sweep()  # still missing: nothing re-queued
     assert report.requeued == [] and not report.model_available
 
     ModelVersion.objects.filter(pk=model_version.pk).update(file_path=good_path)
     _no_broker.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        report = ident.identification_jobs_sweep()
+        report = services.identification_jobs_sweep()
     assert sorted(report.requeued) == sorted(ids) and report.model_available
     # sent; other ids of this test's one transaction may ride along: the task skips them
     sent = set(_sent_job_ids(_no_broker))
@@ -440,11 +440,11 @@ def test_jobs_failed_in_a_model_outage_are_requeued_once_it_loads_and_then_run(
     assert not IdentificationJob.objects.filter(pk__in=sent - set(ids), status="queued")
     assert set(failed.values_list("status", "attempts", "model_requeues", "error_code",
                                   "error")) == {("queued", 0, 1, "", "")}
-    ident.identification_jobs_run(job_ids=ids)
+    services.identification_jobs_run(job_ids=ids)
     assert set(failed.values_list("status", flat=True)) == {"done"}
     bad.refresh_from_db()
     assert bad.status == "failed"  # failed for another reason: never re-queued
-    assert ident.identification_jobs_sweep().requeued == []
+    assert services.identification_jobs_sweep().requeued == []
 
 
 def test_a_model_that_passes_the_file_check_but_never_loads_is_retried_a_bounded_time(
@@ -459,18 +459,18 @@ def test_a_model_that_passes_the_file_check_but_never_loads_is_retried_a_bounded
     assert inference.model_file_check(fake)[0]
     ModelVersion.objects.filter(pk=model_version.pk).update(file_path=str(fake))
     ids = [_job().pk for _ in range(3)]
-    ident.identification_jobs_run(job_ids=ids)
-    monkeypatch.setattr(ident, "SWEEP_REQUEUE_LIMIT", 2)
+    services.identification_jobs_run(job_ids=ids)
+    monkeypatch.setattr(sweeps, "SWEEP_REQUEUE_LIMIT", 2)
     rounds = []
-    for _ in range(3 * ident.MODEL_REQUEUE_MAX):
-        requeued = ident.identification_jobs_sweep().requeued
+    for _ in range(3 * services.MODEL_REQUEUE_MAX):
+        requeued = services.identification_jobs_sweep().requeued
         assert len(requeued) <= 2  # at most the limit per sweep
         rounds.append(len(requeued))
-        ident.identification_jobs_run(job_ids=requeued)
-    assert sum(rounds) == 3 * ident.MODEL_REQUEUE_MAX and rounds[-2:] == [0, 0]
+        services.identification_jobs_run(job_ids=requeued)
+    assert sum(rounds) == 3 * services.MODEL_REQUEUE_MAX and rounds[-2:] == [0, 0]
     jobs = IdentificationJob.objects.filter(pk__in=ids)
     assert set(jobs.values_list("status", "error_code", "model_requeues")) == {
-        ("failed", "model_unavailable", ident.MODEL_REQUEUE_MAX)}
+        ("failed", "model_unavailable", services.MODEL_REQUEUE_MAX)}
     assert all("fake.keras" in e and str(tmp_path) not in e
                for e in jobs.values_list("error", flat=True))
 
@@ -484,7 +484,7 @@ def test_a_job_stays_failed_when_the_active_version_changed(model_version, tmp_p
     photo = PhotoFactory()
     old = IdentificationJob.objects.create(photo=photo, model_version=gone, status="failed",
                                            error_code="model_unavailable")
-    report = ident.identification_jobs_sweep()
+    report = services.identification_jobs_sweep()
     old.refresh_from_db()
     assert old.status == "failed" and report.requeued == []
     assert list(photo.jobs.exclude(pk=old.pk).values_list("model_version", flat=True)) == [
@@ -546,7 +546,7 @@ def test_the_migration_classifies_old_job_errors_so_outage_jobs_can_be_requeued(
     rows = IdentificationJob.objects.filter(pk__in=jobs)
     assert dict(rows.values_list("pk", "error_code")) == jobs
     assert not any("/srv" in e for e in rows.values_list("error", flat=True))
-    requeued = ident.identification_jobs_sweep().requeued
+    requeued = services.identification_jobs_sweep().requeued
     assert sorted(requeued) == sorted(pk for pk, c in jobs.items() if c == "model_unavailable")
 
 
@@ -560,7 +560,7 @@ def test_edge_job_traces_stores_the_outline_and_ranks_individuals(edge_version):
     # a new photo of the third individual (another view of its fin)
     query = fin_photo(individual_seed=2, photo_seed=5)
     job = _job(query)
-    ident.identification_jobs_run(job_ids=[job.pk])
+    services.identification_jobs_run(job_ids=[job.pk])
     job.refresh_from_db()
     assert job.status == "done" and job.outline_reason == ""
     outline = job.outline
@@ -577,7 +577,7 @@ def test_edge_job_traces_stores_the_outline_and_ranks_individuals(edge_version):
     emb = Embedding.objects.get(photo=query, model_version=edge_version)
     assert np.frombuffer(emb.edge, np.float32).shape == (128,) and emb.outline == outline
     # run again: nothing traced twice, nothing stored twice
-    ident.identification_jobs_run(job_ids=[job.pk])
+    services.identification_jobs_run(job_ids=[job.pk])
     assert query.outlines.count() == 1 and job.candidates.count() == len(cands)
 
 
@@ -587,7 +587,7 @@ def test_a_photo_without_a_fin_is_done_without_candidates_and_flagged(edge_versi
     buffer = io.BytesIO()
     blank.save(buffer, "JPEG")
     job = _job(PhotoFactory(original=ContentFile(buffer.getvalue(), "sea.jpg")))
-    report = ident.identification_jobs_run(job_ids=[job.pk])
+    report = services.identification_jobs_run(job_ids=[job.pk])
     job.refresh_from_db()
     assert report.done == [job.pk] and report.failed == []
     assert job.status == "done" and job.error == "" and not job.candidates.exists()
@@ -596,7 +596,7 @@ def test_a_photo_without_a_fin_is_done_without_candidates_and_flagged(edge_versi
     assert job.new_individual_probability is None
     emb = Embedding.objects.get(photo=job.photo)
     assert emb.edge is None and bytes(emb.vector) == b""  # processed, never searched
-    assert job.photo.pk not in ident.gallery_get(model_version=edge_version).row_of_photo
+    assert job.photo.pk not in services.gallery_get(model_version=edge_version).row_of_photo
     data = job_status_data(job=job)  # what the job page's poll and the API read
     assert (data["method"], data["outline_reason"]) == ("edge", job.outline_reason)
 
@@ -605,29 +605,29 @@ def test_a_missing_segmenter_fails_edge_jobs_as_model_unavailable(edge_version, 
     job = _job(fin_photo())
     ModelVersion.objects.filter(pk=edge_version.pk).update(
         file_path=str(tmp_path / "gone.keras"))
-    ident.identification_jobs_run(job_ids=[job.pk])
+    services.identification_jobs_run(job_ids=[job.pk])
     job.refresh_from_db()
     assert (job.status, job.error_code) == ("failed", "model_unavailable")
-    assert not ident.model_version_available(model_version=ModelVersion.objects.get(
+    assert not services.model_version_available(model_version=ModelVersion.objects.get(
         pk=edge_version.pk))
 
 
 def test_a_method_version_bump_re_traces_the_gallery_before_the_switch(
         edge_version, researcher, monkeypatch, _no_broker, django_capture_on_commit_callbacks):
-    from dois import services_training as training
+    from dois import services
     from dois.ml import edges
 
     inds, photos = fin_gallery_make(individuals=2, per_individual=2, model_version=edge_version)
     monkeypatch.setattr(edges, "EDGE_METHOD_VERSION", "edge-2")  # matching changed
-    registered = ident.model_versions_register_shipped()
+    registered = services.model_versions_register_shipped()
     new = next(v for v in registered if v.kind == "edge")
     assert new.name == "edge-2/outline-1+fin-segmenter-1" and not new.is_active
-    assert ident.model_versions_register_shipped()[0] == new  # once
+    assert services.model_versions_register_shipped()[0] == new  # once
     assert not Embedding.objects.filter(model_version=new).exists()
     with django_capture_on_commit_callbacks(execute=True):
-        training.model_version_activate(model_version=new, user=researcher)
-    assert _no_broker[-1][0] == training.REEMBED_TASK
-    assert training.model_version_activation_finish(model_version_id=new.pk,
+        services.model_version_activate(model_version=new, user=researcher)
+    assert _no_broker[-1][0] == services.REEMBED_TASK
+    assert services.model_version_activation_finish(model_version_id=new.pk,
                                                     user_id=researcher.pk)
     new.refresh_from_db()
     assert new.is_active and not ModelVersion.objects.get(pk=edge_version.pk).is_active
@@ -639,7 +639,7 @@ def test_a_method_version_bump_re_traces_the_gallery_before_the_switch(
     # the new version serves the next job
     job = _job(fin_photo(individual_seed=0, photo_seed=3))
     assert job.model_version == new
-    ident.identification_jobs_run(job_ids=[job.pk])
+    services.identification_jobs_run(job_ids=[job.pk])
     job.refresh_from_db()
     assert job.status == "done" and job.candidates.order_by("rank")[0].individual == inds[0]
 

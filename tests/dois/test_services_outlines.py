@@ -9,10 +9,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from dois import services
-from dois import services_identification as ident
 from dois.models import IdentificationJob, Outline, PhotoEdit
-from dois.selectors_outlines import outline_current
-from dois.services_outlines import photo_outline_correct
+from dois.selectors import outline_current
+from dois.services import photo_outline_correct
 from tests.dois.factories import IndividualFactory, UserFactory
 from tests.dois.jobs_support import fin_gallery_make, fin_photo
 
@@ -25,8 +24,8 @@ def traced(edge_version, volunteer):
     inds, _refs = fin_gallery_make(individuals=2, per_individual=1, model_version=edge_version)
     photo = fin_photo(individual_seed=0, photo_seed=3, uploaded_by=volunteer)
     with transaction.atomic():
-        job = ident.identification_job_create(photo=photo)
-    ident.identification_jobs_run(job_ids=[job.pk])
+        job = services.identification_job_create(photo=photo)
+    services.identification_jobs_run(job_ids=[job.pk])
     job.refresh_from_db()
     assert job.status == "done" and job.outline.made_by == "machine" and job.outline.ok
     photo.refresh_from_db()
@@ -56,7 +55,7 @@ def test_moving_the_tip_stores_a_person_outline_and_re_identifies(traced, volunt
     # the machine's outline is kept (append-only); the person's is the current one
     assert Outline.objects.filter(photo=photo).count() == 2
     assert outline_current(photo=photo) == person
-    ident.identification_jobs_run(job_ids=[new.pk])
+    services.identification_jobs_run(job_ids=[new.pk])
     new.refresh_from_db()
     assert new.status == "done" and new.outline == person
     assert new.timings["outline"] == "person"  # not traced again

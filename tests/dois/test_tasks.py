@@ -12,8 +12,7 @@ from dois import services
 from dois import tasks as dois_tasks
 from dois.demo import fin_image, fin_upload
 from dois.models import Candidate, IdentificationJob, ModelVersion
-from dois.services_identification import identification_job_create
-from dois.services_training import model_version_activate
+from dois.services import identification_job_create, model_version_activate
 from hub.celery import app
 from tests.dois.factories import PhotoFactory, upload
 from tests.dois.jobs_support import fin_gallery_make, gallery_make
@@ -129,7 +128,7 @@ def test_identify_and_train_queues_on_two_named_workers(model_version, researche
 
 
 def settings_path(model_version):
-    from dois.services_identification import model_version_path
+    from dois.services import model_version_path
 
     return model_version_path(model_version=model_version)
 

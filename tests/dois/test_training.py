@@ -7,8 +7,7 @@ import os
 import pytest
 from django.db import transaction
 
-from dois import services_identification as ident
-from dois import services_training as training
+from dois import services
 from dois.models import Embedding, ModelVersion, Photo, TrainingRun
 from tests.dois.factories import PhotoFactory
 from tests.dois.jobs_support import gallery_make
@@ -24,9 +23,9 @@ def test_only_researchers_start_runs_and_unknown_parameters_are_refused(voluntee
     from django.core.exceptions import PermissionDenied, ValidationError
 
     with pytest.raises(PermissionDenied):
-        training.training_run_start(requested_by=volunteer)
+        services.training_run_start(requested_by=volunteer)
     with pytest.raises(ValidationError):
-        training.training_run_start(requested_by=researcher, params={"lr": 1})
+        services.training_run_start(requested_by=researcher, params={"lr": 1})
     assert not TrainingRun.objects.exists()
 
 
@@ -39,10 +38,10 @@ def test_a_run_trains_a_new_version_with_eval_metrics_then_activation_switches(
     for ind in inds:
         PhotoFactory(individual=ind, state=Photo.State.CONFIRMED, split=Photo.Split.EVAL)
     with django_capture_on_commit_callbacks(execute=True):
-        run = training.training_run_start(requested_by=researcher, params=TINY_RUN)
+        run = services.training_run_start(requested_by=researcher, params=TINY_RUN)
     assert ("dois.tasks.train_model", [run.pk], "train") in _no_broker
 
-    version = training.training_run_execute(run_id=run.pk, worker="trainer@test")
+    version = services.training_run_execute(run_id=run.pk, worker="trainer@test")
     run.refresh_from_db()
     assert run.status == "done" and run.progress == 1.0, run.error
     assert run.model_version == version and not version.is_active
@@ -50,7 +49,7 @@ def test_a_run_trains_a_new_version_with_eval_metrics_then_activation_switches(
     # the model went to the media store; another host fetches it into its own folder
     assert version.file_path.startswith("storage:dois/models/")
     settings.DOIS_MODEL_DIR = tmp_path / "identify-host"
-    fetched = ident.model_version_path(model_version=version)
+    fetched = services.model_version_path(model_version=version)
     assert fetched.is_file() and fetched.is_relative_to(tmp_path / "identify-host")
     assert fetched.with_suffix(".json").is_file()
     assert version.metrics["eval_split"]["eval_queries"] == 3
@@ -58,14 +57,14 @@ def test_a_run_trains_a_new_version_with_eval_metrics_then_activation_switches(
     assert version.metrics["active_name"] == model_version.name
     assert "top5" in version.metrics["active_eval_split"]
     # running the task again changes nothing
-    assert training.training_run_execute(run_id=run.pk) == version
+    assert services.training_run_execute(run_id=run.pk) == version
     assert ModelVersion.objects.count() == 2
 
     with django_capture_on_commit_callbacks(execute=True):
-        training.model_version_activate(model_version=version, user=researcher)
+        services.model_version_activate(model_version=version, user=researcher)
     version.refresh_from_db()
     assert version.state == "embedding_gallery" and not version.is_active
-    assert training.model_version_activation_finish(model_version_id=version.pk,
+    assert services.model_version_activation_finish(model_version_id=version.pk,
                                                     user_id=researcher.pk)
     version.refresh_from_db()
     model_version.refresh_from_db()
@@ -74,9 +73,9 @@ def test_a_run_trains_a_new_version_with_eval_metrics_then_activation_switches(
     gallery = Photo.objects.gallery().count()
     assert Embedding.objects.filter(model_version=version).count() == gallery
     with transaction.atomic():
-        job = ident.identification_job_create(photo=PhotoFactory())
+        job = services.identification_job_create(photo=PhotoFactory())
     assert job.model_version == version
-    ident.identification_jobs_run(job_ids=[job.pk])
+    services.identification_jobs_run(job_ids=[job.pk])
     job.refresh_from_db()
     assert job.status == "done" and job.candidates.count() == 3
 
@@ -96,22 +95,22 @@ def test_sweep_fails_runs_left_running_by_a_dead_worker(settings):
     alive = _run(TrainingRun.Status.RUNNING, 1)
     waiting = _run(TrainingRun.Status.QUEUED, 9)
     done = _run(TrainingRun.Status.DONE, 9)
-    assert training.training_runs_sweep() == [dead.pk]
+    assert services.training_runs_sweep() == [dead.pk]
     for run in (dead, alive, waiting, done):
         run.refresh_from_db()
     assert dead.status == TrainingRun.Status.FAILED and dead.finished_at is not None
     assert "training worker stopped" in dead.error and "4 hours" in dead.error
     assert dead.error in dead.log
     assert (alive.status, waiting.status, done.status) == ("running", "queued", "done")
-    assert training.training_runs_sweep() == []  # a second sweep changes nothing
-    assert training.training_runs_sweep(older_than_s=1800) == [alive.pk]
+    assert services.training_runs_sweep() == []  # a second sweep changes nothing
+    assert services.training_runs_sweep(older_than_s=1800) == [alive.pk]
 
 
 def test_sweep_timeout_defaults_to_four_hours(settings):
     assert "DOIS_TRAINING_TIMEOUT_S" not in os.environ  # the default of hub/settings.py
-    assert training.training_timeout_s() == settings.DOIS_TRAINING_TIMEOUT_S == 4 * 3600
+    assert services.training_timeout_s() == settings.DOIS_TRAINING_TIMEOUT_S == 4 * 3600
     kept, failed = _run(TrainingRun.Status.RUNNING, 3.5), _run(TrainingRun.Status.RUNNING, 4.5)
-    assert training.training_runs_sweep() == [failed.pk]
+    assert services.training_runs_sweep() == [failed.pk]
     kept.refresh_from_db()
     assert kept.status == TrainingRun.Status.RUNNING
 
@@ -136,7 +135,7 @@ def test_a_failed_run_shows_a_plain_message_without_paths(settings, tmp_path, re
     blocker.write_text("a file")
     settings.DOIS_MODEL_DIR = blocker / "models"
     run = TrainingRun.objects.create(requested_by=researcher, params=TINY_RUN)
-    assert training.training_run_execute(run_id=run.pk, worker="trainer@test") is None
+    assert services.training_run_execute(run_id=run.pk, worker="trainer@test") is None
     run.refresh_from_db()
     assert run.status == "failed"
     assert "train worker's log" in run.error and "Error" in run.error  # the kind only

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from dois import services_identification as ident
+from dois import services
 from dois.models import ModelVersion, TrainingRun
 from tests.dois.factories import PhotoFactory
 from tests.dois.jobs_support import gallery_make
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def _job(**photo_fields):
     with transaction.atomic():
-        return ident.identification_job_create(photo=PhotoFactory(**photo_fields))
+        return services.identification_job_create(photo=PhotoFactory(**photo_fields))
 
 
 def test_a_queued_job_page_polls_the_api_with_a_static_script(
@@ -42,7 +42,7 @@ def test_a_done_job_page_shows_candidates_with_reference_photos_and_review_link(
         client, model_version, researcher, volunteer):
     inds, refs = gallery_make(individuals=2, per_individual=2, model_version=model_version)
     job = _job(uploaded_by=volunteer)
-    ident.identification_jobs_run(job_ids=[job.pk])
+    services.identification_jobs_run(job_ids=[job.pk])
     client.force_login(volunteer)
     html = client.get(f"/en/dois/jobs/{job.pk}/").content.decode()
     for ind in inds:

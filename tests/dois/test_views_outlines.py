@@ -129,7 +129,7 @@ def test_pages_do_not_grow_with_candidates(client, edge_version, researcher):
 
 
 def test_the_versions_page_names_each_version_s_method(client, edge_version, researcher):
-    from dois.services_identification import model_versions_register_shipped
+    from dois.services import model_versions_register_shipped
 
     model_versions_register_shipped()  # the appearance model beside it, inactive
     client.force_login(researcher)

@@ -12,7 +12,7 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 from dois.models import IdentificationJob, ModelVersion, Photo
-from dois.services_identification import identification_job_result_store
+from dois.services import identification_job_result_store
 from tests.dois.factories import IndividualFactory, PhotoFactory
 from tests.e2e.support import log_in
 from tests.hub.factories import UserFactory

@@ -12,7 +12,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from dois.models import IdentificationJob, Outline
-from dois.services_identification import identification_job_create
+from dois.services import identification_job_create
 from tests.dois.jobs_support import fin_gallery_make, fin_photo
 from tests.e2e.support import log_in
 from tests.hub.factories import UserFactory

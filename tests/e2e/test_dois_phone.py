@@ -20,7 +20,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from dois import services
 from dois.models import Decision, IdentificationJob, ModelVersion, Photo
-from dois.services_identification import identification_job_result_store
+from dois.services import identification_job_result_store
 from tests.dois.factories import IndividualFactory, PhotoFactory, SightingFactory, image_bytes
 from tests.dois.jobs_support import gallery_make, model_version, tiny_model_path  # noqa: F401
 from tests.e2e.support import log_in

@@ -127,7 +127,7 @@ def _statuses(ids) -> dict[int, str]:
 
 def test_an_api_upload_on_one_host_is_identified_on_another_and_survives_a_killed_worker(
         settings, web_host, bucket, worker_env, start_worker, purge_queues, tmp_path):
-    from dois import services_identification as ident
+    from dois import services
     from dois.models import Candidate, Embedding, IdentificationJob, Photo
     from tests.dois.factories import image_bytes
     from tests.dois.jobs_support import gallery_make
@@ -136,7 +136,7 @@ def test_an_api_upload_on_one_host_is_identified_on_another_and_survives_a_kille
     client, bucket_name, _endpoint = bucket
     url, web_home = web_host
     # the catalogue: two individuals with reference photos stored on S3 and processed here
-    version = ident.model_version_ensure_shipped()
+    version = services.model_version_ensure_shipped()
     assert version is not None
     inds, refs = gallery_make(individuals=2, per_individual=1, model_version=version)
     assert Embedding.objects.filter(model_version=version).count() == 2
@@ -167,12 +167,12 @@ def test_an_api_upload_on_one_host_is_identified_on_another_and_survives_a_kille
     assert any(s != "done" for s in _statuses(job_ids).values())  # killed mid-run
     home3, env3 = _host(tmp_path, "worker-b", base=worker_env, bucket=bucket)
     start_worker(queues="identify", name="host-b", env=env3, cwd=home3)
-    ident.identification_jobs_sweep(older_than_s=0)  # what beat does after the timeout
+    services.identification_jobs_sweep(older_than_s=0)  # what beat does after the timeout
     wait_for(lambda: all(s == "done" for s in _statuses(job_ids).values()), timeout=180,
              what="every job done on host b")
 
     jobs = list(IdentificationJob.objects.filter(pk__in=job_ids))
-    assert all(1 <= j.attempts <= ident.MAX_ATTEMPTS for j in jobs)
+    assert all(1 <= j.attempts <= services.MAX_ATTEMPTS for j in jobs)
     # one result each: one row per photo and version, candidates written once per job
     assert Embedding.objects.filter(photo__in=photos, model_version=version).count() == PHOTOS
     per_job = {j.pk: Candidate.objects.filter(job=j).count() for j in jobs}
@@ -192,15 +192,14 @@ def test_an_api_upload_on_one_host_is_identified_on_another_and_survives_a_kille
 @pytest.mark.slow
 def test_a_model_trained_on_one_host_is_loaded_by_an_identify_worker_on_another(
         settings, bucket, worker_env, start_worker, purge_queues, tmp_path):
-    from dois import services_identification as ident
-    from dois import services_training as training
+    from dois import services
     from dois.models import IdentificationJob, ModelVersion, Photo, TrainingRun
     from tests.dois.factories import PhotoFactory
     from tests.dois.jobs_support import gallery_make
     from tests.dois.test_training import TINY_RUN
     from tests.hub.factories import UserFactory
 
-    first = ident.model_version_ensure_shipped()
+    first = services.model_version_ensure_shipped()
     inds, _refs = gallery_make(individuals=2, per_individual=2, model_version=first)
     for ind in inds:
         PhotoFactory(individual=ind, state=Photo.State.CONFIRMED, split=Photo.Split.EVAL)
@@ -210,7 +209,7 @@ def test_a_model_trained_on_one_host_is_loaded_by_an_identify_worker_on_another(
     start_worker(queues="train", name="trainer-host", env=trainer_env, cwd=trainer_home)
     start_worker(queues="identify", name="identify-host", env=identify_env, cwd=identify_home)
 
-    run = training.training_run_start(requested_by=researcher, params=TINY_RUN)
+    run = services.training_run_start(requested_by=researcher, params=TINY_RUN)
     wait_for(lambda: TrainingRun.objects.get(pk=run.pk).status in ("done", "failed"),
              timeout=400, what="the training run on the trainer host")
     run.refresh_from_db()
@@ -219,13 +218,13 @@ def test_a_model_trained_on_one_host_is_loaded_by_an_identify_worker_on_another(
     assert version.file_path.startswith("storage:dois/models/")
     assert not list((trainer_home / "var" / "media").rglob("*.*"))
 
-    training.model_version_activate(model_version=version, user=researcher)  # train queue
+    services.model_version_activate(model_version=version, user=researcher)  # train queue
     wait_for(lambda: ModelVersion.objects.get(pk=version.pk).is_active, timeout=180,
              what="the gallery re-embedded on the trainer host, then the switch")
     from django.db import transaction
 
     with transaction.atomic():
-        job = ident.identification_job_create(photo=PhotoFactory())
+        job = services.identification_job_create(photo=PhotoFactory())
     assert job.model_version_id == version.pk
     wait_for(lambda: IdentificationJob.objects.get(pk=job.pk).status in ("done", "failed"),
              timeout=120, what="the job on the identify host")

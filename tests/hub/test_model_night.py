@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from dois import board_events, services_leaderboard
+from dois import board_events, services
 from dois.models import Photo, Submission
 from events import extensions
 from hub import apps as hub_apps
@@ -133,13 +133,13 @@ def test_a_finished_submission_shows_at_once_on_the_cached_event_page(
                          split=Photo.Split.EVAL if k < 2 else Photo.Split.TRAIN)
     member = UserFactory(username="cache-member", display_name="Cai", roles=["volunteer"])
     with django_capture_on_commit_callbacks(execute=True):
-        sub = services_leaderboard.submission_create(
+        sub = services.submission_create(
             user=member, name="cached-net", upload=model_upload(built_models()["good"]))
     first = client.get(night.get_absolute_url())
     assert first["X-Page-Cache"] == "miss" and "Queued for evaluation" in first.text
     assert client.get(night.get_absolute_url())["X-Page-Cache"] == "hit"
     with django_capture_on_commit_callbacks(execute=True):  # the worker's transaction
-        done = services_leaderboard.submission_evaluate(submission_id=sub.pk)
+        done = services.submission_evaluate(submission_id=sub.pk)
     assert done.status == "done"
     after = client.get(night.get_absolute_url())
     assert after["X-Page-Cache"] == "miss"

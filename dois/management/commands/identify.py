@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from dois import services
 from dois.models import IdentificationJob
-from dois.selectors_identification import job_status_data
+from dois.selectors.jobs import job_status_data
 
 
 class Command(BaseCommand):

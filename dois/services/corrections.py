@@ -1,5 +1,5 @@
 """Corrections of a photo after upload: its fin box, side and the volunteer's guess
-(outline corrections, issue 13, are in :mod:`dois.services_outlines` and share
+(outline corrections, issue 13, are in :mod:`dois.services.outlines` and share
 :func:`photo_revision_bump`).
 
 The volunteer who uploaded a photo may correct it until a researcher has decided it;
@@ -8,7 +8,7 @@ as a :class:`PhotoEdit` row (before and after, append-only) and re-identifies th
 with a job for the new revision (``get_or_create`` on photo, model version and revision,
 so sending the same correction twice makes one job). Queued jobs of older revisions are
 marked superseded; a running one may finish, but its embedding is not stored
-(:mod:`dois.services_identification` writes an embedding only for the photo's current
+(:mod:`dois.services.results` writes an embedding only for the photo's current
 revision).
 """
 
@@ -22,9 +22,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dois.models import Embedding, IdentificationJob, Individual, Photo, PhotoEdit
-from dois.selectors import photo_correctable_by
-from dois.services import individual_resolve, photo_crop_normalise
-from dois.services_identification import identification_job_create
+from dois.selectors.photos import photo_correctable_by
+from dois.services.catalogue import individual_resolve
+from dois.services.jobs import identification_job_create
+from dois.services.photos import photo_crop_normalise
 
 UNCHANGED = object()
 

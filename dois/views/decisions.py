@@ -19,13 +19,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dois import selectors_outlines, selectors_review, services, services_review
+from dois import selectors, services
 from dois.forms import DecisionForm
 from dois.models import Decision, Photo
 
 
 def _skipped(request) -> list[int]:
-    return services_review.review_skipped(session=request.session)
+    return services.review_skipped(session=request.session)
 
 
 def _back(request, fallback: str):
@@ -39,7 +39,7 @@ def _back(request, fallback: str):
 
 def _after(photo: Photo, skipped: list[int]):
     """The page after a decision on ``photo``: the next photo of the queue, else the queue."""
-    following = selectors_review.review_neighbours(photo=photo, skipped=skipped).next_id
+    following = selectors.review_neighbours(photo=photo, skipped=skipped).next_id
     if following is not None:
         return redirect("dois:review", pk=following)
     return redirect("dois:review_queue")
@@ -48,11 +48,11 @@ def _after(photo: Photo, skipped: list[int]):
 @permission_required("dois.review_photo", raise_exception=True)
 def review_queue(request):
     skipped = _skipped(request)
-    page = Paginator(selectors_review.review_queue(skipped=skipped), 50).get_page(
+    page = Paginator(selectors.review_queue(skipped=skipped), 50).get_page(
         request.GET.get("page"))
     return render(request, "dois/review_queue.html", {
-        "page": page, "recent": selectors_review.decisions_recent(user=request.user),
-        "skipped": list(selectors_review.review_skipped_photos(skipped=skipped))})
+        "page": page, "recent": selectors.decisions_recent(user=request.user),
+        "skipped": list(selectors.review_skipped_photos(skipped=skipped))})
 
 
 @permission_required("dois.review_photo", raise_exception=True)
@@ -72,7 +72,7 @@ def review(request, pk: int):
             else:
                 others = list(Photo.objects.filter(pk__in=together).exclude(pk=photo.pk)
                               .order_by("uploaded_at", "id"))
-                decisions = services_review.decisions_record_together(
+                decisions = services.decisions_record_together(
                     photos=[photo, *others], action=data["action"], decided_by=request.user,
                     individual=data["individual"], note=data["note"],
                     quality=data["quality"], side=data["side"])
@@ -90,18 +90,18 @@ def review(request, pk: int):
         if decision.action == Decision.Action.UNDO:
             return redirect("dois:review", pk=photo.pk)
         return _after(photo, skipped)
-    item = selectors_review.review_item(photo=photo, user=request.user)
+    item = selectors.review_item(photo=photo, user=request.user)
     job = item.job
     return render(request, "dois/review.html", {
         "item": item, "form": form, "prefix": settings.DOIS_CATALOGUE_PREFIX,
-        "drawing": selectors_outlines.outline_drawing(
-            outline=selectors_outlines.outline_current(photo=photo)),
-        "flag": (selectors_outlines.outline_reason_text(reason=job.outline_reason)
+        "drawing": selectors.outline_drawing(
+            outline=selectors.outline_current(photo=photo)),
+        "flag": (selectors.outline_reason_text(reason=job.outline_reason)
                  if job is not None and job.status == "done" and job.outline_reason else ""),
         "next_url": request.get_full_path(),
-        "nav": selectors_review.review_neighbours(photo=photo, skipped=skipped),
+        "nav": selectors.review_neighbours(photo=photo, skipped=skipped),
         "is_skipped": photo.pk in skipped,
-        "recent": selectors_review.decisions_recent(user=request.user)},
+        "recent": selectors.decisions_recent(user=request.user)},
         status=400 if form.errors else 200)
 
 
@@ -110,7 +110,7 @@ def review(request, pk: int):
 def review_skip(request, pk: int):
     """Skip a photo for the rest of this session and go on to the next one."""
     photo = get_object_or_404(Photo, pk=pk)
-    skipped = services_review.review_skip(session=request.session, photo_id=photo.pk)
+    skipped = services.review_skip(session=request.session, photo_id=photo.pk)
     messages.info(request, _("Photo %(id)s skipped for this session; it waits at the end "
                              "of the queue page.") % {"id": photo.pk})
     return _after(photo, skipped)
@@ -120,7 +120,7 @@ def review_skip(request, pk: int):
 @permission_required("dois.review_photo", raise_exception=True)
 def review_unskip(request, pk: int | None = None):
     """Put a skipped photo (or all of them) back into next and previous."""
-    services_review.review_unskip(session=request.session, photo_id=pk)
+    services.review_unskip(session=request.session, photo_id=pk)
     return _back(request, "dois:review_queue")
 
 
@@ -130,7 +130,7 @@ def decision_undo(request, pk: int):
     """Undo one of the researcher's recent decisions (listed on every review page)."""
     decision = get_object_or_404(Decision.objects.select_related("photo"), pk=pk)
     try:
-        undos = services_review.decision_undo(decision=decision, decided_by=request.user)
+        undos = services.decision_undo(decision=decision, decided_by=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return _back(request, "dois:review_queue")
@@ -142,7 +142,7 @@ def decision_undo(request, pk: int):
 def decision_undo_last(request):
     """``z`` on any review page: undo the researcher's own last decision."""
     try:
-        undos = services_review.decision_undo_last(decided_by=request.user)
+        undos = services.decision_undo_last(decided_by=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return _back(request, "dois:review_queue")
@@ -166,7 +166,7 @@ def review_compare(request, pk: int, code: str):
     """The photo under review beside one candidate's photos, zoomable and synchronised
     (``compare.js``); the candidate's other photos are one key away."""
     photo = get_object_or_404(Photo.objects.select_related("sighting"), pk=pk)
-    view = selectors_review.compare_view(photo=photo, code=code, user=request.user)
+    view = selectors.compare_view(photo=photo, code=code, user=request.user)
     if view is None:
         raise Http404
     return render(request, "dois/review_compare.html", {

@@ -14,7 +14,8 @@ from datetime import datetime
 from django.db.models import QuerySet
 
 from dois.models import EvalSplitVersion, Submission
-from dois.services_leaderboard import eval_split_current, member_label
+from dois.services.eval_sets import eval_split_current
+from dois.services.leaderboard import member_label
 
 METRICS = ("top1", "top5", "map5", "unknown_auc", "ms_per_photo", "size_bytes")
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from common.throttling import rate_limited
-from dois import selectors, selectors_outlines, selectors_review, services_outlines
+from dois import selectors, services
 from dois.forms import OutlineCorrectionForm
 from dois.models import Photo
 
@@ -42,7 +42,7 @@ def photo_outline(request, pk: int):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                edit = services_outlines.photo_outline_correct(
+                edit = services.photo_outline_correct(
                     photo=photo, user=request.user, action=data["action"], tip=data["tip"],
                     trailing_end=data["trailing_end"], leading_end=data["leading_end"],
                     trailing=data["trailing"], facing=data["facing"] or None,
@@ -63,14 +63,14 @@ def photo_outline(request, pk: int):
                 if edit is not None and edit.job is not None:
                     return redirect("dois:job", pk=edit.job.pk)
                 return redirect("dois:photo_outline", pk=photo.pk)
-    outline = selectors_outlines.outline_current(photo=photo)
-    job = selectors_review.photo_job_current(photo=photo)
+    outline = selectors.outline_current(photo=photo)
+    job = selectors.photo_job_current(photo=photo)
     return render(request, "dois/photo_outline.html", {
         "photo": photo, "form": form, "correctable": correctable,
-        "drawing": selectors_outlines.outline_drawing(outline=outline),
+        "drawing": selectors.outline_drawing(outline=outline),
         "job": job,
-        "flag": (selectors_outlines.outline_reason_text(reason=job.outline_reason)
+        "flag": (selectors.outline_reason_text(reason=job.outline_reason)
                  if job is not None and job.outline_reason else ""),
-        "history": selectors_outlines.outline_history(photo=photo),
+        "history": selectors.outline_history(photo=photo),
         "review": request.user.has_perm("dois.review_photo")},
         status=400 if form.errors else 200)

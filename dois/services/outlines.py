@@ -25,9 +25,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from dois.models import Outline, Photo, PhotoEdit
-from dois.selectors import photo_correctable_by
-from dois.selectors_outlines import outline_current
-from dois.services_corrections import photo_revision_bump
+from dois.selectors.outlines import outline_current
+from dois.selectors.photos import photo_correctable_by
+from dois.services.corrections import photo_revision_bump
 
 ACTIONS = tuple(Outline.Action.values)
 MAX_POINTS = 2000  # of a redrawn edge

@@ -2,7 +2,7 @@
 
 The queue is every photo awaiting a researcher, oldest upload first (``uploaded_at``,
 then ``id``). Photos the researcher skipped in this session are left out of next and
-previous (:mod:`dois.services_review` keeps them in the session).
+previous (:mod:`dois.services.review` keeps them in the session).
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from dois.models import Candidate, Decision, IdentificationJob, Individual, Photo, PhotoEdit
-from dois.selectors import individuals_best_photos, photo_edits
-from dois.selectors_outlines import EdgeOverlay, edge_overlays
+from dois.selectors.catalogue import individuals_best_photos
+from dois.selectors.outlines import EdgeOverlay, edge_overlays
+from dois.selectors.photos import photo_edits
 
 
 def review_queue(*, skipped: Iterable[int] = ()) -> QuerySet[Photo]:

@@ -10,28 +10,26 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dois import selectors_identification as sel
-from dois import selectors_outlines as outlines
-from dois import services_training
-from dois.forms_jobs import TrainingRunForm
+from dois import selectors, services
+from dois.forms import TrainingRunForm
 from dois.models import ModelVersion, TrainingRun
-from dois.selectors import photo_correctable_by
+from dois.selectors.photos import photo_correctable_by
 
 
 def job_detail(request, pk: int):
     """A job's state (live, polled by job.js) and result beside reference photos."""
-    job = sel.job_get(job_id=pk, user=request.user)
+    job = selectors.job_get(job_id=pk, user=request.user)
     if job is None:
         raise Http404
     correctable = photo_correctable_by(photo=job.photo, user=request.user)
-    current = outlines.outline_current(photo=job.photo) if correctable else None
+    current = selectors.outline_current(photo=job.photo) if correctable else None
     return render(request, "dois/job.html", {
-        "view": sel.job_view(job=job, user=request.user), "correctable": correctable,
+        "view": selectors.job_view(job=job, user=request.user), "correctable": correctable,
         # the outline this job used; its tool when it is still the photo's current one
-        "drawing": outlines.outline_drawing(outline=job.outline),
+        "drawing": selectors.outline_drawing(outline=job.outline),
         "outline_editable": bool(correctable and current is not None
                                  and current.pk == job.outline_id),
-        "flag": (outlines.outline_reason_text(reason=job.outline_reason)
+        "flag": (selectors.outline_reason_text(reason=job.outline_reason)
                  if job.outline_reason else ""),
         # a correction made here goes on to the new job's page (no next_url)
         "next_url": ""})
@@ -43,7 +41,7 @@ def training(request):
     form = TrainingRunForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            run = services_training.training_run_start(requested_by=request.user,
+            run = services.training_run_start(requested_by=request.user,
                                                        params=form.cleaned_data)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -51,14 +49,14 @@ def training(request):
             messages.success(request, _("Training run %(id)s queued.") % {"id": run.pk})
             return redirect("dois:training")
     return render(request, "dois/training.html", {
-        "form": form, "versions": sel.model_versions(), "runs": sel.training_runs()},
+        "form": form, "versions": selectors.model_versions(), "runs": selectors.training_runs()},
         status=400 if form.errors else 200)
 
 
 @permission_required("dois.train_model", raise_exception=True)
 def training_run_status(request, pk: int):
     run = get_object_or_404(TrainingRun, pk=pk)
-    return JsonResponse(sel.training_run_status_data(run=run))
+    return JsonResponse(selectors.training_run_status_data(run=run))
 
 
 @require_POST
@@ -66,7 +64,7 @@ def training_run_status(request, pk: int):
 def model_activate(request, pk: int):
     version = get_object_or_404(ModelVersion, pk=pk)
     try:
-        services_training.model_version_activate(model_version=version, user=request.user)
+        services.model_version_activate(model_version=version, user=request.user)
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
     else:

@@ -38,13 +38,9 @@ from common.permissions import perm_require
 from dois import inference
 from dois.model_files import model_files_publish
 from dois.models import Embedding, ModelVersion, Photo, TrainingRun
-from dois.services_identification import (
-    embeddings_compute,
-    model_load,
-    model_version_path,
-    photos_prepare,
-    worker_threads,
-)
+from dois.services.identify import embeddings_compute
+from dois.services.model_versions import model_load, model_version_path, worker_threads
+from dois.services.results import photos_prepare
 
 logger = logging.getLogger(__name__)
 

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from django.db.models import QuerySet
 
 from dois.models import Candidate, IdentificationJob, ModelVersion, Photo, TrainingRun
-from dois.selectors import individuals_best_photos, photo_visible_to, photos_visible
-from dois.selectors_outlines import outline_data
+from dois.selectors.catalogue import individuals_best_photos
+from dois.selectors.outlines import outline_data
+from dois.selectors.photos import photo_visible_to, photos_visible
 
 
 def job_delayed(*, job: IdentificationJob) -> bool:

@@ -16,21 +16,20 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from common.files import bytes_response
 from common.throttling import rate_limited
-from dois import selectors_leaderboard as sel
-from dois import services_leaderboard
-from dois.forms_leaderboard import SubmissionForm
+from dois import selectors, services
+from dois.forms import SubmissionForm
 from dois.leaderboard_chart import history_svg
 
-NOTEBOOK = Path(__file__).resolve().parent / "notebooks" / "starter.ipynb"
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "starter.ipynb"
 
 
 def leaderboard(request):
     """Done submissions ranked by MAP@5 beside the active model, and the history chart."""
-    services_leaderboard.leaderboard_refresh_soon()
-    split = services_leaderboard.eval_split_current()
-    rows = sel.board_rows(split=split)
+    services.leaderboard_refresh_soon()
+    split = services.eval_split_current()
+    rows = selectors.board_rows(split=split)
     active = next((r for r in rows if r.active_model), None)
-    chart = history_svg(points=sel.board_history(rows=rows), now=timezone.now(),
+    chart = history_svg(points=selectors.board_history(rows=rows), now=timezone.now(),
                         reference=active.metric("map5") if active else None,
                         reference_label=_("Active model"))
     return render(request, "dois/leaderboard.html", {
@@ -48,7 +47,7 @@ def leaderboard_submit(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            submission = services_leaderboard.submission_create(
+            submission = services.submission_create(
                 user=request.user, upload=data["file"], name=data["name"],
                 description=data["description"], notebook_url=data["notebook_url"])
         except ValidationError as exc:
@@ -58,30 +57,30 @@ def leaderboard_submit(request):
             messages.success(request, _("Model received: it is evaluated in the background."))
             return redirect(submission)
     return render(request, "dois/leaderboard_submit.html", {
-        "form": form, "mine": sel.submissions_of(user=request.user)[:50]},
+        "form": form, "mine": selectors.submissions_of(user=request.user)[:50]},
         status=400 if form.errors else 200)
 
 
 def leaderboard_submission(request, pk: int):
     """One submission: its state and figures (refreshes itself while it is evaluated)."""
-    submission = sel.submission_get(pk=pk, user=request.user)
+    submission = selectors.submission_get(pk=pk, user=request.user)
     if submission is None:
         raise Http404
     return render(request, "dois/leaderboard_submission.html", {
         "submission": submission,
-        "author": services_leaderboard.member_label(user=submission.submitted_by),
+        "author": services.member_label(user=submission.submitted_by),
         "pending": submission.status in ("queued", "running"),
-        "can_promote": sel.user_promotes(user=request.user)})
+        "can_promote": selectors.user_promotes(user=request.user)})
 
 
 @require_POST
 @permission_required("dois.activate_model", raise_exception=True)
 def leaderboard_promote(request, pk: int):
-    submission = sel.submission_get(pk=pk, user=request.user)
+    submission = selectors.submission_get(pk=pk, user=request.user)
     if submission is None:
         raise Http404
     try:
-        version = services_leaderboard.submission_promote(submission=submission,
+        version = services.submission_promote(submission=submission,
                                                           user=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -95,10 +94,10 @@ def leaderboard_promote(request, pk: int):
 @require_POST
 @permission_required("dois.activate_model", raise_exception=True)
 def leaderboard_requeue(request, pk: int):
-    submission = sel.submission_get(pk=pk, user=request.user)
+    submission = selectors.submission_get(pk=pk, user=request.user)
     if submission is None:
         raise Http404
-    services_leaderboard.submission_requeue(submission=submission, user=request.user)
+    services.submission_requeue(submission=submission, user=request.user)
     messages.success(request, _("The submission will be evaluated again."))
     return redirect(submission)
 
@@ -108,7 +107,7 @@ def leaderboard_requeue(request, pk: int):
 def leaderboard_dataset(request):
     """The members' dataset: the training split only (the evaluation split never leaves
     the server), public reference photos only."""
-    path = services_leaderboard.members_dataset_zip()
+    path = services.members_dataset_zip()
     return bytes_response(data=path.read_bytes(), filename="dois-dataset-train.zip",
                           content_type="application/zip")
 

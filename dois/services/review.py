@@ -1,6 +1,6 @@
 """The researcher's review: undoing decisions from anywhere, skipping photos.
 
-Decisions themselves are recorded by :func:`dois.services.decision_record` (append-only;
+Decisions themselves are recorded by :func:`dois.services.decisions.decision_record` (append-only;
 an undo is itself a decision). This module adds what the review queue needs around it:
 undo a given decision or the researcher's last one, and the photos a researcher skipped
 in this session (kept in the session, never in the database).
@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 
 from common.permissions import perm_require
 from dois.models import Decision, Encounter, Individual, Photo
-from dois.selectors_review import decision_in_force_latest, decisions_recent
-from dois.services import decision_record
+from dois.selectors.review import decision_in_force_latest, decisions_recent
+from dois.services.decisions import decision_record
 
 SKIPPED_KEY = "dois_review_skipped"
 SKIPPED_MAX = 500
