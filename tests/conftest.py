@@ -171,6 +171,21 @@ def start_worker(worker_env, tmp_path) -> Iterator:
 
 
 @pytest.fixture
+def s3_bucket(settings):
+    """A fresh private bucket on the S3 emulator as the default storage, with the
+    production options: ``(boto3 client, bucket name)``."""
+    from tests.support import s3_client, s3_storage_options
+
+    bucket = f"hub-{uuid.uuid4().hex[:12]}"
+    client = s3_client()
+    client.create_bucket(Bucket=bucket)
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": s3_storage_options(bucket)}}
+    settings.MEDIA_SIGNED_URL_TTL_S = 300
+    return client, bucket
+
+
+@pytest.fixture
 def purge_queues():
     """Empty the test broker's queues before a worker test."""
     from hub.celery import app

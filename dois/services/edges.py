@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dois import inference
-from dois.models import Embedding, IdentificationJob, ModelVersion, Outline, Photo
+from dois.models import Embedding, ModelVersion, Outline, Photo
 from dois.selectors.outlines import outlines_current
 from dois.services.gallery import gallery_get
 from dois.services.jobs import (
@@ -21,9 +21,10 @@ from dois.services.jobs import (
     ClaimedPhoto,
     RunReport,
     identification_job_fail,
+    identification_jobs_fail_model_unusable,
     identify_batch_size,
 )
-from dois.services.model_versions import model_load, model_version_path
+from dois.services.model_versions import model_load
 from dois.services.results import (
     PHOTO_REASONS,
     TOP_K,
@@ -140,14 +141,8 @@ def _edge_jobs_run(*, jobs: list[ClaimedJob], version: ModelVersion, report: Run
     try:
         method = model_load(model_version=version)
     except inference.ModelUnusable as exc:
-        logger.warning("method version %s (%s) unusable, jobs %s fail until it loads: %s",
-                       version.name, model_version_path(model_version=version),
-                       [j.pk for j in jobs], exc)
-        for job in jobs:
-            identification_job_fail(
-                job_id=job.pk, code=IdentificationJob.ErrorCode.MODEL_UNAVAILABLE,
-                error=f"The model {version.name} cannot be used: {exc}")
-            report.failed.append(job.pk)
+        identification_jobs_fail_model_unusable(jobs=jobs, version=version, exc=exc,
+                                                report=report)
         return
     t_prep = time.perf_counter()
     fins, errors, spent = edge_fins_describe(

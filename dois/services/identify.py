@@ -15,7 +15,7 @@ import numpy as np
 from celery import current_app
 
 from dois import inference
-from dois.models import Embedding, IdentificationJob, ModelVersion, Photo
+from dois.models import Embedding, ModelVersion, Photo
 from dois.services.edges import _edge_embeddings_compute, _edge_jobs_run
 from dois.services.gallery import gallery_get
 from dois.services.jobs import (
@@ -24,9 +24,10 @@ from dois.services.jobs import (
     RunReport,
     identification_job_fail,
     identification_jobs_claim,
+    identification_jobs_fail_model_unusable,
     identify_batch_size,
 )
-from dois.services.model_versions import model_load, model_version_path
+from dois.services.model_versions import model_load
 from dois.services.results import (
     PHOTO_REASONS,
     TOP_K,
@@ -59,14 +60,8 @@ def identification_jobs_run(*, job_ids: list[int], worker: str = "") -> RunRepor
         try:
             model = model_load(model_version=version)
         except inference.ModelUnusable as exc:
-            logger.warning("model version %s (%s) unusable, jobs %s fail until it loads: %s",
-                           version.name, model_version_path(model_version=version),
-                           [j.pk for j in jobs], exc)
-            for job in jobs:
-                identification_job_fail(
-                    job_id=job.pk, code=IdentificationJob.ErrorCode.MODEL_UNAVAILABLE,
-                    error=f"The model {version.name} cannot be used: {exc}")
-                report.failed.append(job.pk)
+            identification_jobs_fail_model_unusable(jobs=jobs, version=version, exc=exc,
+                                                    report=report)
             continue
         t_prep = time.perf_counter()
         batch, ok, errors = photos_prepare(photos=[j.photo for j in jobs],

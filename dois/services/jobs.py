@@ -20,7 +20,7 @@ from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from dois.models import IdentificationJob, ModelVersion, Photo
-from dois.services.model_versions import model_version_ensure_shipped
+from dois.services.model_versions import model_version_ensure_shipped, model_version_path
 
 logger = logging.getLogger(__name__)
 
@@ -142,6 +142,20 @@ def identification_job_fail(*, job_id: int, code: str, error: str) -> None:
         status=IdentificationJob.Status.DONE).update(
         status=IdentificationJob.Status.FAILED, error=error[:2000], error_code=code,
         finished_at=timezone.now())
+
+
+def identification_jobs_fail_model_unusable(*, jobs: list, version: ModelVersion,
+                                            exc: Exception, report: RunReport) -> None:
+    """Fail a batch's jobs whose version cannot be loaded (``model_unavailable``: the sweep
+    re-queues them once it loads). The log names the file; users are told no path."""
+    logger.warning("model version %s (%s) unusable, jobs %s fail until it loads: %s",
+                   version.name, model_version_path(model_version=version),
+                   [j.pk for j in jobs], exc)
+    for job in jobs:
+        identification_job_fail(
+            job_id=job.pk, code=IdentificationJob.ErrorCode.MODEL_UNAVAILABLE,
+            error=f"The model {version.name} cannot be used: {exc}")
+        report.failed.append(job.pk)
 
 
 def identification_jobs_requeue(*, job_ids: list[int], error: str = "") -> None:

@@ -4,32 +4,10 @@ S3 emulator (moto's server, started by scripts/with_services.py) and on the file
 from __future__ import annotations
 
 import os
-import uuid
 
-import boto3
 import pytest
 
 from dois.model_files import model_file_is_stored, model_file_local, model_files_publish
-
-KEY, SECRET = "testing-key", "testing-secret"
-
-
-@pytest.fixture
-def s3(settings):
-    endpoint = os.environ.get("TEST_S3_ENDPOINT_URL")
-    if not endpoint:
-        pytest.fail("needs TEST_S3_ENDPOINT_URL: run with `make test`")
-    bucket = f"models-{uuid.uuid4().hex[:12]}"
-    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
-                          aws_access_key_id=KEY, aws_secret_access_key=SECRET)
-    client.create_bucket(Bucket=bucket)
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
-            "bucket_name": bucket, "endpoint_url": endpoint, "region_name": "us-east-1",
-            "access_key": KEY, "secret_key": SECRET, "default_acl": "private",
-            "querystring_auth": True, "signature_version": "s3v4",
-            "file_overwrite": False}}}
-    return client, bucket
 
 
 def _model(folder, stem="fin-embedder-run7"):
@@ -41,8 +19,8 @@ def _model(folder, stem="fin-embedder-run7"):
     return keras
 
 
-def test_a_model_published_on_one_host_is_fetched_whole_by_another(settings, tmp_path, s3):
-    client, bucket = s3
+def test_a_model_published_on_one_host_is_fetched_whole_by_another(settings, tmp_path, s3_bucket):
+    client, bucket = s3_bucket
     settings.DOIS_MODEL_DIR = tmp_path / "trainer"
     keras = _model(tmp_path / "trainer")
     value = model_files_publish(path=keras)
@@ -67,7 +45,7 @@ def test_a_model_published_on_one_host_is_fetched_whole_by_another(settings, tmp
 
 
 def test_a_model_the_store_no_longer_has_is_a_missing_file_not_an_exception(
-        settings, tmp_path, s3, caplog):
+        settings, tmp_path, s3_bucket, caplog):
     settings.DOIS_MODEL_DIR = tmp_path / "host"
     local = model_file_local(value="storage:dois/models/abcdefghijklmnopqrstuv/gone.keras")
     assert not local.exists()

@@ -14,20 +14,17 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import pytest
 import requests
 from rest_framework.authtoken.models import Token
 
-from tests.support import wait_for
+from tests.support import S3_KEY, S3_SECRET, s3_endpoint, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
-KEY, SECRET = "testing-key", "testing-secret"
 PHOTOS = 20
 
 
@@ -40,22 +37,10 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def bucket(settings) -> Iterator[tuple]:
+def bucket(s3_bucket) -> tuple:
     """A fresh private bucket, also this test process's default storage."""
-    endpoint = os.environ.get("TEST_S3_ENDPOINT_URL")
-    if not endpoint:
-        pytest.fail("the two-host test needs TEST_S3_ENDPOINT_URL: run it with `make test`")
-    name = f"hosts-{uuid.uuid4().hex[:12]}"
-    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
-                          aws_access_key_id=KEY, aws_secret_access_key=SECRET)
-    client.create_bucket(Bucket=name)
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
-            "bucket_name": name, "endpoint_url": endpoint, "region_name": "us-east-1",
-            "access_key": KEY, "secret_key": SECRET, "default_acl": "private",
-            "querystring_auth": True, "signature_version": "s3v4",
-            "file_overwrite": False}}}
-    yield client, name, endpoint
+    client, name = s3_bucket
+    return client, name, s3_endpoint()
 
 
 def _host(tmp_path: Path, name: str, *, base: dict[str, str], bucket: tuple) -> tuple:
@@ -70,7 +55,7 @@ def _host(tmp_path: Path, name: str, *, base: dict[str, str], bucket: tuple) -> 
         "DOIS_MODEL_DIR": str(home / "var" / "models"),
         "MEDIA_STORAGE": "s3", "AWS_STORAGE_BUCKET_NAME": bucket_name,
         "AWS_S3_ENDPOINT_URL": endpoint, "AWS_S3_REGION_NAME": "us-east-1",
-        "AWS_ACCESS_KEY_ID": KEY, "AWS_SECRET_ACCESS_KEY": SECRET, "DEBUG": "1",
+        "AWS_ACCESS_KEY_ID": S3_KEY, "AWS_SECRET_ACCESS_KEY": S3_SECRET, "DEBUG": "1",
     })
     return home, env
 

@@ -13,11 +13,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
-import boto3
 import pytest
 import requests
 from django.urls import reverse
@@ -25,38 +23,10 @@ from django.urls import reverse
 from tests.dois.factories import PhotoFactory as DoisPhotoFactory
 from tests.events.factories import EventFactory, MaterialFactory
 from tests.hub.factories import UserFactory
+from tests.support import s3_endpoint, s3_storage_options
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
-KEY, SECRET = "testing-key", "testing-secret"
-
-
-def _endpoint() -> str:
-    url = os.environ.get("TEST_S3_ENDPOINT_URL")
-    if not url:
-        pytest.fail("the S3 tests need TEST_S3_ENDPOINT_URL: run them with `make test` "
-                    "(scripts/with_services.py starts the emulator)")
-    return url
-
-
-def _options(bucket: str) -> dict:
-    """The production options of hub/settings.py, with this test's bucket and keys."""
-    return {"bucket_name": bucket, "endpoint_url": _endpoint(), "region_name": "us-east-1",
-            "access_key": KEY, "secret_key": SECRET, "default_acl": "private",
-            "querystring_auth": True, "querystring_expire": 300,
-            "signature_version": "s3v4", "file_overwrite": False}
-
-
-@pytest.fixture
-def s3(settings):
-    bucket = f"hub-{uuid.uuid4().hex[:12]}"
-    client = boto3.client("s3", endpoint_url=_endpoint(), region_name="us-east-1",
-                          aws_access_key_id=KEY, aws_secret_access_key=SECRET)
-    client.create_bucket(Bucket=bucket)
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _options(bucket)}}
-    settings.MEDIA_SIGNED_URL_TTL_S = 300
-    return client, bucket
 
 
 def _keys(client, bucket) -> list[str]:
@@ -68,7 +38,7 @@ def _assert_private(client, bucket: str, key: str) -> None:
     public = [g for g in acl["Grants"]
               if g["Grantee"].get("URI", "").endswith(("AllUsers", "AuthenticatedUsers"))]
     assert not public, (key, acl["Grants"])
-    anonymous = requests.get(f"{_endpoint()}/{bucket}/{key}", timeout=10)
+    anonymous = requests.get(f"{s3_endpoint()}/{bucket}/{key}", timeout=10)
     assert anonymous.status_code == 403, key
 
 
@@ -99,14 +69,14 @@ def test_the_settings_give_s3_the_options_these_tests_use():
                          capture_output=True, text=True, timeout=120).stdout
     storage = json.loads(out.strip().splitlines()[-1])
     assert storage["BACKEND"] == "storages.backends.s3.S3Storage"
-    expected = _options("hub-media")
+    expected = s3_storage_options("hub-media")
     for key in ("default_acl", "querystring_auth", "querystring_expire", "signature_version",
                 "file_overwrite"):
         assert storage["OPTIONS"][key] == expected[key], key
 
 
-def test_a_photo_original_is_a_private_object_researchers_get_by_signed_url(client, s3):
-    client_s3, bucket = s3
+def test_a_photo_original_is_a_private_object_researchers_get_by_signed_url(client, s3_bucket):
+    client_s3, bucket = s3_bucket
     photo = DoisPhotoFactory(state="confirmed", is_public=True)
     key = photo.original.name
     assert key in _keys(client_s3, bucket)
@@ -121,8 +91,8 @@ def test_a_photo_original_is_a_private_object_researchers_get_by_signed_url(clie
     assert fetched.headers["Content-Disposition"].startswith("attachment")
 
 
-def test_derivatives_are_rendered_from_s3_and_kept_there_privately(client, s3):
-    client_s3, bucket = s3
+def test_derivatives_are_rendered_from_s3_and_kept_there_privately(client, s3_bucket):
+    client_s3, bucket = s3_bucket
     photo = DoisPhotoFactory(state="confirmed", is_public=True)
     from tests.dois.factories import IndividualFactory
 
@@ -138,8 +108,8 @@ def test_derivatives_are_rendered_from_s3_and_kept_there_privately(client, s3):
     assert again.content == response.content
 
 
-def test_event_files_are_private_objects_served_by_signed_url_once_visible(client, s3):
-    client_s3, bucket = s3
+def test_event_files_are_private_objects_served_by_signed_url_once_visible(client, s3_bucket):
+    client_s3, bucket = s3_bucket
     draft = EventFactory(status="draft")
     material = MaterialFactory(event=draft, file__data=b"%PDF-1.4 slides",
                                file__filename="slides.pdf")
@@ -155,8 +125,8 @@ def test_event_files_are_private_objects_served_by_signed_url_once_visible(clien
     assert fetched.headers["Content-Type"] == "application/pdf"
 
 
-def test_an_uploaded_html_never_comes_back_as_html_from_s3(client, s3):
-    client_s3, bucket = s3
+def test_an_uploaded_html_never_comes_back_as_html_from_s3(client, s3_bucket):
+    client_s3, bucket = s3_bucket
     event = EventFactory(status="published")
     material = MaterialFactory(event=event, kind="code", file__data=b"print('hi')\n",
                                file__filename="evil.html", filename="evil.html")
