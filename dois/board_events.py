@@ -17,8 +17,7 @@ from typing import Any
 from django.urls import reverse
 
 from dois.models import Submission
-from dois.selectors.leaderboard import board_rows, submission_visible_to
-from dois.services.leaderboard import member_label
+from dois.selectors.leaderboard import board_rows, member_label, submission_visible_to
 
 PENDING = (Submission.Status.QUEUED, Submission.Status.RUNNING)
 

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from dois.models import EvalSplitVersion, Submission
-from dois.services.eval_sets import eval_split_current
-from dois.services.leaderboard import member_label
 
 METRICS = ("top1", "top5", "map5", "unknown_auc", "ms_per_photo", "size_bytes")
 
@@ -47,6 +46,18 @@ def submissions_of(*, user) -> QuerySet[Submission]:
     return (Submission.objects.filter(kind=Submission.Kind.MEMBER, submitted_by=user)
             .select_related("split", "promoted_version").order_by("-created_at", "-id"))
 
+
+
+def eval_split_current() -> EvalSplitVersion | None:
+    """The latest recorded evaluation split version (None before the first)."""
+    return EvalSplitVersion.objects.order_by("-number").first()
+
+
+def member_label(*, user) -> str:
+    """How a member is named in public: display name, else user name (never an email)."""
+    if user is None:
+        return _("a former member")
+    return (getattr(user, "display_name", "") or user.get_username()).strip()
 
 @dataclass
 class BoardRow:

@@ -20,6 +20,7 @@ from PIL import Image
 from dois import inference
 from dois.leaderboard_metrics import EvalItem
 from dois.models import EvalSplitVersion, Photo
+from dois.selectors.leaderboard import eval_split_current
 
 logger = logging.getLogger(__name__)
 
@@ -82,11 +83,6 @@ def eval_set_build() -> EvalSet:
         f"{p.side}:{p.split}" for p in photos]
     digest = hashlib.sha256("\n".join(lines).encode()).hexdigest()
     return EvalSet(photos=photos, items=items, digest=digest, held_out=held)
-
-
-def eval_split_current() -> EvalSplitVersion | None:
-    """The latest recorded evaluation split version (None before the first)."""
-    return EvalSplitVersion.objects.order_by("-number").first()
 
 
 def eval_split_record(*, eval_set: EvalSet) -> EvalSplitVersion:

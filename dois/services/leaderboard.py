@@ -51,6 +51,7 @@ from dois.model_files import model_files_publish
 from dois.models import EvalSplitVersion, ModelVersion, Submission
 from dois.sandbox import Limits, SandboxFailed, sandbox_embed
 from dois.sandbox.tflite import ModelRejected, ModelSpec, model_inspect
+from dois.selectors.leaderboard import member_label
 from dois.services.eval_sets import EvalSet, eval_images, eval_set_build, eval_split_record
 from dois.services.model_versions import model_version_path
 from dois.services.training import model_version_activate
@@ -353,13 +354,6 @@ def _keras_manifest(path: Path, *, lite_name: str, submission_id: int) -> None:
             "note": "TFLite-only model: served from the .tflite file beside this one"}))
         archive.writestr("metadata.json", json.dumps({"keras_version": "tflite-only"}))
         archive.writestr("model.weights.h5", b"")
-
-
-def member_label(*, user) -> str:
-    """How a member is named in public: display name, else user name (never an email)."""
-    if user is None:
-        return _("a former member")
-    return (getattr(user, "display_name", "") or user.get_username()).strip()
 
 
 def submission_promote(*, submission: Submission, user) -> ModelVersion:
