@@ -16,11 +16,11 @@ from dois.forms.exports import ExportForm
 from dois.forms.jobs import TrainingRunForm
 from dois.forms.leaderboard import SubmissionForm
 from dois.forms.outlines import OutlineCorrectionForm
-from dois.forms.photos import MultipleFileInput, PhotoCorrectionForm, PhotosForm, SightingForm
+from dois.forms.photos import PhotoCorrectionForm, PhotosForm, SightingForm
 from dois.forms.review import QUALITY_CHOICES, DecisionForm
 
 __all__ = [
     "QUALITY_CHOICES", "DecisionForm", "ExportForm", "IndividualForm", "MergeForm",
-    "MultipleFileInput", "OutlineCorrectionForm", "PhotoCorrectionForm", "PhotosForm",
+    "OutlineCorrectionForm", "PhotoCorrectionForm", "PhotosForm",
     "SightingForm", "SubmissionForm", "TrainingRunForm", "individual_from_code",
 ]

@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import MultipleFileInput
 from dois.forms.catalogue import individual_from_code
 from dois.models import Photo, Sighting
 from dois.services.photos import PhotoOptions
@@ -27,10 +28,6 @@ class SightingForm(forms.ModelForm):
             "latitude": _("Decimal degrees, e.g. 22.2345. Only researchers see the exact "
                           "place."),
         }
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
 
 
 class PhotosForm(forms.Form):

@@ -12,7 +12,6 @@ import math
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -20,10 +19,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common import images
 from common.images import EXTENSIONS
 from common.permissions import perm_require
-from common.uploads import UploadRejected, upload_read
+from common.uploads import image_upload_check
 from dois import images as renderings
 from dois.models import IdentificationJob, Individual, Photo, Sighting
 from dois.services.catalogue import EVAL_PERCENT, individual_resolve, sighting_create
@@ -93,21 +91,6 @@ class PhotoOptions:
     problems: dict[str, str] = field(default_factory=dict)
 
 
-def photo_upload_check(*, upload) -> tuple[bytes, images.ImageInfo]:
-    """Read one uploaded file and check it is an image we keep: its bytes and facts.
-
-    The size is checked before the bytes are read (:func:`common.uploads.upload_read`),
-    the pixel count before anything is decoded, and a JPEG is decoded at reduced scale
-    (:func:`common.images.image_inspect`), so memory stays bounded whatever is sent.
-    Raises ``ValidationError({"image": ...})`` with a message for the volunteer.
-    """
-    try:
-        data = upload_read(upload, max_bytes=settings.UPLOAD_MAX_BYTES)
-        return data, images.image_inspect(data, max_pixels=settings.UPLOAD_MAX_PIXELS)
-    except (UploadRejected, images.ImageRejected) as exc:
-        raise ValidationError({"image": str(exc)}) from exc
-
-
 def photo_submit(*, sighting: Sighting, upload, uploaded_by,
                  options: PhotoOptions | None = None, send: bool = True
                  ) -> tuple[Photo, IdentificationJob | None]:
@@ -126,7 +109,8 @@ def photo_submit(*, sighting: Sighting, upload, uploaded_by,
         raise ValidationError({"side": _("Choose left, right or unknown.")})
     if options.quality is not None and not 1 <= int(options.quality) <= 5:
         raise ValidationError({"quality": _("The quality grade is 1 to 5.")})
-    data, info = photo_upload_check(upload=upload)
+    # size before reading, pixels before decoding (common.uploads)
+    data, info = image_upload_check(upload, field="image")
     sha256 = hashlib.sha256(data).hexdigest()
     if Photo.objects.filter(sha256=sha256).exists():
         raise ValidationError({"image": _("This photo was already uploaded.")})

@@ -122,12 +122,12 @@ import gc, os, resource, sys
 import django
 django.setup()
 from django.core.files.uploadedfile import SimpleUploadedFile
-from dois import services
+from common.uploads import image_upload_check
 from dois.images import render_derivative
 data = open(sys.argv[1], "rb").read()
 gc.collect()
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-_data, info = services.photo_upload_check(upload=SimpleUploadedFile("big.jpg", data))
+_data, info = image_upload_check(SimpleUploadedFile("big.jpg", data))
 checked = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 box = (info.width // 4, info.height // 4, info.width // 2, info.height // 2)
 for kind in ("crop", "thumb", "square", "full"):
