@@ -4,7 +4,7 @@
 photo, the crop it was made on (``outline-<id>.png``, pixels only: a PNG re-encoded from
 the decoded crop carries no EXIF, so no place or time), the dolphin's mask
 (``outline-<id>.mask.png``, 255 = dolphin: the traced contour with the person's trailing
-edge, :func:`dois.ml.outline.outline_mask`) and the outline's points
+edge, :func:`dois.ml.outline_edit.outline_mask`) and the outline's points
 (``outline-<id>.json``). ``python -m dois.ml.make_segmenter --extra OUT_DIR`` trains on
 the PNG pairs.
 """
@@ -35,7 +35,7 @@ def outlines_export(*, out_dir: Path) -> dict[str, int]:
     """Write the person-checked outlines to ``out_dir``; returns counts. A photo whose
     file cannot be read is skipped (counted)."""
     from dois.ml.outline import Outline as Traced
-    from dois.ml.outline import outline_mask
+    from dois.ml.outline_edit import outline_mask
 
     out_dir.mkdir(parents=True, exist_ok=True)
     written = skipped = 0

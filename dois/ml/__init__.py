@@ -52,7 +52,7 @@ _LAZY = {
     "Outline": "outline",
     "OutlineTracer": "outline",
     "trace_outline": "outline",
-    "outline_correct": "outline",
+    "outline_correct": "outline_edit",
     "canonical_edge": "outline",
     "OUTLINE_METHOD_VERSION": "outline",
     "EDGE_METHOD_VERSION": "edges",

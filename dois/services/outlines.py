@@ -95,7 +95,7 @@ def photo_outline_correct(*, photo: Photo, user, action: str, tip: Any = None,
     ``PermissionDenied`` and ``ValidationError``.
     """
     from dois.ml.outline import Outline as Traced
-    from dois.ml.outline import outline_correct
+    from dois.ml.outline_edit import outline_correct
 
     if user is None or not user.is_authenticated:
         raise PermissionDenied(_("You do not have permission to do this."))

@@ -13,11 +13,11 @@ from dois.ml.outline import (
     Outline,
     OutlineTracer,
     canonical_edge,
-    outline_correct,
     outline_from_mask,
     resample_polyline,
     trace_outline,
 )
+from dois.ml.outline_edit import outline_correct
 from dois.ml.synth import render_scene
 
 
