@@ -53,6 +53,17 @@ def edge_version(db, settings, tiny_model_path):
     return version
 
 
+def job_create(photo=None):
+    """An identification job for ``photo`` (a new one by default), sent after commit."""
+    from django.db import transaction
+
+    from dois import services
+    from tests.dois.factories import PhotoFactory
+
+    with transaction.atomic():
+        return services.identification_job_create(photo=photo or PhotoFactory())
+
+
 def gallery_make(*, individuals: int = 3, per_individual: int = 2, model_version=None):
     """Individuals with confirmed reference photos, embedded under ``model_version``."""
     from dois.models import Photo
