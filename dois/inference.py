@@ -151,6 +151,17 @@ _models: dict[tuple[str, int, int, int], LoadedModel] = {}
 _load_lock = threading.Lock()
 
 
+def _cache_key(path: Path) -> tuple[str, int, int, int]:
+    """A loaded model's key in this process: the file as it is now (a replaced file is a
+    new key) and the process (a forked child loads its own). ``ModelUnusable`` when the
+    file is missing."""
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise ModelUnusable(f"model file missing: {path.name}") from exc
+    return (str(path), stat.st_size, stat.st_mtime_ns, os.getpid())
+
+
 def embedder_get(*, path: str | os.PathLike, threads: int) -> LoadedModel:
     """The warmed embedder of ``path`` in this process; loads it the first time.
 
@@ -158,11 +169,7 @@ def embedder_get(*, path: str | os.PathLike, threads: int) -> LoadedModel:
     (nothing is cached then, so a fixed file is picked up by the next call).
     """
     path = Path(path)
-    try:
-        stat = path.stat()
-    except OSError as exc:
-        raise ModelUnusable(f"model file missing: {path.name}") from exc
-    key = (str(path), stat.st_size, stat.st_mtime_ns, os.getpid())
+    key = _cache_key(path)
     loaded = _models.get(key)
     if loaded is not None:
         return loaded
@@ -240,11 +247,7 @@ def edge_method_get(*, path: str | os.PathLike, threads: int) -> LoadedEdge:
     """The warmed edge method of the segmenter ``path`` in this process (loaded once,
     after the fork; LiteRT, ``threads`` threads). Raises ``ModelUnusable``."""
     path = Path(path)
-    try:
-        stat = path.stat()
-    except OSError as exc:
-        raise ModelUnusable(f"model file missing: {path.name}") from exc
-    key = (str(path), stat.st_size, stat.st_mtime_ns, os.getpid())
+    key = _cache_key(path)
     loaded = _edges.get(key)
     if loaded is not None:
         return loaded
