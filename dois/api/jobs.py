@@ -50,7 +50,7 @@ class JobSerializer(serializers.Serializer):
 
 class JobDetail(APIView):
     """A job of a photo the caller may see, by the photos' one rule
-    (``dois.selectors.photo_visibility``): visitors public reference photos, uploaders
+    (``dois.rules.photo_visibility``): visitors public reference photos, uploaders
     their own, researchers all. Others get 404 (a job's existence is not revealed)."""
 
     permission_classes = [AllowAny]

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from dois import selectors
+from dois import rules, selectors
 from dois.models import Individual, Photo, Sighting
 
 
@@ -167,7 +167,7 @@ class PhotoSerializer(serializers.ModelSerializer):
             reverse("dois:photo_image", kwargs={"pk": obj.pk, "kind": "crop"}))
 
     def get_original_url(self, obj) -> str | None:
-        if not selectors.user_sees_exact(user=self.context["request"].user):
+        if not rules.user_sees_exact(user=self.context["request"].user):
             return None
         return self.context["request"].build_absolute_uri(
             reverse("dois:photo_original", kwargs={"pk": obj.pk}))

@@ -1,9 +1,10 @@
 """Every read of the DoIs app, by sub-domain; pages, the API, exports and commands share
-them. Selectors apply who-sees-what (rounded locations, visible photos) themselves.
+them. Selectors apply who-sees-what (rounded locations, visible photos) themselves, by
+the rules of :mod:`dois.rules`.
 
 - :mod:`dois.selectors.catalogue`: individuals, their best photos, merges, sightings, maps
 - :mod:`dois.selectors.locations`: places, rounded for visitors and volunteers
-- :mod:`dois.selectors.photos`: who sees or may correct which photo, uploaders' lists
+- :mod:`dois.selectors.photos`: the photos a user sees, their edits, uploaders' lists
 - :mod:`dois.selectors.jobs`: identification jobs, model versions and training runs
 - :mod:`dois.selectors.outlines`: outlines and edge overlays
 - :mod:`dois.selectors.review`: the researcher's review queue and recent decisions
@@ -38,7 +39,6 @@ from dois.selectors.jobs import (
     job_get,
     job_status_data,
     job_view,
-    job_visible_to,
     jobs_delayed_count,
     jobs_of_photo,
     model_versions,
@@ -62,7 +62,6 @@ from dois.selectors.locations import (
     location_round,
     photo_exif_place,
     sighting_place,
-    user_sees_exact,
 )
 from dois.selectors.outlines import (
     EdgeOverlay,
@@ -81,12 +80,9 @@ from dois.selectors.outlines import (
 )
 from dois.selectors.photos import (
     Agreement,
-    photo_correctable_by,
     photo_edits,
     photo_list_for_uploader,
     photo_list_visible,
-    photo_visibility,
-    photo_visible_to,
     photos_visible,
     sighting_list_visible,
     volunteer_agreement,
@@ -116,14 +112,14 @@ __all__ = [
     "individual_best_photos", "individual_gallery", "individual_get", "individual_list",
     "individual_merges_into", "individual_sightings", "individuals_best_photos",
     "job_candidates", "job_delayed", "job_error_text", "job_get", "job_status_data",
-    "job_view", "job_visible_to", "jobs_delayed_count", "jobs_of_photo",
-    "jobs_outline_flags", "location_round", "map_points", "member_board_summary",
-    "merge_preview", "model_versions", "outline_current", "outline_data", "outline_drawing",
+    "job_view", "jobs_delayed_count", "jobs_of_photo", "jobs_outline_flags",
+    "location_round", "map_points", "member_board_summary", "merge_preview",
+    "model_versions", "outline_current", "outline_data", "outline_drawing",
     "outline_history", "outline_method_of", "outline_reason_text", "outlines_current",
-    "photo_correctable_by", "photo_edits", "photo_exif_place", "photo_job_current",
-    "photo_list_for_uploader", "photo_list_visible", "photo_visibility", "photo_visible_to",
-    "photos_outlines", "photos_visible", "review_item", "review_neighbours", "review_queue",
-    "review_skipped_photos", "sighting_list_visible", "sighting_place", "submission_get",
-    "submission_visible_to", "submissions_of", "training_run_status_data", "training_runs",
-    "user_curates", "user_promotes", "user_sees_exact", "volunteer_agreement",
+    "photo_edits", "photo_exif_place", "photo_job_current", "photo_list_for_uploader",
+    "photo_list_visible", "photos_outlines", "photos_visible", "review_item",
+    "review_neighbours", "review_queue", "review_skipped_photos", "sighting_list_visible",
+    "sighting_place", "submission_get", "submission_visible_to", "submissions_of",
+    "training_run_status_data", "training_runs", "user_curates", "user_promotes",
+    "volunteer_agreement",
 ]

@@ -49,7 +49,7 @@ BEST_FIRST = (F("quality").desc(nulls_last=True), F("sighting__observed_at").des
 
 def individual_best_photos(*, individual: Individual, user=None,
                            limit: int = 6) -> list[Photo]:
-    """Reference photos ``user`` may see (:func:`photo_visibility`), best first (graded
+    """Reference photos ``user`` may see (:func:`dois.rules.photo_visibility`), best first (graded
     best, then the most recent)."""
     photos = photos_visible(user=user).gallery().filter(individual=individual)
     return list(photos.select_related("sighting").order_by(*BEST_FIRST)[:limit])

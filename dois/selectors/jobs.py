@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from dois.models import Candidate, IdentificationJob, ModelVersion, Photo, TrainingRun
 from dois.selectors.catalogue import individuals_best_photos
 from dois.selectors.outlines import outline_data
-from dois.selectors.photos import photo_visible_to, photos_visible
+from dois.selectors.photos import photos_visible
 
 
 def job_delayed(*, job: IdentificationJob) -> bool:
@@ -22,11 +22,6 @@ def jobs_delayed_count(*, job_ids: list[int]) -> int:
     return IdentificationJob.objects.filter(
         pk__in=job_ids, status=IdentificationJob.Status.QUEUED, sent_at__isnull=True
     ).count()
-
-
-def job_visible_to(*, job: IdentificationJob, user) -> bool:
-    """A job (its state, candidates and scores) is visible exactly when its photo is."""
-    return photo_visible_to(photo=job.photo, user=user)
 
 
 def job_get(*, job_id: int, user) -> IdentificationJob | None:

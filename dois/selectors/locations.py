@@ -1,7 +1,8 @@
 """Where things were seen, as each user may see it.
 
 Visitors and volunteers see coordinates rounded to about ``DOIS_PUBLIC_ROUNDING_KM``;
-users with ``dois.view_exact_location`` (researchers) see exact values.
+users with ``dois.view_exact_location`` (researchers) see exact values
+(:func:`dois.rules.user_sees_exact`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dois.models import (
     Photo,
     Sighting,
 )
+from dois.rules import user_sees_exact
 
 KM_PER_DEGREE = 111.32
 
@@ -32,10 +34,6 @@ def location_round(*, latitude: float, longitude: float,
     lon_step = km / (KM_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
     lon = (math.floor(longitude / lon_step) + 0.5) * lon_step
     return round(lat, 3), round(((lon + 180) % 360) - 180, 3)
-
-
-def user_sees_exact(*, user) -> bool:
-    return bool(user and user.has_perm("dois.view_exact_location"))
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ else the machine's of the current edge method on that box (:func:`outlines_curre
 Points are stored in pixels of the crop as it was traced (``data["image_size"]``); the
 pages draw them in an SVG whose view box is that size, laid over the crop rendering.
 
-Who may see an outline: whoever may see its photo (:func:`dois.selectors.photo_visibility`);
-who may correct it: :func:`dois.selectors.photo_correctable_by`.
+Who may see an outline: whoever may see its photo (:func:`dois.rules.photo_visibility`);
+who may correct it: :func:`dois.rules.photo_correctable_by`.
 """
 
 from __future__ import annotations

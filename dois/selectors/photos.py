@@ -1,12 +1,12 @@
-"""Reads of photos: who sees and may correct which, their edits, the uploader's lists
-and a volunteer's agreement with the researchers.
+"""Reads of photos: the photos a user sees (by :func:`dois.rules.photo_visibility`),
+their edits, the uploader's lists and a volunteer's agreement with the researchers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, QuerySet, Subquery
 
 from dois.models import (
     Decision,
@@ -15,48 +15,14 @@ from dois.models import (
     PhotoEdit,
     Sighting,
 )
-from dois.selectors.locations import user_sees_exact
+from dois.rules import photo_visibility, user_sees_exact
 
 # --- photos ---------------------------------------------------------------------------
 
 
-def photo_visibility(*, user) -> Q:
-    """THE rule of who may see a photo (and anything of it: renderings, its sighting, its
-    identification jobs and their candidates), as a filter on ``Photo``.
-
-    Researchers (``dois.view_exact_location``) see every photo, uploaders their own, and
-    everyone else reference photos (confirmed or founding an individual) that the
-    uploader let be public. Every page, the API and the file views go through this
-    (:func:`photos_visible`, :func:`photo_visible_to`); no other code decides it.
-    """
-    if user_sees_exact(user=user):
-        return Q()
-    rule = Q(is_public=True, state__in=[Photo.State.CONFIRMED, Photo.State.NEW_INDIVIDUAL])
-    if user is not None and user.is_authenticated:
-        rule |= Q(uploaded_by=user)
-    return rule
-
-
 def photos_visible(*, user) -> QuerySet[Photo]:
-    """The photos ``user`` may see (:func:`photo_visibility`)."""
+    """The photos ``user`` may see (:func:`dois.rules.photo_visibility`)."""
     return Photo.objects.filter(photo_visibility(user=user))
-
-
-def photo_visible_to(*, photo: Photo, user) -> bool:
-    """Whether ``user`` may see ``photo`` (:func:`photo_visibility`, read fresh)."""
-    return photos_visible(user=user).filter(pk=photo.pk).exists()
-
-
-def photo_correctable_by(*, photo: Photo, user) -> bool:
-    """Who may correct a photo's box, side and guess: researchers always, the volunteer
-    who uploaded it until a researcher has decided it (a decision undone counts as
-    none)."""
-    if user is None or not user.is_authenticated:
-        return False
-    if user.has_perm("dois.review_photo"):
-        return True
-    return (photo.uploaded_by_id == user.pk and user.has_perm("dois.submit_photo")
-            and photo.state in (Photo.State.SUBMITTED, Photo.State.IDENTIFIED))
 
 
 def photo_edits(*, photo: Photo) -> list[PhotoEdit]:

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dois.models import Embedding, IdentificationJob, Individual, Photo, PhotoEdit
-from dois.selectors.photos import photo_correctable_by
+from dois.rules import photo_correctable_by
 from dois.services.catalogue import individual_resolve
 from dois.services.jobs import identification_job_create
 from dois.services.photos import photo_crop_normalise

@@ -11,8 +11,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from common.permissions import perm_require
+from common.permissions import permission_require
 from dois.models import Candidate, Decision, IdentificationJob, Individual, Photo
+from dois.rules import user_is_researcher
 from dois.services.catalogue import (
     individual_create,
     individual_resolve,
@@ -59,7 +60,7 @@ def decision_record(*, photo: Photo, action: str, decided_by,
     links decisions taken together for photos of one sighting
     (:func:`dois.services.review.decisions_record_together`).
     """
-    perm_require(user=decided_by, perm="dois.review_photo")
+    permission_require(allowed=user_is_researcher(user=decided_by))
     if action not in Decision.Action.values:
         raise ValidationError({"action": _("Unknown action.")})
     if quality is not None:

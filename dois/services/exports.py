@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from dois import exports, exports_dwca
 from dois.models import ExportRun
+from dois.rules import user_sees_exact
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ def export_allowed(*, user, kind: str) -> bool:
     spec = KINDS.get(kind)
     if spec is None or user is None or not user.has_perm("dois.export_data"):
         return False
-    return not spec.exact or user.has_perm("dois.view_exact_location")
+    return not spec.exact or user_sees_exact(user=user)
 
 
 def export_params_clean(*, kind: str, start: date | None = None, end: date | None = None,

@@ -6,7 +6,7 @@ when), kept in the photo's correction history as a :class:`dois.models.PhotoEdit
 raises the photo's revision and re-identifies it with a new job (one per photo, version
 and revision: sending the same correction twice makes one job, and a correction made on
 a revision someone else has corrected since is refused). Who may correct: as for the
-box, side and guess (:func:`dois.selectors.photo_correctable_by`): the uploader until a
+box, side and guess (:func:`dois.rules.photo_correctable_by`): the uploader until a
 researcher has decided the photo, researchers always.
 
 Points are in pixels of the outline's frame (``image_size`` of the outline corrected; for
@@ -25,8 +25,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from dois.models import Outline, Photo, PhotoEdit
+from dois.rules import photo_correctable_by
 from dois.selectors.outlines import outline_current
-from dois.selectors.photos import photo_correctable_by
 from dois.services.corrections import photo_revision_bump
 
 ACTIONS = tuple(Outline.Action.values)

@@ -24,6 +24,7 @@ from common.permissions import perm_require
 from common.uploads import image_upload_check
 from dois import images as renderings
 from dois.models import IdentificationJob, Individual, Photo, Sighting
+from dois.rules import user_is_researcher
 from dois.services.catalogue import EVAL_PERCENT, individual_resolve, sighting_create
 from dois.services.jobs import identification_job_create, identification_jobs_send_on_commit
 
@@ -241,7 +242,7 @@ def photo_with_sighting_submit(*, uploaded_by, upload, options: PhotoOptions,
     with transaction.atomic():
         if sighting is not None:
             if (sighting.created_by_id != uploaded_by.pk
-                    and not uploaded_by.has_perm("dois.review_photo")):
+                    and not user_is_researcher(user=uploaded_by)):
                 raise PermissionDenied(_("You can add photos only to your own sightings."))
         else:
             sighting = sighting_create(created_by=uploaded_by, **(sighting_fields or {}))

@@ -12,8 +12,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from common.permissions import perm_require
+from common.permissions import permission_require
 from dois.models import Decision, Encounter, Individual, Photo
+from dois.rules import user_is_researcher
 from dois.selectors.review import decision_in_force_latest, decisions_recent
 from dois.services.decisions import decision_record
 
@@ -27,7 +28,7 @@ def decision_undo(*, decision: Decision, decided_by) -> list[Decision]:
     A decision taken for several photos of one encounter at once is undone for all of
     them that are still as it left them. Returns the undo decisions (append-only).
     """
-    perm_require(user=decided_by, perm="dois.review_photo")
+    permission_require(allowed=user_is_researcher(user=decided_by))
     group = [decision]
     if decision.encounter_id:
         group = list(Decision.objects.filter(encounter_id=decision.encounter_id)
@@ -48,7 +49,7 @@ def decision_undo(*, decision: Decision, decided_by) -> list[Decision]:
 
 def decision_undo_last(*, decided_by) -> list[Decision]:
     """Undo the latest decision of ``decided_by`` that can still be undone."""
-    perm_require(user=decided_by, perm="dois.review_photo")
+    permission_require(allowed=user_is_researcher(user=decided_by))
     for recent in decisions_recent(user=decided_by, limit=20):
         if recent.undoable:
             return decision_undo(decision=recent.decision, decided_by=decided_by)
@@ -87,7 +88,7 @@ def decisions_record_together(*, photos: list[Photo], action: str, decided_by,
     ``side`` grade the first photo only (the others were not looked at as closely).
     A single photo is decided alone, without an encounter.
     """
-    perm_require(user=decided_by, perm="dois.review_photo")
+    permission_require(allowed=user_is_researcher(user=decided_by))
     if not photos:
         raise ValidationError(_("Choose at least one photo."))
     if action == Decision.Action.UNDO:

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from dois import selectors, services
+from dois import rules, selectors, services
 from dois.filters import IndividualFilter
 from dois.forms import (
     IndividualForm,
@@ -53,7 +53,7 @@ def individual_detail(request, code: str):
                                                    limit=12),
         "sightings": rows,
         "points": selectors.map_points(rows=rows),
-        "exact": selectors.user_sees_exact(user=request.user),
+        "exact": rules.user_sees_exact(user=request.user),
         "rounding_km": settings.DOIS_PUBLIC_ROUNDING_KM, "grid": range(80, 480, 80),
         "merge_form": MergeForm() if request.user.has_perm("dois.curate_catalogue") else None,
         "merged_in": (selectors.individual_merges_into(individual=individual)

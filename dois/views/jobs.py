@@ -10,10 +10,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dois import selectors, services
+from dois import rules, selectors, services
 from dois.forms import TrainingRunForm
 from dois.models import ModelVersion, TrainingRun
-from dois.selectors.photos import photo_correctable_by
 
 
 def job_detail(request, pk: int):
@@ -21,7 +20,7 @@ def job_detail(request, pk: int):
     job = selectors.job_get(job_id=pk, user=request.user)
     if job is None:
         raise Http404
-    correctable = photo_correctable_by(photo=job.photo, user=request.user)
+    correctable = rules.photo_correctable_by(photo=job.photo, user=request.user)
     current = selectors.outline_current(photo=job.photo) if correctable else None
     return render(request, "dois/job.html", {
         "view": selectors.job_view(job=job, user=request.user), "correctable": correctable,

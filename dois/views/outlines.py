@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from common.throttling import rate_limited
-from dois import selectors, services
+from dois import rules, selectors, services
 from dois.forms import OutlineCorrectionForm
 from dois.models import Photo
 
@@ -32,9 +32,9 @@ def photo_outline(request, pk: int):
     """The photo's current outline for whoever may see the photo; its uploader (until a
     researcher decided) and researchers may correct it, which re-identifies the photo."""
     photo = get_object_or_404(Photo.objects.select_related("sighting"), pk=pk)
-    if not selectors.photo_visible_to(photo=photo, user=request.user):
+    if not rules.photo_visible_to(photo=photo, user=request.user):
         raise Http404
-    correctable = selectors.photo_correctable_by(photo=photo, user=request.user)
+    correctable = rules.photo_correctable_by(photo=photo, user=request.user)
     form = OutlineCorrectionForm(request.POST or None, initial={"revision": photo.revision})
     if request.method == "POST":
         if not correctable:
@@ -72,5 +72,5 @@ def photo_outline(request, pk: int):
         "flag": (selectors.outline_reason_text(reason=job.outline_reason)
                  if job is not None and job.outline_reason else ""),
         "history": selectors.outline_history(photo=photo),
-        "review": request.user.has_perm("dois.review_photo")},
+        "review": rules.user_is_researcher(user=request.user)},
         status=400 if form.errors else 200)

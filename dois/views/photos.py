@@ -19,7 +19,7 @@ from common.files import bytes_response, file_response
 from common.images import ImageRejected
 from common.throttling import rate_limited
 from dois import images as renderings
-from dois import selectors, services
+from dois import rules, selectors, services
 from dois.forms import (
     PhotoCorrectionForm,
     PhotosForm,
@@ -90,9 +90,9 @@ def photo_edit(request, pk: int):
     may always. Others get 404 (a photo they may not see) or 403.
     """
     photo = get_object_or_404(Photo.objects.select_related("proposed_individual"), pk=pk)
-    if not selectors.photo_visible_to(photo=photo, user=request.user):
+    if not rules.photo_visible_to(photo=photo, user=request.user):
         raise Http404
-    if not selectors.photo_correctable_by(photo=photo, user=request.user):
+    if not rules.photo_correctable_by(photo=photo, user=request.user):
         raise PermissionDenied
     form = PhotoCorrectionForm(request.POST or None, photo=photo)
     if request.method == "POST" and form.is_valid():
@@ -117,14 +117,14 @@ def photo_edit(request, pk: int):
     return render(request, "dois/photo_edit.html", {
         "photo": photo, "form": form,
         "edits": selectors.photo_edits(photo=photo),
-        "review": request.user.has_perm("dois.review_photo")},
+        "review": rules.user_is_researcher(user=request.user)},
         status=400 if form.errors else 200)
 
 
 def photo_image(request, pk: int, kind: str):
     """An EXIF-free rendering of a photo the user may see (404 otherwise)."""
     photo = get_object_or_404(Photo, pk=pk)
-    if kind not in DERIVATIVES or not selectors.photo_visible_to(photo=photo,
+    if kind not in DERIVATIVES or not rules.photo_visible_to(photo=photo,
                                                                  user=request.user):
         raise Http404
     try:

@@ -18,7 +18,7 @@ from django.urls import reverse
 from PIL import Image
 from rest_framework.test import APIClient
 
-from dois import selectors, services
+from dois import rules, selectors, services
 from dois.models import IdentificationJob, ModelVersion, Photo
 from dois.selectors import job_get
 from tests.dois.factories import (
@@ -239,7 +239,8 @@ def test_one_rule_decides_who_sees_a_photo_and_its_job(photos, volunteer, other_
     for state, photo in photos.items():
         job = photo.jobs.get()
         for user, visible in zip(users, expected[state], strict=True):
-            assert selectors.photo_visible_to(photo=photo, user=user) is visible
+            assert rules.photo_visible_to(photo=photo, user=user) is visible
+            assert rules.job_visible_to(job=job, user=user) is visible
             assert selectors.photos_visible(user=user).filter(pk=photo.pk).exists() is visible
             assert (photo in selectors.photo_list_visible(user=user)) is visible
             assert (job_get(job_id=job.pk, user=user) is not None) is visible
