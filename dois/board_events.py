@@ -17,7 +17,8 @@ from typing import Any
 from django.urls import reverse
 
 from dois.models import Submission
-from dois.selectors.leaderboard import board_rows, member_label, submission_visible_to
+from dois.rules import submission_visible_to
+from dois.selectors.leaderboard import board_rows, member_label
 
 PENDING = (Submission.Status.QUEUED, Submission.Status.RUNNING)
 

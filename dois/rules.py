@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Q
 
 from common.permissions import user_has_perm
-from dois.models import IdentificationJob, Photo
+from dois.models import IdentificationJob, Photo, Submission
 
 if TYPE_CHECKING:
     from common.permissions import Actor
@@ -30,6 +30,18 @@ def user_is_researcher(*, user: Actor | None) -> bool:
     """Whether ``user`` reviews photos and decides identifications (the researcher
     role's ``dois.review_photo``; an active superuser holds every permission)."""
     return user_has_perm(user=user, perm="dois.review_photo")
+
+
+def user_curates(*, user: Actor | None) -> bool:
+    """Whether ``user`` curates the catalogue (``dois.curate_catalogue``: edits, merges,
+    splits, and sees withdrawn individuals)."""
+    return bool(user and user.has_perm("dois.curate_catalogue"))
+
+
+def user_promotes(*, user: Actor | None) -> bool:
+    """Whether ``user`` promotes leaderboard models and activates model versions
+    (``dois.activate_model``), so also sees every submission."""
+    return bool(user and user.is_authenticated and user.has_perm("dois.activate_model"))
 
 
 def user_sees_exact(*, user: Actor | None) -> bool:
@@ -79,3 +91,18 @@ def photo_correctable_by(*, photo: Photo, user: Actor | None) -> bool:
 def job_visible_to(*, job: IdentificationJob, user: Actor | None) -> bool:
     """A job (its state, candidates and scores) is visible exactly when its photo is."""
     return photo_visible_to(photo=job.photo, user=user)
+
+
+# --- the leaderboard -------------------------------------------------------------------
+
+def submission_visible_to(*, submission: Submission, user: Actor | None) -> bool:
+    """The board (done members' submissions and the active model's row) is public; a
+    submission not done yet, or failed, is seen by its submitter and by those who
+    promote models (:func:`user_promotes`); the active model's row until it is done only
+    by the latter."""
+    if submission.kind == Submission.Kind.ACTIVE_MODEL:
+        return submission.status == Submission.Status.DONE or user_promotes(user=user)
+    if submission.status == Submission.Status.DONE:
+        return True
+    return bool(user and user.is_authenticated
+                and (submission.submitted_by_id == user.pk or user_promotes(user=user)))

@@ -28,7 +28,6 @@ from dois.selectors.catalogue import (
     individuals_best_photos,
     map_points,
     merge_preview,
-    user_curates,
 )
 from dois.selectors.jobs import (
     JobCandidateView,
@@ -52,9 +51,7 @@ from dois.selectors.leaderboard import (
     board_rows,
     member_board_summary,
     submission_get,
-    submission_visible_to,
     submissions_of,
-    user_promotes,
 )
 from dois.selectors.locations import (
     KM_PER_DEGREE,
@@ -119,7 +116,6 @@ __all__ = [
     "photo_edits", "photo_exif_place", "photo_job_current", "photo_list_for_uploader",
     "photo_list_visible", "photos_outlines", "photos_visible", "review_item",
     "review_neighbours", "review_queue", "review_skipped_photos", "sighting_list_visible",
-    "sighting_place", "submission_get", "submission_visible_to", "submissions_of",
-    "training_run_status_data", "training_runs", "user_curates", "user_promotes",
-    "volunteer_agreement",
+    "sighting_place", "submission_get", "submissions_of", "training_run_status_data",
+    "training_runs", "volunteer_agreement",
 ]

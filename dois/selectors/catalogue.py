@@ -16,6 +16,7 @@ from dois.models import (
     Photo,
     Sighting,
 )
+from dois.rules import user_curates
 from dois.selectors.locations import Place, sighting_place
 from dois.selectors.photos import photos_visible
 
@@ -28,10 +29,6 @@ def individual_list() -> QuerySet[Individual]:
     return (Individual.objects.listed()
             .annotate(photo_count=Count("photos", filter=gallery, distinct=True))
             .order_by("prefix", "number"))
-
-
-def user_curates(*, user) -> bool:
-    return bool(user and user.has_perm("dois.curate_catalogue"))
 
 
 def individual_get(*, code: str, user=None) -> Individual | None:

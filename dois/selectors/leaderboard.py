@@ -2,8 +2,9 @@
 
 Who sees what: the board (done members' submissions and the active model's row, with
 their figures) is public; a submission that is not done yet, or failed, is seen by its
-submitter and researchers (``dois.activate_model``) only. Authors are named by their
-display name (else their user name), never by email.
+submitter and researchers (``dois.activate_model``) only
+(:func:`dois.rules.submission_visible_to`). Authors are named by their display name
+(else their user name), never by email.
 """
 
 from __future__ import annotations
@@ -15,21 +16,9 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from dois.models import EvalSplitVersion, Submission
+from dois.rules import submission_visible_to
 
 METRICS = ("top1", "top5", "map5", "unknown_auc", "ms_per_photo", "size_bytes")
-
-
-def user_promotes(*, user) -> bool:
-    return bool(user and user.is_authenticated and user.has_perm("dois.activate_model"))
-
-
-def submission_visible_to(*, submission: Submission, user) -> bool:
-    if submission.kind == Submission.Kind.ACTIVE_MODEL:
-        return submission.status == Submission.Status.DONE or user_promotes(user=user)
-    if submission.status == Submission.Status.DONE:
-        return True
-    return bool(user and user.is_authenticated
-                and (submission.submitted_by_id == user.pk or user_promotes(user=user)))
 
 
 def submission_get(*, pk: int, user) -> Submission | None:

@@ -55,9 +55,9 @@ def individual_detail(request, code: str):
         "points": selectors.map_points(rows=rows),
         "exact": rules.user_sees_exact(user=request.user),
         "rounding_km": settings.DOIS_PUBLIC_ROUNDING_KM, "grid": range(80, 480, 80),
-        "merge_form": MergeForm() if request.user.has_perm("dois.curate_catalogue") else None,
+        "merge_form": MergeForm() if rules.user_curates(user=request.user) else None,
         "merged_in": (selectors.individual_merges_into(individual=individual)
-                      if request.user.has_perm("dois.curate_catalogue") else []),
+                      if rules.user_curates(user=request.user) else []),
     })
 
 

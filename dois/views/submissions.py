@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from common.files import bytes_response
 from common.throttling import rate_limited
-from dois import selectors, services
+from dois import rules, selectors, services
 from dois.forms import SubmissionForm
 from dois.leaderboard_chart import history_svg
 
@@ -70,7 +70,7 @@ def leaderboard_submission(request, pk: int):
         "submission": submission,
         "author": services.member_label(user=submission.submitted_by),
         "pending": submission.status in ("queued", "running"),
-        "can_promote": selectors.user_promotes(user=request.user)})
+        "can_promote": rules.user_promotes(user=request.user)})
 
 
 @require_POST

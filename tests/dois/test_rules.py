@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from dois import rules
-from dois.models import Photo
+from dois.models import Photo, Submission
 from tests.dois.factories import PhotoFactory
 from tests.dois.jobs_support import job_create
 from tests.hub.factories import UserFactory
@@ -74,3 +74,32 @@ def test_who_corrects_a_photo(volunteer, researcher, organiser_only):
     volunteer.groups.clear()
     volunteer = type(volunteer).objects.get(pk=volunteer.pk)
     assert not rules.photo_correctable_by(photo=photo, user=volunteer)
+
+
+def test_who_curates_and_promotes(volunteer, researcher):
+    admin = UserFactory(username="root", is_superuser=True)
+    for user, allowed in ((None, False), (AnonymousUser(), False), (volunteer, False),
+                          (researcher, True), (admin, True)):
+        assert rules.user_curates(user=user) is allowed, user
+        assert rules.user_promotes(user=user) is allowed, user
+
+
+def test_who_sees_a_leaderboard_submission(volunteer, researcher):
+    other = UserFactory(username="volunteer2", roles=["volunteer"])
+    done, pending, failed = (Submission.Status.DONE, Submission.Status.QUEUED,
+                             Submission.Status.FAILED)
+    users = [None, AnonymousUser(), volunteer, other, researcher]
+    cases = {  # (kind, status): (nobody, anonymous, submitter, other member, researcher)
+        (Submission.Kind.MEMBER, done): (True, True, True, True, True),
+        (Submission.Kind.MEMBER, pending): (False, False, True, False, True),
+        (Submission.Kind.MEMBER, failed): (False, False, True, False, True),
+        (Submission.Kind.ACTIVE_MODEL, done): (True, True, True, True, True),
+        (Submission.Kind.ACTIVE_MODEL, pending): (False, False, False, False, True),
+    }
+    for (kind, status), expected in cases.items():
+        submission = Submission(kind=kind, status=status, name="m",
+                                submitted_by=volunteer if kind == Submission.Kind.MEMBER
+                                else None)
+        for user, visible in zip(users, expected, strict=True):
+            assert rules.submission_visible_to(submission=submission,
+                                               user=user) is visible, (kind, status, user)
