@@ -29,8 +29,8 @@ from dois.services.results import (
     PHOTO_REASONS,
     TOP_K,
     JobResult,
-    _photo_bytes,
     identification_job_results_store,
+    photo_bytes,
 )
 
 logger = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ def edge_fins_describe(*, photos: Sequence[tuple[int, int, Photo | ClaimedPhoto]
             continue
         t0 = time.perf_counter()
         try:
-            rgb = inference.crop_rgb(data=_photo_bytes(photo), box=photo.crop_box)
+            rgb = inference.crop_rgb(data=photo_bytes(photo=photo), box=photo.crop_box)
         except inference.ImageUnusable as exc:
             errors[key] = exc
             continue
@@ -131,8 +131,8 @@ def _machine_outlines_store(*, rows: list[Outline], method: str
     return {(pk_photo, (x, y, w, h)): pk for pk_photo, x, y, w, h, pk in found}
 
 
-def _edge_jobs_run(*, jobs: list[ClaimedJob], version: ModelVersion, report: RunReport
-                   ) -> None:
+def edge_jobs_run(*, jobs: list[ClaimedJob], version: ModelVersion, report: RunReport
+                  ) -> None:
     """Run one edge version's claimed jobs: outline, edge and vector per photo, one
     search each, results stored together (see :func:`identification_jobs_run`)."""
     from dois.ml.edges import new_individual_probability
@@ -192,7 +192,7 @@ def _edge_jobs_run(*, jobs: list[ClaimedJob], version: ModelVersion, report: Run
         (report.done if answer.job_id in stored else report.skipped).append(answer.job_id)
 
 
-def _edge_embeddings_compute(*, version: ModelVersion, photos: list[Photo]) -> int:
+def edge_embeddings_compute(*, version: ModelVersion, photos: list[Photo]) -> int:
     """Outline, edge and vector of photos under an edge version (gallery fill, activation):
     stored outlines are reused, the rest traced. Photos without a usable outline get an
     empty row (processed, never searched). Returns how many rows were made."""

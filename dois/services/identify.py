@@ -16,7 +16,7 @@ from celery import current_app
 
 from dois import inference
 from dois.models import Embedding, ModelVersion, Photo
-from dois.services.edges import _edge_embeddings_compute, _edge_jobs_run
+from dois.services.edges import edge_embeddings_compute, edge_jobs_run
 from dois.services.gallery import gallery_get
 from dois.services.jobs import (
     EMBED_TASK,
@@ -54,7 +54,7 @@ def identification_jobs_run(*, job_ids: list[int], worker: str = "") -> RunRepor
     for jobs in by_version.values():
         version = jobs[0].model_version
         if version.kind == ModelVersion.Kind.EDGE:
-            _edge_jobs_run(jobs=jobs, version=version, report=report)
+            edge_jobs_run(jobs=jobs, version=version, report=report)
             continue
         t_load = time.perf_counter()
         try:
@@ -125,7 +125,7 @@ def embeddings_compute(*, model_version_id: int, photo_ids: Iterable[int]) -> in
     if not photos:
         return 0
     if version.kind == ModelVersion.Kind.EDGE:
-        return _edge_embeddings_compute(version=version, photos=photos)
+        return edge_embeddings_compute(version=version, photos=photos)
     model = model_load(model_version=version)
     made = 0
     size = identify_batch_size() * 4

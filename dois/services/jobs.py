@@ -31,7 +31,7 @@ MAX_ATTEMPTS = 3
 
 
 @contextmanager
-def _job_transaction() -> Iterator[None]:
+def job_transaction() -> Iterator[None]:
     """A transaction for a worker's results of a batch.
 
     On PostgreSQL its commit does not wait for the write-ahead log to reach the disk

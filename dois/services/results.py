@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from dois import inference
 from dois.models import Candidate, Embedding, IdentificationJob, Photo
-from dois.services.jobs import ClaimedPhoto, _job_transaction
+from dois.services.jobs import ClaimedPhoto, job_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +30,10 @@ PHOTO_REASONS = {
 TOP_K = 5
 
 
-def _photo_bytes(photo: Photo | ClaimedPhoto) -> bytes:
+def photo_bytes(*, photo: Photo | ClaimedPhoto) -> bytes:
+    """The bytes of a photo's original file, for the worker to decode; a missing or
+    unreadable file is :class:`dois.inference.ImageUnusable` with the code
+    ``photo_missing`` (the job fails with that code, not as an internal error)."""
     try:
         with photo.original.open("rb") as fh:
             return fh.read()
@@ -46,7 +49,7 @@ def photos_prepare(*, photos: Sequence[Photo | ClaimedPhoto], size: int
     arrays, ok, errors = [], [], {}
     for n, photo in enumerate(photos):
         try:
-            arrays.append(inference.image_prepare(data=_photo_bytes(photo),
+            arrays.append(inference.image_prepare(data=photo_bytes(photo=photo),
                                                   box=photo.crop_box, size=size))
             ok.append(n)
         except inference.ImageUnusable as exc:
@@ -215,7 +218,7 @@ def identification_job_results_store(*, results: list[JobResult]) -> list[int]:
     if not results:
         return []
     now = timezone.now()
-    with _job_transaction():
+    with job_transaction():
         if connection.vendor == "postgresql":
             stored = set(_results_write_postgresql(results=results, now=now))
         else:
