@@ -301,7 +301,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
-    # documents 400/401/403/404/429 and anonymous reads (tests/dois/test_api_schema.py)
+    # documents 400/401/403/404/429 and anonymous reads (tests/dois/api/test_schema.py)
     "DEFAULT_SCHEMA_CLASS": "hub.api_schema.HubAutoSchema",
     # an empty filter is a 400 and an empty page= a 404, never silently ignored
     "DEFAULT_FILTER_BACKENDS": ["hub.api.StrictFilterBackend"],

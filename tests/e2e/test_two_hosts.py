@@ -181,7 +181,7 @@ def test_a_model_trained_on_one_host_is_loaded_by_an_identify_worker_on_another(
     from dois.models import IdentificationJob, ModelVersion, Photo, TrainingRun
     from tests.dois.factories import PhotoFactory
     from tests.dois.jobs_support import gallery_make
-    from tests.dois.test_training import TINY_RUN
+    from tests.dois.services.test_training import TINY_RUN
     from tests.hub.factories import UserFactory
 
     first = services.model_version_ensure_shipped()

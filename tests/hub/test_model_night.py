@@ -122,7 +122,7 @@ def test_the_demo_model_night_ranks_the_real_submissions_made_after_it_loaded(cl
 
 def test_a_finished_submission_shows_at_once_on_the_cached_event_page(
         client, settings, tmp_path, night, no_broker, django_capture_on_commit_callbacks):
-    from tests.dois.test_leaderboard_models import built_models, model_upload
+    from tests.dois.services.test_leaderboard_models import built_models, model_upload
 
     settings.PAGE_CACHE_SECONDS = 120
     settings.DOIS_MODEL_DIR = tmp_path / "models"

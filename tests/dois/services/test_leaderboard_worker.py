@@ -8,7 +8,7 @@ import pytest
 from dois import services
 from dois.models import Photo, Submission
 from tests.dois.factories import IndividualFactory, PhotoFactory, UserFactory
-from tests.dois.test_leaderboard_models import built_models, model_upload
+from tests.dois.services.test_leaderboard_models import built_models, model_upload
 from tests.support import task_queue, wait_for
 
 

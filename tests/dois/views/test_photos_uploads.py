@@ -26,7 +26,7 @@ from dois.models import Photo
 from tests.dois.factories import IndividualFactory, SightingFactory, image_bytes, upload
 
 pytestmark = pytest.mark.django_db
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 SIGHTING = {"sighting-observed_at": "2024-04-01T09:30", "sighting-latitude": "22.2",
             "sighting-longitude": "113.7", "sighting-area": "Lingding Bay"}

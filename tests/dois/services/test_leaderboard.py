@@ -23,7 +23,7 @@ from dois.models import EvalSplitVersion, ModelVersion, Photo, Submission
 from dois.selectors import board_history, board_rows
 from dois.services import model_version_activation_finish
 from tests.dois.factories import IndividualFactory, PhotoFactory, UserFactory
-from tests.dois.test_leaderboard_models import DIM, SIZE, built_models, model_upload
+from tests.dois.services.test_leaderboard_models import DIM, SIZE, built_models, model_upload
 
 pytestmark = pytest.mark.django_db
 

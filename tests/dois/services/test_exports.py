@@ -20,7 +20,7 @@ from dois.models import ExportRun
 from tests.dois.factories import IndividualFactory, PhotoFactory, SightingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-XSD = Path(__file__).parent / "data" / "tdwg_dwc_text.xsd"
+XSD = Path(__file__).resolve().parents[1] / "data" / "tdwg_dwc_text.xsd"
 
 
 def seen(researcher, individual, when: datetime, trip="Boat A", public=True, **kwargs):

@@ -16,7 +16,7 @@ import pytest
 
 from dois.sandbox import Limits, SandboxFailed, sandbox_embed
 from dois.sandbox.tflite import model_inspect
-from tests.dois.test_leaderboard_models import DIM, SIZE, built_models
+from tests.dois.services.test_leaderboard_models import DIM, SIZE, built_models
 
 GENEROUS = Limits(wall_s=120, cpu_s=60, memory_mb=1024)
 
@@ -122,7 +122,7 @@ def test_a_model_that_breaks_for_a_batch_fails_with_the_interpreters_reason(
 def test_a_fixed_batch_model_is_fed_its_own_batch_size(tmp_path):
     import tensorflow as tf
 
-    from tests.dois.test_leaderboard_models import _convert, _features
+    from tests.dois.services.test_leaderboard_models import _convert, _features
 
     data = _convert(_features, tf.TensorSpec([4, SIZE, SIZE, 3], tf.float32))
     assert model_inspect(data).batch == 4

@@ -1,3 +1,6 @@
+"""Places as each user may see them (dois.selectors.locations): rounded for visitors
+and volunteers, exact for researchers."""
+
 import pytest
 
 from dois import selectors

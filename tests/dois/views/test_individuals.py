@@ -1,21 +1,17 @@
-from __future__ import annotations
+"""The catalogue, individual and curation pages (dois.views.individuals), and who may
+reach each DoIs page, by role, over one small catalogue."""
 
-import io
+from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-from PIL import Image
 
 from dois import services
-from dois.models import Decision, Photo
+from dois.models import Photo
 from tests.dois.factories import (
     IndividualFactory,
     PhotoFactory,
     SightingFactory,
-    broken_upload,
-    exif_with_gps,
-    image_bytes,
-    upload,
 )
 
 pytestmark = pytest.mark.django_db
@@ -138,99 +134,6 @@ def test_catalogue_search_and_filter(client, catalogue):
     assert "PRE-0007" in page and "Moon" not in page
 
 
-def test_public_image_has_no_exif(client, volunteer, researcher):
-    data = image_bytes(seed=50, exif=exif_with_gps(latitude=22.2, longitude=113.7))
-    photo, _ = services.photo_submit(sighting=SightingFactory(), upload=upload(data=data),
-                                     uploaded_by=volunteer)
-    services.decision_record(photo=photo, action="new_individual", decided_by=researcher)
-    for kind in ("crop", "thumb", "full"):
-        body = client.get(reverse("dois:photo_image",
-                                  kwargs={"pk": photo.pk, "kind": kind})).content
-        assert not Image.open(io.BytesIO(body)).getexif()
-
-
-def test_bulk_upload_reports_each_file(client, volunteer):
-    client.force_login(volunteer)
-    ind = IndividualFactory(code="PRE-0100")
-    response = client.post(reverse("dois:submit"), {
-        "sighting-observed_at": "2024-04-01T09:30", "sighting-latitude": "22.2",
-        "sighting-longitude": "113.7", "sighting-area": "Lingding Bay",
-        "side": "left", "guess": "PRE-0100", "is_public": "on",
-        "images": [upload(seed=60, name="a.jpg"), broken_upload(name="b.jpg"),
-                   upload(seed=61, name="c.jpg"), upload(data=b"hello", name="d.txt")],
-        "crop-0": "0.1,0.1,0.5,0.5", "side-2": "right", "guess-2": "",
-    })
-    body = response.content.decode()
-    assert response.status_code == 200, body
-    assert "broken or truncated" in body and "not an image" in body
-    photos = {p.original_name: p for p in Photo.objects.all()}
-    assert set(photos) == {"a.jpg", "c.jpg"}
-    assert photos["a.jpg"].side == "left" and photos["a.jpg"].proposed_individual == ind
-    assert (photos["a.jpg"].crop_x, photos["a.jpg"].crop_w) == (32, 160)
-    assert photos["c.jpg"].side == "right" and photos["c.jpg"].proposed_individual is None
-
-
-def test_bulk_upload_form_errors(client, volunteer):
-    client.force_login(volunteer)
-    response = client.post(reverse("dois:submit"), {"sighting-latitude": "99"})
-    assert response.status_code == 400
-    assert not Photo.objects.exists()
-
-
-def test_my_photos_shows_agreement(client, volunteer, researcher):
-    ind = IndividualFactory()
-    for seed, decided in ((70, ind), (71, None)):
-        photo, _ = services.photo_submit(sighting=SightingFactory(), upload=upload(seed=seed),
-                                         uploaded_by=volunteer,
-                                         options=services.PhotoOptions(proposed_individual=ind))
-        if decided:
-            services.decision_record(photo=photo, action="confirm", individual=ind,
-                                     decided_by=researcher)
-        else:
-            services.decision_record(photo=photo, action="new_individual",
-                                     decided_by=researcher)
-    client.force_login(volunteer)
-    body = client.get(reverse("dois:mine")).content.decode()
-    assert "agreed with your guess 1 times out of 2" in body
-
-
-def test_review_shows_candidates_and_records_decision(client, researcher):
-    from django.utils import timezone
-
-    from dois.models import Candidate, IdentificationJob, ModelVersion
-    ind, guess = IndividualFactory(code="PRE-0201"), IndividualFactory(code="PRE-0202")
-    ref = PhotoFactory()
-    services.decision_record(photo=ref, action="confirm", individual=ind,
-                             decided_by=researcher)
-    photo = PhotoFactory(proposed_individual=guess, state=Photo.State.IDENTIFIED)
-    version = ModelVersion.objects.create(name="v1", file_path="x", embedding_dim=8,
-                                          input_size=64, threshold=0.5)
-    job = IdentificationJob.objects.create(photo=photo, model_version=version, status="done",
-                                           finished_at=timezone.now())
-    Candidate.objects.create(job=job, individual=ind, rank=1, score=0.93)
-    client.force_login(researcher)
-    body = client.get(reverse("dois:review", kwargs={"pk": photo.pk})).content.decode()
-    candidates = body.split('id="cand-title"')[1]
-    assert candidates.index("PRE-0201") < candidates.index("PRE-0202")  # model, then guess
-    assert reverse("dois:photo_image", kwargs={"pk": ref.pk, "kind": "crop"}) in body
-    assert "model rank 1" in body
-    client.post(reverse("dois:review", kwargs={"pk": photo.pk}),
-                {"action": "confirm", "individual": "PRE-0201"})
-    decision = Decision.objects.get(photo=photo)
-    assert decision.model_version == version and decision.candidate_rank == 1
-    client.post(reverse("dois:review", kwargs={"pk": photo.pk}), {"action": "undo"})
-    photo.refresh_from_db()
-    assert photo.state == Photo.State.IDENTIFIED
-
-
-def test_review_confirm_without_code_is_400(client, researcher):
-    photo = PhotoFactory()
-    client.force_login(researcher)
-    response = client.post(reverse("dois:review", kwargs={"pk": photo.pk}),
-                           {"action": "confirm", "individual": ""})
-    assert response.status_code == 400
-
-
 # --- curation page --------------------------------------------------------------------
 
 @pytest.mark.parametrize("as_role", ROLES, indirect=True)
@@ -297,51 +200,3 @@ def test_withdrawn_individual_is_hidden_from_visitors_but_curators_reactivate_it
     assert ind.status == "active"
     client.logout()
     assert client.get(ind.get_absolute_url()).status_code == 200
-
-
-# --- review: grading, model figures ---------------------------------------------------
-
-def test_review_sets_quality_and_side_with_the_decision(client, researcher):
-    ind = IndividualFactory(code="PRE-0401")
-    photo = PhotoFactory(state=Photo.State.IDENTIFIED, quality=None, side="unknown")
-    client.force_login(researcher)
-    url = reverse("dois:review", kwargs={"pk": photo.pk})
-    html = client.get(url).content.decode()
-    assert 'name="quality"' in html and 'name="side"' in html
-    assert 'form="decide" name="action" value="new_individual"' in html
-    response = client.post(url, {"candidate": "PRE-0401", "individual": "",
-                                 "quality": "5", "side": "right"})
-    assert response.status_code == 302
-    photo.refresh_from_db()
-    assert (photo.state, photo.individual, photo.quality, photo.side) == (
-        Photo.State.CONFIRMED, ind, 5, "right")
-    decision = Decision.objects.get(photo=photo)
-    assert (decision.quality, decision.side) == (5, "right")
-    html = client.get(url).content.decode()
-    assert '<option value="5" selected>' in html  # the form shows the photo's grade
-    # a bad grade is refused with the form's message, nothing is recorded
-    response = client.post(url, {"action": "unusable", "quality": "9"})
-    assert response.status_code == 400 and Decision.objects.filter(photo=photo).count() == 1
-
-
-def test_review_shows_model_version_and_new_individual_probability_when_done(
-        client, researcher):
-    from django.utils import timezone
-
-    from dois.models import IdentificationJob, ModelVersion
-    photo = PhotoFactory(state=Photo.State.IDENTIFIED)
-    version = ModelVersion.objects.create(name="fin-embedder-run7", file_path="x",
-                                          embedding_dim=8, input_size=64, threshold=0.5)
-    job = IdentificationJob.objects.create(photo=photo, model_version=version,
-                                           status="running")
-    client.force_login(researcher)
-    url = reverse("dois:review", kwargs={"pk": photo.pk})
-    html = client.get(url).content.decode()
-    assert "review-new-probability" not in html and "Running" in html
-    IdentificationJob.objects.filter(pk=job.pk).update(
-        status="done", finished_at=timezone.now(), new_individual_probability=0.873)
-    html = client.get(url).content.decode()
-    assert 'id="review-model-version"' in html and "fin-embedder-run7" in html
-    assert "New individual probability" in html and "87%" in html
-    zh = client.get(f"/zh-hans/dois/review/{photo.pk}/").content.decode()
-    assert "新个体概率" in zh

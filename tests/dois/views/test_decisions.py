@@ -1,5 +1,7 @@
-"""The review queue (issue 14, items 2 and 9): next after a decision, next and previous,
-skip for the session, undo from anywhere, the last decisions listed, encounters."""
+"""The review pages (dois.views.decisions; issue 14, items 2 and 9): next after a
+decision, next and previous, skip for the session, undo from anywhere, the last
+decisions listed, an encounter decided together, compare side by side, candidates and
+grades on the review page."""
 
 from __future__ import annotations
 
@@ -8,8 +10,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from dois import selectors, services
-from dois.models import Decision, Encounter, Individual, Photo
-from tests.dois.factories import IndividualFactory, PhotoFactory, SightingFactory
+from dois.models import Decision, Encounter, Photo
+from tests.dois.factories import (
+    IndividualFactory,
+    PhotoFactory,
+    SightingFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -191,31 +197,6 @@ def test_photos_of_one_sighting_are_confirmed_together_each_with_its_decision(
     assert Decision.objects.filter(action="undo").count() == 3
 
 
-def test_a_new_individual_for_an_encounter_is_created_once(researcher):
-    sighting = SightingFactory()
-    photos = [PhotoFactory(sighting=sighting) for _ in range(3)]
-    decisions = services.decisions_record_together(
-        photos=photos, action="new_individual", decided_by=researcher)
-    assert Individual.objects.count() == 1
-    assert [d.action for d in decisions] == ["new_individual", "confirm", "confirm"]
-    assert len({d.individual_id for d in decisions}) == 1
-
-
-def test_an_encounter_is_one_sighting_and_photos_still_waiting(researcher):
-    ind = IndividualFactory()
-    with pytest.raises(ValidationError, match="one sighting"):
-        services.decisions_record_together(
-            photos=[PhotoFactory(), PhotoFactory()], action="confirm", individual=ind,
-            decided_by=researcher)
-    sighting = SightingFactory()
-    first, decided = PhotoFactory(sighting=sighting), PhotoFactory(sighting=sighting)
-    services.decision_record(photo=decided, action="unusable", decided_by=researcher)
-    with pytest.raises(ValidationError, match="decided meanwhile"):
-        services.decisions_record_together(
-            photos=[first, decided], action="confirm", individual=ind, decided_by=researcher)
-    assert not Decision.objects.filter(photo=first).exists()
-
-
 # --- compare side by side -----------------------------------------------------------------
 
 def test_compare_page_shows_the_candidates_photos_with_a_static_script(client, researcher,
@@ -247,3 +228,90 @@ def test_compare_page_shows_the_candidates_photos_with_a_static_script(client, r
     body = client.get(reverse("dois:review_compare", kwargs={
         "pk": photo.pk, "code": merged.code})).content.decode()
     assert "beside PRE-0500" in body
+
+
+# --- deciding on the review page ------------------------------------------------------
+
+def test_review_shows_candidates_and_records_decision(client, researcher):
+    from django.utils import timezone
+
+    from dois.models import Candidate, IdentificationJob, ModelVersion
+    ind, guess = IndividualFactory(code="PRE-0201"), IndividualFactory(code="PRE-0202")
+    ref = PhotoFactory()
+    services.decision_record(photo=ref, action="confirm", individual=ind,
+                             decided_by=researcher)
+    photo = PhotoFactory(proposed_individual=guess, state=Photo.State.IDENTIFIED)
+    version = ModelVersion.objects.create(name="v1", file_path="x", embedding_dim=8,
+                                          input_size=64, threshold=0.5)
+    job = IdentificationJob.objects.create(photo=photo, model_version=version, status="done",
+                                           finished_at=timezone.now())
+    Candidate.objects.create(job=job, individual=ind, rank=1, score=0.93)
+    client.force_login(researcher)
+    body = client.get(reverse("dois:review", kwargs={"pk": photo.pk})).content.decode()
+    candidates = body.split('id="cand-title"')[1]
+    assert candidates.index("PRE-0201") < candidates.index("PRE-0202")  # model, then guess
+    assert reverse("dois:photo_image", kwargs={"pk": ref.pk, "kind": "crop"}) in body
+    assert "model rank 1" in body
+    client.post(reverse("dois:review", kwargs={"pk": photo.pk}),
+                {"action": "confirm", "individual": "PRE-0201"})
+    decision = Decision.objects.get(photo=photo)
+    assert decision.model_version == version and decision.candidate_rank == 1
+    client.post(reverse("dois:review", kwargs={"pk": photo.pk}), {"action": "undo"})
+    photo.refresh_from_db()
+    assert photo.state == Photo.State.IDENTIFIED
+
+
+def test_review_confirm_without_code_is_400(client, researcher):
+    photo = PhotoFactory()
+    client.force_login(researcher)
+    response = client.post(reverse("dois:review", kwargs={"pk": photo.pk}),
+                           {"action": "confirm", "individual": ""})
+    assert response.status_code == 400
+
+
+# --- review: grading, model figures ---------------------------------------------------
+
+def test_review_sets_quality_and_side_with_the_decision(client, researcher):
+    ind = IndividualFactory(code="PRE-0401")
+    photo = PhotoFactory(state=Photo.State.IDENTIFIED, quality=None, side="unknown")
+    client.force_login(researcher)
+    url = reverse("dois:review", kwargs={"pk": photo.pk})
+    html = client.get(url).content.decode()
+    assert 'name="quality"' in html and 'name="side"' in html
+    assert 'form="decide" name="action" value="new_individual"' in html
+    response = client.post(url, {"candidate": "PRE-0401", "individual": "",
+                                 "quality": "5", "side": "right"})
+    assert response.status_code == 302
+    photo.refresh_from_db()
+    assert (photo.state, photo.individual, photo.quality, photo.side) == (
+        Photo.State.CONFIRMED, ind, 5, "right")
+    decision = Decision.objects.get(photo=photo)
+    assert (decision.quality, decision.side) == (5, "right")
+    html = client.get(url).content.decode()
+    assert '<option value="5" selected>' in html  # the form shows the photo's grade
+    # a bad grade is refused with the form's message, nothing is recorded
+    response = client.post(url, {"action": "unusable", "quality": "9"})
+    assert response.status_code == 400 and Decision.objects.filter(photo=photo).count() == 1
+
+
+def test_review_shows_model_version_and_new_individual_probability_when_done(
+        client, researcher):
+    from django.utils import timezone
+
+    from dois.models import IdentificationJob, ModelVersion
+    photo = PhotoFactory(state=Photo.State.IDENTIFIED)
+    version = ModelVersion.objects.create(name="fin-embedder-run7", file_path="x",
+                                          embedding_dim=8, input_size=64, threshold=0.5)
+    job = IdentificationJob.objects.create(photo=photo, model_version=version,
+                                           status="running")
+    client.force_login(researcher)
+    url = reverse("dois:review", kwargs={"pk": photo.pk})
+    html = client.get(url).content.decode()
+    assert "review-new-probability" not in html and "Running" in html
+    IdentificationJob.objects.filter(pk=job.pk).update(
+        status="done", finished_at=timezone.now(), new_individual_probability=0.873)
+    html = client.get(url).content.decode()
+    assert 'id="review-model-version"' in html and "fin-embedder-run7" in html
+    assert "New individual probability" in html and "87%" in html
+    zh = client.get(f"/zh-hans/dois/review/{photo.pk}/").content.decode()
+    assert "新个体概率" in zh
