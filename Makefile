@@ -58,6 +58,7 @@ test: $(VENV)/.installed browser-deps
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports
+	$(PY) scripts/check_sizes.py
 
 bench: $(VENV)/.installed
 	@for b in bench/bench_*.py; do echo "== $$b" >&2; $(PY) scripts/with_services.py $(PY) $$b || exit 1; done
