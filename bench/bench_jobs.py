@@ -216,7 +216,7 @@ def main() -> int:
 
     def submit(files: list[bytes], names: list[str]):
         return services.sighting_with_photos_submit(
-            uploaded_by=user, uploads=[SimpleUploadedFile(n, d, content_type="image/jpeg")
+            actor=user, uploads=[SimpleUploadedFile(n, d, content_type="image/jpeg")
                                        for n, d in zip(names, files, strict=True)],
             options=[services.PhotoOptions() for _ in files],
             sighting_fields={"observed_at": timezone.now(), "latitude": 22.3,

@@ -85,7 +85,7 @@ def main() -> int:
         timings, results = [], []
         for user in (users["volunteer"], users["organiser"]):
             sub = services.submission_create(
-                user=user, name="shipped", upload=SimpleUploadedFile("m.tflite", data))
+                actor=user, name="shipped", upload=SimpleUploadedFile("m.tflite", data))
             start = time.perf_counter()
             done = services.submission_evaluate(submission_id=sub.pk,
                                                             worker="bench")

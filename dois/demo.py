@@ -64,7 +64,7 @@ def load_demo(*, users: dict, stdout) -> None:
         individual = Individual.objects.filter(nickname=nickname).first()
         if individual is None:
             individual = services.individual_create(
-                created_by=researcher, nickname=nickname,
+                actor=researcher, nickname=nickname,
                 sex=rng.choice(list(Individual.Sex.values)))
         individuals.append(individual)
     start = datetime(2019, 9, 7, 9, 0, tzinfo=TZ)
@@ -72,7 +72,7 @@ def load_demo(*, users: dict, stdout) -> None:
     for day in range(8):
         area, lat, lon = AREAS[day % len(AREAS)]
         sightings.append(services.sighting_create(
-            created_by=volunteer,
+            actor=volunteer,
             observed_at=start + timedelta(days=day * 23, hours=rng.randint(0, 6)),
             latitude=round(lat + rng.uniform(-0.03, 0.03), 5),
             longitude=round(lon + rng.uniform(-0.03, 0.03), 5), area=area,
@@ -86,18 +86,18 @@ def load_demo(*, users: dict, stdout) -> None:
             upload, box = fin_upload(fin_image(individual_seed=i, photo_seed=k),
                                      f"demo-{individual.code}-{k}.jpg")
             photo, _job = services.photo_submit(
-                sighting=sighting, uploaded_by=volunteer, upload=upload,
+                sighting=sighting, actor=volunteer, upload=upload,
                 options=services.PhotoOptions(
                     crop=box, side=SIDES[k % 2], quality=rng.randint(2, 5),
                     proposed_individual=individual if k else None))
             services.decision_record(photo=photo, action="confirm", individual=individual,
-                                     decided_by=researcher)
+                                     actor=researcher)
     for q in range(4):
         i = rng.randrange(len(individuals))
         upload, box = fin_upload(fin_image(individual_seed=i, photo_seed=10 + q),
                                  f"demo-queue-{q}.jpg")
         services.photo_submit(
-            sighting=sightings[-1], uploaded_by=volunteer, upload=upload,
+            sighting=sightings[-1], actor=volunteer, upload=upload,
             options=services.PhotoOptions(
                 crop=box, side=SIDES[q % 2],
                 proposed_individual=individuals[i] if q % 2 == 0 else None))

@@ -97,10 +97,11 @@ def train_model(self, run_id: int) -> int | None:
 
 
 @shared_task(name="dois.tasks.reembed_gallery", bind=True)
-def reembed_gallery(self, model_version_id: int, user_id: int | None = None) -> bool:
-    """Embed the gallery under a version, then make it the active one."""
+def reembed_gallery(self, model_version_id: int, actor_id: int | None = None) -> bool:
+    """Embed the gallery under a version, then make it the active one (``actor_id``: who
+    asked for it, recorded as ``activated_by``)."""
     return services.model_version_activation_finish(model_version_id=model_version_id,
-                                                    user_id=user_id)
+                                                    actor_id=actor_id)
 
 
 # --- the model leaderboard (dois.services.leaderboard) --------------------------------

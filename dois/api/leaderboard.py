@@ -132,7 +132,7 @@ class ModelList(APIView):
         data = form.validated_data
         try:
             submission = services.submission_create(
-                user=request.user, upload=data["file"], name=data["name"],
+                actor=request.user, upload=data["file"], name=data["name"],
                 description=data.get("description", ""),
                 notebook_url=data.get("notebook_url", ""))
         except DjangoValidationError as exc:

@@ -120,7 +120,7 @@ class PhotoViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         data = form.validated_data
         try:
             edit = services.photo_outline_correct(
-                photo=photo, user=request.user, action=data["action"], tip=data.get("tip"),
+                photo=photo, actor=request.user, action=data["action"], tip=data.get("tip"),
                 trailing_end=data.get("trailing_end"), leading_end=data.get("leading_end"),
                 trailing=data.get("trailing"), facing=data.get("facing"),
                 base_revision=data.get("revision"), outline_id=data.get("outline"))
@@ -146,7 +146,7 @@ class PhotoViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         data = form.validated_data
         try:
             photo, job = services.photo_with_sighting_submit(
-                uploaded_by=request.user, upload=data["image"],
+                actor=request.user, upload=data["image"],
                 sighting=data.get("sighting"), sighting_fields=form.sighting_fields(),
                 options=services.PhotoOptions(
                     crop=data["crop"], crop_fractions=data["crop_unit"] == "fraction",

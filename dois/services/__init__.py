@@ -1,8 +1,9 @@
 """Every write of the DoIs app, by sub-domain.
 
-Functions are keyword-only and named ``<thing>_<action>``. They check permissions
-themselves (``PermissionDenied``) and raise ``ValidationError`` for bad input, so views,
-the API, tasks and commands can share them.
+Functions are keyword-only and named ``<thing>_<action>``; the acting user is ``actor``
+(:data:`common.permissions.Actor`). They check permissions themselves
+(``PermissionDenied``) and raise ``ValidationError`` for bad input, so views, the API,
+tasks and commands can share them.
 
 - :mod:`dois.services.catalogue`: individuals (numbers, merges, splits) and sightings
 - :mod:`dois.services.photos`: submitting photos and their derivatives

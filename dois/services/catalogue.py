@@ -17,7 +17,7 @@ from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common.permissions import perm_require
+from common.permissions import Actor, perm_require
 from dois.models import CatalogueCounter, Decision, Individual, IndividualMerge, Photo, Sighting
 
 logger = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def individual_number_allocate(*, prefix: str) -> int:
         return counter.last_number
 
 
-def individual_create(*, created_by=None, nickname: str = "",
+def individual_create(*, actor: Actor | None = None, nickname: str = "",
                       sex: str = Individual.Sex.UNKNOWN, notes: str = "",
                       prefix: str | None = None) -> Individual:
     """A new catalogue entry with the next code, e.g. ``PRE-0042``."""
@@ -53,11 +53,11 @@ def individual_create(*, created_by=None, nickname: str = "",
         number = individual_number_allocate(prefix=prefix)
         return Individual.objects.create(
             code=f"{prefix}-{number:04d}", prefix=prefix, number=number,
-            nickname=nickname, sex=sex, notes=notes, created_by=created_by,
+            nickname=nickname, sex=sex, notes=notes, created_by=actor,
         )
 
 
-def individual_update(*, individual: Individual, user, nickname: str, sex: str,
+def individual_update(*, individual: Individual, actor: Actor, nickname: str, sex: str,
                       status: str, notes: str) -> Individual:
     """A researcher's curation of one catalogue entry: nickname, sex, status, notes.
 
@@ -66,7 +66,7 @@ def individual_update(*, individual: Individual, user, nickname: str, sex: str,
     that created the individual (:func:`decision_record`), though a withdrawn
     individual may be set back to active or presumed dead here.
     """
-    perm_require(user=user, perm="dois.curate_catalogue")
+    perm_require(user=actor, perm="dois.curate_catalogue")
     with transaction.atomic():
         individual = Individual.objects.select_for_update().get(pk=individual.pk)
         if individual.status == Individual.Status.MERGED:
@@ -138,13 +138,13 @@ def _individuals_lock(*pks: int) -> dict[int, Individual]:
     return {row.pk: row for row in rows}
 
 
-def individual_merge(*, source: Individual, target: Individual, user) -> Individual:
+def individual_merge(*, source: Individual, target: Individual, actor: Actor) -> Individual:
     """Merge ``source`` into ``target``: photos move, decisions stay, a redirect remains.
 
     What moved is recorded in an :class:`IndividualMerge` row (append-only), so
     :func:`individual_split` can put exactly that back.
     """
-    perm_require(user=user, perm="dois.curate_catalogue")
+    perm_require(user=actor, perm="dois.curate_catalogue")
     with transaction.atomic():
         if source.pk == target.pk:
             raise ValidationError(_("An individual cannot be merged into itself."))
@@ -162,7 +162,7 @@ def individual_merge(*, source: Individual, target: Individual, user) -> Individ
         Photo.objects.filter(pk__in=guesses).update(proposed_individual=target)
         Individual.objects.filter(pk__in=redirected).update(merged_into=target)
         IndividualMerge.objects.create(
-            action=IndividualMerge.Action.MERGE, source=source, target=target, done_by=user,
+            action=IndividualMerge.Action.MERGE, source=source, target=target, done_by=actor,
             photos=moved, guesses=guesses, redirected=redirected,
             status_before=source.status)
         status_before = source.status
@@ -186,7 +186,7 @@ def individual_merge_in_force(*, source: Individual) -> IndividualMerge | None:
             .select_related("target").order_by("-done_at", "-id").first())
 
 
-def individual_split(*, source: Individual, user) -> IndividualMerge:
+def individual_split(*, source: Individual, actor: Actor) -> IndividualMerge:
     """Undo the merge of ``source``: it is an individual of its own again.
 
     The photos the merge moved go back to ``source`` (those a later decision gave to
@@ -196,7 +196,7 @@ def individual_split(*, source: Individual, user) -> IndividualMerge:
     undoes the merge (append-only). A merge into an individual that was itself merged
     later is split after that one (last merged, first split).
     """
-    perm_require(user=user, perm="dois.curate_catalogue")
+    perm_require(user=actor, perm="dois.curate_catalogue")
     with transaction.atomic():
         merge = individual_merge_in_force(source=source)
         if merge is None:
@@ -219,7 +219,7 @@ def individual_split(*, source: Individual, user) -> IndividualMerge:
         Individual.objects.filter(pk__in=merge.redirected, merged_into=target).update(
             merged_into=source)
         split = IndividualMerge.objects.create(
-            action=IndividualMerge.Action.SPLIT, source=source, target=target, done_by=user,
+            action=IndividualMerge.Action.SPLIT, source=source, target=target, done_by=actor,
             photos=sorted(back), undoes=merge, status_before=source.status)
         source.status = merge.status_before or Individual.Status.ACTIVE
         source.merged_into = None
@@ -235,13 +235,13 @@ def individual_split(*, source: Individual, user) -> IndividualMerge:
 # --- sightings ------------------------------------------------------------------------
 
 
-def sighting_create(*, created_by, observed_at: datetime, latitude: float,
+def sighting_create(*, actor: Actor, observed_at: datetime, latitude: float,
                     longitude: float, area: str = "", trip: str = "", observers: str = "",
                     group_size: int | None = None, notes: str = "") -> Sighting:
-    perm_require(user=created_by, perm="dois.submit_photo")
+    perm_require(user=actor, perm="dois.submit_photo")
     sighting = Sighting(observed_at=observed_at, latitude=latitude, longitude=longitude,
                         area=area, trip=trip, observers=observers, group_size=group_size,
-                        notes=notes, created_by=created_by)
+                        notes=notes, created_by=actor)
     sighting.full_clean()
     sighting.save()
     return sighting

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.permissions import Actor
 from dois.models import Embedding, IdentificationJob, Individual, Photo, PhotoEdit
 from dois.rules import photo_correctable_by
 from dois.services.catalogue import individual_resolve
@@ -40,7 +41,7 @@ class Correction:
     guess: Individual | None | object = UNCHANGED
 
 
-def photo_correct(*, photo: Photo, user, correction: Correction,
+def photo_correct(*, photo: Photo, actor: Actor | None, correction: Correction,
                   base_revision: int | None = None) -> PhotoEdit | None:
     """Apply ``correction`` to ``photo`` and re-identify it; None when nothing changed.
 
@@ -49,13 +50,13 @@ def photo_correct(*, photo: Photo, user, correction: Correction,
     Raises ``PermissionDenied`` and ``ValidationError`` (``crop``, ``side``, ``guess``,
     ``revision``).
     """
-    if user is None or not user.is_authenticated:
+    if actor is None or not actor.is_authenticated:
         raise PermissionDenied(_("You do not have permission to do this."))
     if correction.side is not None and correction.side not in Photo.Side.values:
         raise ValidationError({"side": _("Choose left, right or unknown.")})
     with transaction.atomic():
         photo = Photo.objects.select_for_update().get(pk=photo.pk)
-        if not photo_correctable_by(photo=photo, user=user):
+        if not photo_correctable_by(photo=photo, user=actor):
             raise PermissionDenied(_(
                 "You can correct only your own photos, and only until a researcher has "
                 "decided them."))
@@ -87,7 +88,7 @@ def photo_correct(*, photo: Photo, user, correction: Correction,
         job = photo_revision_bump(photo=photo, fields=[
             "crop_x", "crop_y", "crop_w", "crop_h", "side", "proposed_individual"])
         return PhotoEdit.objects.create(
-            photo=photo, edited_by=user, revision=photo.revision, crop_before=crop_before,
+            photo=photo, edited_by=actor, revision=photo.revision, crop_before=crop_before,
             crop_after=crop_after, side_before=side_before, side_after=side_after,
             guess_before=guess_before, guess_after=guess_after, job=job)
 

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from common.permissions import permission_require
+from common.permissions import Actor, permission_require
 from dois.models import Candidate, Decision, IdentificationJob, Individual, Photo
 from dois.rules import user_is_researcher
 from dois.services.catalogue import (
@@ -40,7 +40,7 @@ def _decision_model_source(*, photo: Photo, individual: Individual | None):
     return job.model_version, rank
 
 
-def decision_record(*, photo: Photo, action: str, decided_by,
+def decision_record(*, photo: Photo, action: str, actor: Actor,
                     individual: Individual | None = None, note: str = "",
                     model_version=None, candidate_rank: int | None = None,
                     quality: int | None = None, side: str = "",
@@ -60,7 +60,7 @@ def decision_record(*, photo: Photo, action: str, decided_by,
     links decisions taken together for photos of one sighting
     (:func:`dois.services.review.decisions_record_together`).
     """
-    permission_require(allowed=user_is_researcher(user=decided_by))
+    permission_require(allowed=user_is_researcher(user=actor))
     if action not in Decision.Action.values:
         raise ValidationError({"action": _("Unknown action.")})
     if quality is not None:
@@ -89,7 +89,7 @@ def decision_record(*, photo: Photo, action: str, decided_by,
                     % {"code": individual.code}})
             photo.state, photo.individual = Photo.State.CONFIRMED, individual
         elif action == Decision.Action.NEW_INDIVIDUAL:
-            individual = individual_create(created_by=decided_by)
+            individual = individual_create(actor=actor)
             photo.state, photo.individual = Photo.State.NEW_INDIVIDUAL, individual
         elif action == Decision.Action.UNUSABLE:
             individual = None
@@ -114,7 +114,7 @@ def decision_record(*, photo: Photo, action: str, decided_by,
             fields.append("side")
         photo.save(update_fields=fields)
         decision = Decision.objects.create(
-            photo=photo, action=action, individual=individual, decided_by=decided_by,
+            photo=photo, action=action, individual=individual, decided_by=actor,
             model_version=model_version, candidate_rank=candidate_rank,
             state_before=state_before, individual_before=individual_before,
             state_after=photo.state, undoes=undoes, note=note, quality=quality, side=side,

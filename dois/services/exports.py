@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.permissions import Actor
 from dois import exports, exports_dwca
 from dois.models import ExportRun
 from dois.rules import user_sees_exact
@@ -50,11 +51,11 @@ KINDS: dict[str, ExportKind] = {
 }
 
 
-def export_allowed(*, user, kind: str) -> bool:
+def export_allowed(*, actor: Actor | None, kind: str) -> bool:
     spec = KINDS.get(kind)
-    if spec is None or user is None or not user.has_perm("dois.export_data"):
+    if spec is None or actor is None or not actor.has_perm("dois.export_data"):
         return False
-    return not spec.exact or user_sees_exact(user=user)
+    return not spec.exact or user_sees_exact(user=actor)
 
 
 def export_params_clean(*, kind: str, start: date | None = None, end: date | None = None,
@@ -86,13 +87,13 @@ def _send(run_id: int) -> None:
         return
 
 
-def export_run_request(*, user, kind: str, **params) -> ExportRun:
+def export_run_request(*, actor: Actor, kind: str, **params) -> ExportRun:
     """Record an export and queue its task (sent when the transaction commits)."""
-    if not export_allowed(user=user, kind=kind):
+    if not export_allowed(actor=actor, kind=kind):
         raise PermissionDenied(_("You do not have permission to do this."))
     cleaned = export_params_clean(kind=kind, **params)
     with transaction.atomic():
-        run = ExportRun.objects.create(kind=kind, params=cleaned, requested_by=user,
+        run = ExportRun.objects.create(kind=kind, params=cleaned, requested_by=actor,
                                        filename=KINDS[kind].filename,
                                        content_type=KINDS[kind].content_type)
         transaction.on_commit(lambda: _send(run.pk), robust=True)
@@ -157,17 +158,17 @@ def export_runs_resend(*, older_than_s: int = 120) -> list[int]:
     return stuck
 
 
-def export_run_download(*, run: ExportRun, user) -> ExportRun:
-    """The run, if ``user`` may download it (its kind's permissions) and it is done."""
-    if not export_allowed(user=user, kind=run.kind):
+def export_run_download(*, run: ExportRun, actor: Actor) -> ExportRun:
+    """The run, if ``actor`` may download it (its kind's permissions) and it is done."""
+    if not export_allowed(actor=actor, kind=run.kind):
         raise PermissionDenied(_("You do not have permission to do this."))
     if run.status != ExportRun.Status.DONE or not run.file:
         raise ValidationError(_("This export is not ready."))
     return run
 
 
-def export_runs_recent(*, user, limit: int = 20) -> list[ExportRun]:
-    """The latest runs of the kinds ``user`` may download."""
-    kinds = [k for k in KINDS if export_allowed(user=user, kind=k)]
+def export_runs_recent(*, actor: Actor, limit: int = 20) -> list[ExportRun]:
+    """The latest runs of the kinds ``actor`` may download."""
+    kinds = [k for k in KINDS if export_allowed(actor=actor, kind=k)]
     return list(ExportRun.objects.filter(kind__in=kinds).select_related("requested_by")
                 .order_by("-created_at", "-id")[:limit])

@@ -44,7 +44,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from common.pagecache import page_cache_bump_on_commit
-from common.permissions import perm_require
+from common.permissions import Actor, perm_require
 from common.uploads import UploadRejected, upload_read
 from dois.leaderboard_metrics import board_metrics
 from dois.model_files import model_files_publish
@@ -94,22 +94,22 @@ def submission_check(*, upload) -> tuple[bytes, ModelSpec]:
     return data, spec
 
 
-def submission_create(*, user, upload, name: str, description: str = "",
+def submission_create(*, actor: Actor, upload, name: str, description: str = "",
                       notebook_url: str = "") -> Submission:
     """Check and store a member's model and queue its evaluation (sent after commit)."""
-    perm_require(user=user, perm="dois.submit_model")
+    perm_require(user=actor, perm="dois.submit_model")
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Give the model a name.")})
     data, spec = submission_check(upload=upload)
     digest = hashlib.sha256(data).hexdigest()
-    earlier = (Submission.objects.filter(kind=Submission.Kind.MEMBER, submitted_by=user,
+    earlier = (Submission.objects.filter(kind=Submission.Kind.MEMBER, submitted_by=actor,
                                          sha256=digest)
                .exclude(status=Submission.Status.FAILED).first())
     if earlier is not None:
         raise ValidationError({"file": _("You already submitted this model (submission "
                                          "%(id)s).") % {"id": earlier.pk}})
-    submission = Submission(kind=Submission.Kind.MEMBER, submitted_by=user, name=name[:100],
+    submission = Submission(kind=Submission.Kind.MEMBER, submitted_by=actor, name=name[:100],
                             description=description or "", notebook_url=notebook_url or "",
                             size_bytes=len(data), sha256=digest, spec=spec.as_dict())
     submission.file.save("model.tflite", ContentFile(data), save=False)
@@ -325,9 +325,9 @@ def leaderboard_refresh_soon() -> bool:
     return True
 
 
-def submission_requeue(*, submission: Submission, user) -> Submission:
+def submission_requeue(*, submission: Submission, actor: Actor) -> Submission:
     """Evaluate a failed submission again (researchers, e.g. after raising a limit)."""
-    perm_require(user=user, perm="dois.activate_model")
+    perm_require(user=actor, perm="dois.activate_model")
     Submission.objects.filter(pk=submission.pk, status=Submission.Status.FAILED).update(
         status=Submission.Status.QUEUED, error="", attempts=0, sent_at=None)
     transaction.on_commit(lambda: submission_send(submission_id=submission.pk))
@@ -356,10 +356,10 @@ def _keras_manifest(path: Path, *, lite_name: str, submission_id: int) -> None:
         archive.writestr("model.weights.h5", b"")
 
 
-def submission_promote(*, submission: Submission, user) -> ModelVersion:
+def submission_promote(*, submission: Submission, actor: Actor) -> ModelVersion:
     """Make a done submission a model version and start activating it (the gallery is
     re-embedded in the background, then the version is switched on atomically)."""
-    perm_require(user=user, perm="dois.activate_model")
+    perm_require(user=actor, perm="dois.activate_model")
     if submission.kind != Submission.Kind.MEMBER or submission.status != Submission.Status.DONE:
         raise ValidationError({"submission": _("Only a done member's submission can be "
                                                "promoted.")})
@@ -404,8 +404,8 @@ def submission_promote(*, submission: Submission, user) -> ModelVersion:
                                                                None)},
             notes=_("Leaderboard submission %(id)s “%(name)s” by %(author)s, promoted by "
                     "%(by)s.") % {"id": submission.pk, "name": submission.name,
-                                   "author": author, "by": member_label(user=user)})
+                                   "author": author, "by": member_label(user=actor)})
         Submission.objects.filter(pk=submission.pk).update(
-            promoted_version=version, promoted_by=user, promoted_at=timezone.now())
+            promoted_version=version, promoted_by=actor, promoted_at=timezone.now())
     submission.refresh_from_db()
-    return model_version_activate(model_version=version, user=user)
+    return model_version_activate(model_version=version, actor=actor)

@@ -24,6 +24,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from common.permissions import Actor
 from dois.models import Outline, Photo, PhotoEdit
 from dois.rules import photo_correctable_by
 from dois.selectors.outlines import outline_current
@@ -80,7 +81,7 @@ def _base_outline(*, photo: Photo, outline_id: int | None) -> Outline | None:
     return outline_current(photo=photo)
 
 
-def photo_outline_correct(*, photo: Photo, user, action: str, tip: Any = None,
+def photo_outline_correct(*, photo: Photo, actor: Actor | None, action: str, tip: Any = None,
                           trailing_end: Any = None, leading_end: Any = None,
                           trailing: Any = None, facing: str | None = None,
                           base_revision: int | None = None,
@@ -97,7 +98,7 @@ def photo_outline_correct(*, photo: Photo, user, action: str, tip: Any = None,
     from dois.ml.outline import Outline as Traced
     from dois.ml.outline_edit import outline_correct
 
-    if user is None or not user.is_authenticated:
+    if actor is None or not actor.is_authenticated:
         raise PermissionDenied(_("You do not have permission to do this."))
     if action not in ACTIONS:
         raise ValidationError({"action": _("Accept the outline, move its points or redraw "
@@ -106,7 +107,7 @@ def photo_outline_correct(*, photo: Photo, user, action: str, tip: Any = None,
         raise ValidationError({"facing": _("The fin faces left or right.")})
     with transaction.atomic():
         photo = Photo.objects.select_for_update().get(pk=photo.pk)
-        if not photo_correctable_by(photo=photo, user=user):
+        if not photo_correctable_by(photo=photo, user=actor):
             raise PermissionDenied(_(
                 "You can correct only your own photos, and only until a researcher has "
                 "decided them."))
@@ -163,13 +164,13 @@ def photo_outline_correct(*, photo: Photo, user, action: str, tip: Any = None,
         outline = Outline.objects.create(
             photo=photo, crop_x=photo.crop_x, crop_y=photo.crop_y, crop_w=photo.crop_w,
             crop_h=photo.crop_h, data=data, made_by=Outline.MadeBy.PERSON, action=action,
-            created_by=user, method=base.method if base is not None else "person",
+            created_by=actor, method=base.method if base is not None else "person",
             confidence=float(fixed.confidence), ok=True, reason=Outline.Reason.OK,
             based_on=base)
         job = photo_revision_bump(photo=photo, fields=[])
         crop = [photo.crop_x, photo.crop_y, photo.crop_w, photo.crop_h]
         return PhotoEdit.objects.create(
-            photo=photo, edited_by=user, revision=photo.revision, crop_before=crop,
+            photo=photo, edited_by=actor, revision=photo.revision, crop_before=crop,
             crop_after=crop, side_before=photo.side, side_after=photo.side,
             guess_before=photo.proposed_individual, guess_after=photo.proposed_individual,
             job=job, outline=outline, outline_action=action)

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.images import EXTENSIONS
-from common.permissions import perm_require
+from common.permissions import Actor, perm_require
 from common.uploads import image_upload_check
 from dois import images as renderings
 from dois.models import IdentificationJob, Individual, Photo, Sighting
@@ -92,7 +92,7 @@ class PhotoOptions:
     problems: dict[str, str] = field(default_factory=dict)
 
 
-def photo_submit(*, sighting: Sighting, upload, uploaded_by,
+def photo_submit(*, sighting: Sighting, upload, actor: Actor,
                  options: PhotoOptions | None = None, send: bool = True
                  ) -> tuple[Photo, IdentificationJob | None]:
     """Check and save one photo of ``sighting`` and queue its identification (sent after
@@ -101,7 +101,7 @@ def photo_submit(*, sighting: Sighting, upload, uploaded_by,
     Raises ``ValidationError`` (``{"image": [...]}``, ``{"crop": ...}``, ``{"side": ...}``,
     ``{"guess": ...}``) for this file. The original is stored under an unguessable name.
     """
-    perm_require(user=uploaded_by, perm="dois.submit_photo")
+    perm_require(user=actor, perm="dois.submit_photo")
     options = options or PhotoOptions()
     if options.problems:
         raise ValidationError(dict(options.problems))
@@ -127,7 +127,7 @@ def photo_submit(*, sighting: Sighting, upload, uploaded_by,
                 sighting=sighting, original_name=name[:255], sha256=sha256,
                 width=info.width, height=info.height,
                 crop_x=x, crop_y=y, crop_w=w, crop_h=h, side=options.side,
-                quality=options.quality, uploaded_by=uploaded_by,
+                quality=options.quality, uploaded_by=actor,
                 exif_taken_at=taken_at, exif_latitude=info.latitude,
                 exif_longitude=info.longitude, proposed_individual=proposed,
                 state=Photo.State.SUBMITTED, split=photo_split_for(sha256=sha256),
@@ -151,7 +151,7 @@ class FileResult:
     errors: list[str] | None = None
 
 
-def photos_submit(*, sighting: Sighting, uploads: list, uploaded_by,
+def photos_submit(*, sighting: Sighting, uploads: list, actor: Actor,
                   options: list[PhotoOptions]) -> list[FileResult]:
     """Save many files of one sighting; each is checked on its own (bad ones are reported,
     the others are kept).
@@ -166,7 +166,7 @@ def photos_submit(*, sighting: Sighting, uploads: list, uploaded_by,
         try:
             with transaction.atomic():
                 photo, job = photo_submit(sighting=sighting, upload=upload,
-                                          uploaded_by=uploaded_by, options=opts, send=False)
+                                          actor=actor, options=opts, send=False)
         except ValidationError as exc:
             messages = [str(m) for msgs in getattr(exc, "message_dict", {"": exc.messages})
                         .values() for m in msgs]
@@ -187,7 +187,7 @@ def photos_submit(*, sighting: Sighting, uploads: list, uploaded_by,
     return results
 
 
-def sighting_with_photos_submit(*, uploaded_by, sighting_fields: dict, uploads: list,
+def sighting_with_photos_submit(*, actor: Actor, sighting_fields: dict, uploads: list,
                                 options: list[PhotoOptions]) -> tuple[Sighting | None,
                                                                      list[FileResult]]:
     """The volunteer's bulk upload: one sighting and its photos.
@@ -195,9 +195,9 @@ def sighting_with_photos_submit(*, uploaded_by, sighting_fields: dict, uploads: 
     The sighting is kept only if at least one photo was saved.
     """
     with transaction.atomic():
-        sighting = sighting_create(created_by=uploaded_by, **sighting_fields)
+        sighting = sighting_create(actor=actor, **sighting_fields)
         results = photos_submit(sighting=sighting, uploads=uploads,
-                                uploaded_by=uploaded_by, options=options)
+                                actor=actor, options=options)
         if not any(r.photo for r in results):
             transaction.set_rollback(True)
             return None, results
@@ -230,7 +230,7 @@ def photo_derivative(*, photo: Photo, kind: str) -> bytes:
     return data
 
 
-def photo_with_sighting_submit(*, uploaded_by, upload, options: PhotoOptions,
+def photo_with_sighting_submit(*, actor: Actor, upload, options: PhotoOptions,
                                sighting: Sighting | None = None,
                                sighting_fields: dict | None = None,
                                ) -> tuple[Photo, IdentificationJob | None]:
@@ -238,13 +238,13 @@ def photo_with_sighting_submit(*, uploaded_by, upload, options: PhotoOptions,
 
     Volunteers may add photos only to sightings they recorded; researchers to any.
     """
-    perm_require(user=uploaded_by, perm="dois.submit_photo")
+    perm_require(user=actor, perm="dois.submit_photo")
     with transaction.atomic():
         if sighting is not None:
-            if (sighting.created_by_id != uploaded_by.pk
-                    and not user_is_researcher(user=uploaded_by)):
+            if (sighting.created_by_id != actor.pk
+                    and not user_is_researcher(user=actor)):
                 raise PermissionDenied(_("You can add photos only to your own sightings."))
         else:
-            sighting = sighting_create(created_by=uploaded_by, **(sighting_fields or {}))
-        return photo_submit(sighting=sighting, upload=upload, uploaded_by=uploaded_by,
+            sighting = sighting_create(actor=actor, **(sighting_fields or {}))
+        return photo_submit(sighting=sighting, upload=upload, actor=actor,
                             options=options)

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from common.permissions import permission_require
+from common.permissions import Actor, permission_require
 from dois.models import Decision, Encounter, Individual, Photo
 from dois.rules import user_is_researcher
 from dois.selectors.review import decision_in_force_latest, decisions_recent
@@ -22,13 +22,13 @@ SKIPPED_KEY = "dois_review_skipped"
 SKIPPED_MAX = 500
 
 
-def decision_undo(*, decision: Decision, decided_by) -> list[Decision]:
+def decision_undo(*, decision: Decision, actor: Actor) -> list[Decision]:
     """Undo ``decision``, which must still be in force and the latest of its photo.
 
     A decision taken for several photos of one encounter at once is undone for all of
     them that are still as it left them. Returns the undo decisions (append-only).
     """
-    permission_require(allowed=user_is_researcher(user=decided_by))
+    permission_require(allowed=user_is_researcher(user=actor))
     group = [decision]
     if decision.encounter_id:
         group = list(Decision.objects.filter(encounter_id=decision.encounter_id)
@@ -43,16 +43,16 @@ def decision_undo(*, decision: Decision, decided_by) -> list[Decision]:
                         "This decision was already undone or a later decision replaced it."))
                 continue  # another member of the encounter was decided again since
             undos.append(decision_record(photo=member.photo, action=Decision.Action.UNDO,
-                                         decided_by=decided_by))
+                                         actor=actor))
     return undos
 
 
-def decision_undo_last(*, decided_by) -> list[Decision]:
-    """Undo the latest decision of ``decided_by`` that can still be undone."""
-    permission_require(allowed=user_is_researcher(user=decided_by))
-    for recent in decisions_recent(user=decided_by, limit=20):
+def decision_undo_last(*, actor: Actor) -> list[Decision]:
+    """Undo the latest decision of ``actor`` that can still be undone."""
+    permission_require(allowed=user_is_researcher(user=actor))
+    for recent in decisions_recent(user=actor, limit=20):
         if recent.undoable:
-            return decision_undo(decision=recent.decision, decided_by=decided_by)
+            return decision_undo(decision=recent.decision, actor=actor)
     raise ValidationError(_("You have no decision left to undo."))
 
 
@@ -77,7 +77,7 @@ def review_unskip(*, session, photo_id: int | None = None) -> list[int]:
     return skipped
 
 
-def decisions_record_together(*, photos: list[Photo], action: str, decided_by,
+def decisions_record_together(*, photos: list[Photo], action: str, actor: Actor,
                               individual: Individual | None = None, note: str = "",
                               quality: int | None = None, side: str = "") -> list[Decision]:
     """One decision for photos of one sighting that show the same animal (an encounter).
@@ -88,7 +88,7 @@ def decisions_record_together(*, photos: list[Photo], action: str, decided_by,
     ``side`` grade the first photo only (the others were not looked at as closely).
     A single photo is decided alone, without an encounter.
     """
-    permission_require(allowed=user_is_researcher(user=decided_by))
+    permission_require(allowed=user_is_researcher(user=actor))
     if not photos:
         raise ValidationError(_("Choose at least one photo."))
     if action == Decision.Action.UNDO:
@@ -106,18 +106,18 @@ def decisions_record_together(*, photos: list[Photo], action: str, decided_by,
                 raise ValidationError(_(
                     "Photo %(id)s was decided meanwhile; reload the page.") % {"id": late[0].pk})
             encounter = Encounter.objects.create(sighting_id=first.sighting_id,
-                                                 created_by=decided_by)
-        decisions = [decision_record(photo=first, action=action, decided_by=decided_by,
+                                                 created_by=actor)
+        decisions = [decision_record(photo=first, action=action, actor=actor,
                                      individual=individual, note=note, quality=quality,
                                      side=side, encounter=encounter)]
         animal = decisions[0].individual
         for photo in others:
             if action == Decision.Action.UNUSABLE:
                 decisions.append(decision_record(
-                    photo=photo, action=action, decided_by=decided_by, note=note,
+                    photo=photo, action=action, actor=actor, note=note,
                     encounter=encounter))
             else:
                 decisions.append(decision_record(
                     photo=photo, action=Decision.Action.CONFIRM, individual=animal,
-                    decided_by=decided_by, note=note, encounter=encounter))
+                    actor=actor, note=note, encounter=encounter))
     return decisions

@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.pagecache import page_cache_bump_on_commit
-from common.permissions import perm_require
+from common.permissions import Actor, perm_require
 from dois import inference
 from dois.model_files import model_files_publish
 from dois.models import Embedding, ModelVersion, Photo, TrainingRun
@@ -53,9 +53,9 @@ DEFAULT_PARAMS: dict[str, Any] = {
 }
 
 
-def training_run_start(*, requested_by, params: dict[str, Any] | None = None) -> TrainingRun:
+def training_run_start(*, actor: Actor, params: dict[str, Any] | None = None) -> TrainingRun:
     """Queue a training run on the ``train`` queue (sent after commit)."""
-    perm_require(user=requested_by, perm="dois.train_model")
+    perm_require(user=actor, perm="dois.train_model")
     params = dict(params or {})
     unknown = set(params) - set(DEFAULT_PARAMS)
     if unknown:
@@ -65,7 +65,7 @@ def training_run_start(*, requested_by, params: dict[str, Any] | None = None) ->
     if not 1 <= int(merged["epochs"]) <= 500:
         raise ValidationError({"epochs": _("Epochs must be between 1 and 500.")})
     with transaction.atomic():
-        run = TrainingRun.objects.create(requested_by=requested_by, params=merged)
+        run = TrainingRun.objects.create(requested_by=actor, params=merged)
         transaction.on_commit(lambda: training_run_send(run_id=run.pk))
     return run
 
@@ -299,9 +299,9 @@ def training_runs_sweep(*, older_than_s: float | None = None) -> list[int]:
 # --- activation -----------------------------------------------------------------------
 
 
-def model_version_activate(*, model_version: ModelVersion, user) -> ModelVersion:
+def model_version_activate(*, model_version: ModelVersion, actor: Actor) -> ModelVersion:
     """Start activating a version: re-embed the gallery in the background, then switch."""
-    perm_require(user=user, perm="dois.activate_model")
+    perm_require(user=actor, perm="dois.activate_model")
     if model_version.is_active:
         raise ValidationError({"model_version": _("This version is already active.")})
     if model_version.state == ModelVersion.State.EMBEDDING_GALLERY:
@@ -313,34 +313,35 @@ def model_version_activate(*, model_version: ModelVersion, user) -> ModelVersion
     with transaction.atomic():
         ModelVersion.objects.filter(pk=model_version.pk).update(
             state=ModelVersion.State.EMBEDDING_GALLERY)
-        user_id = user.pk
+        actor_id = actor.pk
         transaction.on_commit(lambda: current_app.send_task(
-            REEMBED_TASK, args=[model_version.pk, user_id], queue="train"))
+            REEMBED_TASK, args=[model_version.pk, actor_id], queue="train"))
     model_version.refresh_from_db()
     return model_version
 
 
-def model_version_switch(*, model_version: ModelVersion, user=None) -> ModelVersion:
+def model_version_switch(*, model_version: ModelVersion,
+                         actor: Actor | None = None) -> ModelVersion:
     """Make ``model_version`` the only active version, in one transaction."""
     with transaction.atomic():
         versions = list(ModelVersion.objects.select_for_update().filter(is_active=True))
         ModelVersion.objects.filter(pk__in=[v.pk for v in versions]).update(is_active=False)
         ModelVersion.objects.filter(pk=model_version.pk).update(
             is_active=True, state=ModelVersion.State.READY, activated_at=timezone.now(),
-            activated_by=user)
+            activated_by=actor)
         page_cache_bump_on_commit()  # pages name the active model; set in a worker
     model_version.refresh_from_db()
     return model_version
 
 
-def model_version_activation_finish(*, model_version_id: int, user_id: int | None) -> bool:
+def model_version_activation_finish(*, model_version_id: int, actor_id: int | None) -> bool:
     """Embed every reference photo under the version, then switch. Safe to run twice."""
     version = ModelVersion.objects.get(pk=model_version_id)
     if version.is_active:
         return True
     if version.state != ModelVersion.State.EMBEDDING_GALLERY:
         return False
-    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
     try:
         model_load(model_version=version)
         while True:
@@ -355,5 +356,5 @@ def model_version_activation_finish(*, model_version_id: int, user_id: int | Non
         return False
     logger.info("gallery of %s: %s embeddings", version.name,
                 Embedding.objects.filter(model_version=version).count())
-    model_version_switch(model_version=version, user=user)
+    model_version_switch(model_version=version, actor=actor)
     return True

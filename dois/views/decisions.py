@@ -68,12 +68,12 @@ def review(request, pk: int):
         try:
             if data["action"] == Decision.Action.UNDO:
                 decisions = [services.decision_record(
-                    photo=photo, action=data["action"], decided_by=request.user)]
+                    photo=photo, action=data["action"], actor=request.user)]
             else:
                 others = list(Photo.objects.filter(pk__in=together).exclude(pk=photo.pk)
                               .order_by("uploaded_at", "id"))
                 decisions = services.decisions_record_together(
-                    photos=[photo, *others], action=data["action"], decided_by=request.user,
+                    photos=[photo, *others], action=data["action"], actor=request.user,
                     individual=data["individual"], note=data["note"],
                     quality=data["quality"], side=data["side"])
         except ValidationError as exc:
@@ -130,7 +130,7 @@ def decision_undo(request, pk: int):
     """Undo one of the researcher's recent decisions (listed on every review page)."""
     decision = get_object_or_404(Decision.objects.select_related("photo"), pk=pk)
     try:
-        undos = services.decision_undo(decision=decision, decided_by=request.user)
+        undos = services.decision_undo(decision=decision, actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return _back(request, "dois:review_queue")
@@ -142,7 +142,7 @@ def decision_undo(request, pk: int):
 def decision_undo_last(request):
     """``z`` on any review page: undo the researcher's own last decision."""
     try:
-        undos = services.decision_undo_last(decided_by=request.user)
+        undos = services.decision_undo_last(actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return _back(request, "dois:review_queue")

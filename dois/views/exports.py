@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 def _export_form(request, data=None) -> ExportForm:
     kinds = [k for k in services.KINDS
-             if services.export_allowed(user=request.user, kind=k)]
+             if services.export_allowed(actor=request.user, kind=k)]
     return ExportForm(data, kinds=kinds, initial={"kind": ExportRun.Kind.CAPTURE_CSV})
 
 
@@ -49,7 +49,7 @@ def export_index(request):
         data = form.cleaned_data
         try:
             run = services.export_run_request(
-                user=request.user, kind=data["kind"], start=data["start"], end=data["end"],
+                actor=request.user, kind=data["kind"], start=data["start"], end=data["end"],
                 occasion=data["occasion"])
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -60,7 +60,7 @@ def export_index(request):
             return redirect("dois:exports")
     params = _capture_params(request)
     occasions, rows = exports.capture_history(**params)
-    runs = services.export_runs_recent(user=request.user)
+    runs = services.export_runs_recent(actor=request.user)
     return render(request, "dois/exports.html", {
         "form": form, "occasions": occasions, "rows": rows[:50], "row_count": len(rows),
         "params": params, "query": request.GET.urlencode(), "runs": runs,
@@ -86,7 +86,7 @@ def export_capture_inp(request):
 @permission_required("dois.export_data", raise_exception=True)
 def export_dataset_zip(request):
     """The notebook dataset is large: it is made by a task (see :func:`export_index`)."""
-    run = services.export_run_request(user=request.user,
+    run = services.export_run_request(actor=request.user,
                                               kind=ExportRun.Kind.DATASET)
     messages.success(request, _("Export %(id)s is being prepared; its download link "
                                 "appears below when it is ready.") % {"id": run.pk})
@@ -99,7 +99,7 @@ def export_download(request, pk: int):
     from its unguessable stored name)."""
     run = get_object_or_404(ExportRun, pk=pk)
     try:
-        run = services.export_run_download(run=run, user=request.user)
+        run = services.export_run_download(run=run, actor=request.user)
     except ValidationError as exc:  # not ready (a PermissionDenied is a 403)
         raise Http404 from exc
     return file_response(name=run.file.name, filename=run.filename,

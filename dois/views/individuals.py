@@ -74,7 +74,7 @@ def individual_edit(request, code: str):
     form = IndividualForm(request.POST or None, individual=individual)
     if request.method == "POST" and form.is_valid():
         try:
-            services.individual_update(individual=individual, user=request.user,
+            services.individual_update(individual=individual, actor=request.user,
                                        **form.cleaned_data)
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):
@@ -104,7 +104,7 @@ def individual_merge(request, code: str):
         if request.method == "POST" and request.POST.get("confirm") == "yes":
             try:
                 target = services.individual_merge(source=source, target=target,
-                                                   user=request.user)
+                                                   actor=request.user)
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
                 return redirect(source)
@@ -131,7 +131,7 @@ def individual_split(request, code: str):
         raise Http404
     if request.method == "POST":
         try:
-            services.individual_split(source=source, user=request.user)
+            services.individual_split(source=source, actor=request.user)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect(merge.target)

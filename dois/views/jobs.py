@@ -40,7 +40,7 @@ def training(request):
     form = TrainingRunForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            run = services.training_run_start(requested_by=request.user,
+            run = services.training_run_start(actor=request.user,
                                                        params=form.cleaned_data)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -63,7 +63,7 @@ def training_run_status(request, pk: int):
 def model_activate(request, pk: int):
     version = get_object_or_404(ModelVersion, pk=pk)
     try:
-        services.model_version_activate(model_version=version, user=request.user)
+        services.model_version_activate(model_version=version, actor=request.user)
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
     else:

@@ -43,7 +43,7 @@ def photo_outline(request, pk: int):
             data = form.cleaned_data
             try:
                 edit = services.photo_outline_correct(
-                    photo=photo, user=request.user, action=data["action"], tip=data["tip"],
+                    photo=photo, actor=request.user, action=data["action"], tip=data["tip"],
                     trailing_end=data["trailing_end"], leading_end=data["leading_end"],
                     trailing=data["trailing"], facing=data["facing"] or None,
                     base_revision=data["revision"], outline_id=data["outline"])

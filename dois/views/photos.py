@@ -45,7 +45,7 @@ def submit(request):
                                  files_list=request.FILES.getlist("images"))
         if sighting_form.is_valid() and photos_form.is_valid():
             sighting, results = services.sighting_with_photos_submit(
-                uploaded_by=request.user, sighting_fields=sighting_form.cleaned_data,
+                actor=request.user, sighting_fields=sighting_form.cleaned_data,
                 uploads=photos_form.cleaned_data["images"],
                 options=photos_form.file_options())
             saved = sum(1 for r in results if r.photo)
@@ -99,7 +99,7 @@ def photo_edit(request, pk: int):
         data = form.cleaned_data
         try:
             edit = services.photo_correct(
-                photo=photo, user=request.user, base_revision=data["revision"],
+                photo=photo, actor=request.user, base_revision=data["revision"],
                 correction=services.Correction(
                     crop=data["crop"], side=data["side"], guess=data["guess"]))
         except ValidationError as exc:

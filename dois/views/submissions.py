@@ -48,7 +48,7 @@ def leaderboard_submit(request):
         data = form.cleaned_data
         try:
             submission = services.submission_create(
-                user=request.user, upload=data["file"], name=data["name"],
+                actor=request.user, upload=data["file"], name=data["name"],
                 description=data["description"], notebook_url=data["notebook_url"])
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
@@ -81,7 +81,7 @@ def leaderboard_promote(request, pk: int):
         raise Http404
     try:
         version = services.submission_promote(submission=submission,
-                                                          user=request.user)
+                                                          actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -97,7 +97,7 @@ def leaderboard_requeue(request, pk: int):
     submission = selectors.submission_get(pk=pk, user=request.user)
     if submission is None:
         raise Http404
-    services.submission_requeue(submission=submission, user=request.user)
+    services.submission_requeue(submission=submission, actor=request.user)
     messages.success(request, _("The submission will be evaluated again."))
     return redirect(submission)
 

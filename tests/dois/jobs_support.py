@@ -163,7 +163,7 @@ def edge_job_make(version, researcher, *, candidates: int = 1, uploaded_by=None,
         ind = IndividualFactory()
         ref = fin_photo(individual_seed=i % 2, photo_seed=i)
         services.decision_record(photo=ref, action="confirm", individual=ind,
-                                 decided_by=researcher)
+                                 actor=researcher)
         fin = traced_fin(individual_seed=i % 2, photo_seed=0)
         Embedding.objects.create(photo=ref, model_version=version, vector=fin["vector"],
                                  edge=fin["edge"], outline=_outline(ref, (i % 2, 0)))

@@ -18,7 +18,7 @@ def confirmed(researcher, individual, day, **kwargs):
     sighting = SightingFactory(observed_at=datetime(2024, 6, day, 2, tzinfo=UTC))
     photo = PhotoFactory(sighting=sighting, **kwargs)
     services.decision_record(photo=photo, action="confirm", individual=individual,
-                             decided_by=researcher)
+                             actor=researcher)
     return photo
 
 
@@ -44,7 +44,7 @@ def test_occasion_is_local_survey_day(researcher, settings):
     sighting = SightingFactory(observed_at=datetime(2024, 6, 1, 20, tzinfo=UTC))
     photo = PhotoFactory(sighting=sighting)
     services.decision_record(photo=photo, action="confirm", individual=ind,
-                             decided_by=researcher)
+                             actor=researcher)
     occasions, _ = exports.capture_history()
     assert [o.label for o in occasions] == ["2024-06-02"]
 
@@ -54,10 +54,10 @@ def test_dataset_export_and_split_stability(tmp_path, researcher, volunteer):
     photos = []
     for seed in range(6):
         photo, _ = services.photo_submit(sighting=SightingFactory(), upload=upload(seed=seed),
-                                         uploaded_by=volunteer,
+                                         actor=volunteer,
                                          options=services.PhotoOptions(crop=(10, 10, 200, 80)))
         services.decision_record(photo=photo, action="confirm", individual=ind,
-                                 decided_by=researcher)
+                                 actor=researcher)
         photos.append(photo)
     summary = exports.dataset_export(out_dir=tmp_path / "a")
     assert summary["photos"] == 6 and summary["individuals"] == 1
@@ -72,9 +72,9 @@ def test_dataset_export_and_split_stability(tmp_path, researcher, volunteer):
     other = IndividualFactory(code="PRE-0010")
     for seed in range(10, 20):
         photo, _ = services.photo_submit(sighting=SightingFactory(), upload=upload(seed=seed),
-                                         uploaded_by=volunteer)
+                                         actor=volunteer)
         services.decision_record(photo=photo, action="confirm", individual=other,
-                                 decided_by=researcher)
+                                 actor=researcher)
     call_command("export_dataset", str(tmp_path / "b"))
     with (tmp_path / "b" / "photos.csv").open() as fh:
         second = {row["photo_id"]: row["split"] for row in csv.DictReader(fh)}

@@ -23,7 +23,7 @@ def test_person_checked_outlines_are_written_as_segmenter_training_pairs(
     checked = edge_job_make(edge_version, researcher)
     machine_only = edge_job_make(edge_version, researcher)
     line = [[x + 2.0, y] for x, y in checked.outline.data["trailing"][::2]]
-    edit = photo_outline_correct(photo=checked.photo, user=researcher, action="redraw",
+    edit = photo_outline_correct(photo=checked.photo, actor=researcher, action="redraw",
                                  trailing=line)
     call_command("export_outlines", str(tmp_path / "out"))
     assert "1 outlines written" in capsys.readouterr().out

@@ -38,7 +38,7 @@ def _all(ids, status):
 
 def _submit(volunteer, seeds):
     _sighting, results = services.sighting_with_photos_submit(
-        uploaded_by=volunteer,
+        actor=volunteer,
         sighting_fields={"observed_at": timezone.now(), "latitude": 22.3, "longitude": 113.8},
         uploads=[upload(seed=s) for s in seeds],
         options=[services.PhotoOptions() for _ in seeds])
@@ -136,7 +136,7 @@ def test_photos_saved_while_the_shipped_model_was_missing_are_identified_later(
         settings.DOIS_MODEL_PATH = str(tmp_path / "fin-embedder-v1.keras")
         source, target = tiny_model_path, Path(settings.DOIS_MODEL_PATH)
     _sighting, results = services.sighting_with_photos_submit(
-        uploaded_by=volunteer,
+        actor=volunteer,
         sighting_fields={"observed_at": timezone.now(), "latitude": 22.3, "longitude": 113.8},
         uploads=[upload(seed=s) for s in (330, 331)],
         options=[services.PhotoOptions() for _ in range(2)])

@@ -25,7 +25,7 @@ def test_the_migration_moves_old_originals_to_unguessable_names(volunteer):
     from django.core.files.storage import default_storage
 
     photo, _job = services.photo_submit(sighting=SightingFactory(), upload=upload(seed=520),
-                                        uploaded_by=volunteer)
+                                        actor=volunteer)
     with photo.original.open("rb") as fh:
         data = fh.read()
     old = default_storage.save(f"dois/originals/2024/05/{photo.sha256[:16]}.jpg",

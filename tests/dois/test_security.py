@@ -55,17 +55,17 @@ def photos(volunteer, researcher, model_version, django_capture_on_commit_callba
         with django_capture_on_commit_callbacks(execute=True):
             photo, _job = services.photo_submit(
                 sighting=sighting, upload=upload(data=data, name=f"IMG_{seed}.jpg"),
-                uploaded_by=volunteer, options=services.PhotoOptions(**options))
+                actor=volunteer, options=services.PhotoOptions(**options))
         return photo
 
     public = submit(1)
     services.decision_record(photo=public, action="confirm", individual=individual,
-                             decided_by=researcher)
+                             actor=researcher)
     private = submit(2, is_public=False)
     services.decision_record(photo=private, action="confirm", individual=individual,
-                             decided_by=researcher)
+                             actor=researcher)
     unusable = submit(3)
-    services.decision_record(photo=unusable, action="unusable", decided_by=researcher)
+    services.decision_record(photo=unusable, action="unusable", actor=researcher)
     unreviewed = submit(4)
     photos = {"public": public, "private": private, "unusable": unusable,
               "unreviewed": unreviewed}
@@ -143,7 +143,7 @@ def test_an_original_goes_to_researchers_as_a_sandboxed_attachment(photos, resea
 def test_an_original_uploaded_under_an_html_name_downloads_as_the_image_it_is(
         volunteer, researcher, client):
     photo, _job = services.photo_submit(
-        sighting=SightingFactory(), uploaded_by=volunteer,
+        sighting=SightingFactory(), actor=volunteer,
         upload=upload(seed=9, name="page.html", content_type="text/html"))
     assert photo.original.name.endswith(".jpg")
     client.force_login(researcher)

@@ -50,7 +50,7 @@ def test_a_worker_identifies_a_bulk_upload_in_batches(settings, model_version, v
     inds, _refs = gallery_make(individuals=2, per_individual=2, model_version=model_version)
     worker = start_worker(queues="identify", name="ident")
     _sighting, results = services.sighting_with_photos_submit(
-        uploaded_by=volunteer,
+        actor=volunteer,
         sighting_fields={"observed_at": timezone.now(), "latitude": 22.3, "longitude": 113.8},
         uploads=[upload(seed=100 + s) for s in range(5)],
         options=[services.PhotoOptions() for _ in range(5)])
@@ -73,7 +73,7 @@ def test_a_worker_identifies_fins_by_their_outline(settings, edge_version, volun
     worker = start_worker(queues="identify", name="edge")
     fin, box = fin_upload(fin_image(individual_seed=0, photo_seed=4), "query.jpg")
     _sighting, results = services.sighting_with_photos_submit(
-        uploaded_by=volunteer,
+        actor=volunteer,
         sighting_fields={"observed_at": timezone.now(), "latitude": 22.3, "longitude": 113.8},
         uploads=[fin, upload(seed=7)],
         options=[services.PhotoOptions(crop=box), services.PhotoOptions(crop=(0, 0, 40, 40))])
@@ -116,7 +116,7 @@ def test_identify_and_train_queues_on_two_named_workers(model_version, researche
                     copy.with_suffix(suffix))
     second = ModelVersion.objects.create(name="second", file_path=str(copy), embedding_dim=32,
                                          input_size=64, threshold=0.5)
-    model_version_activate(model_version=second, user=researcher)
+    model_version_activate(model_version=second, actor=researcher)
     wait_for(lambda: ModelVersion.objects.get(pk=second.pk).is_active, what="switched")
     model_version.refresh_from_db()
     assert not model_version.is_active

@@ -29,7 +29,7 @@ def test_zoom_pan_and_the_next_photo_of_the_candidate(browser, live_server):
     for quality in (5, 4):
         ref = PhotoFactory(quality=quality)
         services.decision_record(photo=ref, action="confirm", individual=ind,
-                                 decided_by=researcher)
+                                 actor=researcher)
         refs.append(ref)
     photo = PhotoFactory()
     log_in(browser, live_server, "res")

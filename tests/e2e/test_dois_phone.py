@@ -64,7 +64,7 @@ def scene():
         for _ in range(3):
             ref = PhotoFactory(sighting=sighting, uploaded_by=volunteer)
             services.decision_record(photo=ref, action="confirm", individual=ind,
-                                     decided_by=researcher)
+                                     actor=researcher)
             refs.append(ref)
     waiting = PhotoFactory(sighting=sighting, uploaded_by=volunteer,
                            original_name="a-very-long-file-name-from-a-camera-DSC_000123.JPG",
@@ -77,7 +77,7 @@ def scene():
         candidates=[(pearl.pk, 0.91, refs[0].pk), (other.pk, 0.42, refs[3].pk)],
         new_individual_probability=0.125, timings={})
     merged = IndividualFactory(code="PRE-0044")
-    services.individual_merge(source=merged, target=other, user=researcher)
+    services.individual_merge(source=merged, target=other, actor=researcher)
     return {"waiting": waiting, "job": job, "pearl": pearl, "other": other}
 
 

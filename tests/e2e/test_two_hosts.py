@@ -194,7 +194,7 @@ def test_a_model_trained_on_one_host_is_loaded_by_an_identify_worker_on_another(
     start_worker(queues="train", name="trainer-host", env=trainer_env, cwd=trainer_home)
     start_worker(queues="identify", name="identify-host", env=identify_env, cwd=identify_home)
 
-    run = services.training_run_start(requested_by=researcher, params=TINY_RUN)
+    run = services.training_run_start(actor=researcher, params=TINY_RUN)
     wait_for(lambda: TrainingRun.objects.get(pk=run.pk).status in ("done", "failed"),
              timeout=400, what="the training run on the trainer host")
     run.refresh_from_db()
@@ -203,7 +203,7 @@ def test_a_model_trained_on_one_host_is_loaded_by_an_identify_worker_on_another(
     assert version.file_path.startswith("storage:dois/models/")
     assert not list((trainer_home / "var" / "media").rglob("*.*"))
 
-    services.model_version_activate(model_version=version, user=researcher)  # train queue
+    services.model_version_activate(model_version=version, actor=researcher)  # train queue
     wait_for(lambda: ModelVersion.objects.get(pk=version.pk).is_active, timeout=180,
              what="the gallery re-embedded on the trainer host, then the switch")
     from django.db import transaction

@@ -134,7 +134,7 @@ def test_a_finished_submission_shows_at_once_on_the_cached_event_page(
     member = UserFactory(username="cache-member", display_name="Cai", roles=["volunteer"])
     with django_capture_on_commit_callbacks(execute=True):
         sub = services.submission_create(
-            user=member, name="cached-net", upload=model_upload(built_models()["good"]))
+            actor=member, name="cached-net", upload=model_upload(built_models()["good"]))
     first = client.get(night.get_absolute_url())
     assert first["X-Page-Cache"] == "miss" and "Queued for evaluation" in first.text
     assert client.get(night.get_absolute_url())["X-Page-Cache"] == "hit"

@@ -41,7 +41,7 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from exc
         options = [services.PhotoOptions(is_public=not opts["private"]) for _u in uploads]
         _sighting, results = services.sighting_with_photos_submit(
-            uploaded_by=user, options=options, uploads=uploads,
+            actor=user, options=options, uploads=uploads,
             sighting_fields={"observed_at": timezone.now(), "latitude": opts["latitude"],
                              "longitude": opts["longitude"], "area": opts["area"]})
         jobs = {}

@@ -38,7 +38,7 @@ def gallery(researcher):
     photo = PhotoFactory(sighting=SightingFactory(latitude=22.23456, longitude=113.76543),
                          exif_latitude=22.2399, exif_longitude=113.7611)
     services.decision_record(photo=photo, action="confirm", individual=ind,
-                             decided_by=researcher)
+                             actor=researcher)
     hidden = PhotoFactory()
     return ind, photo, hidden
 

@@ -98,7 +98,7 @@ def test_post_permissions(edge_version, researcher, volunteer):
     assert _post(_as(other), job.photo_id, body).status_code in (403, 404)
     assert _post(_as(volunteer), job.photo_id, {"action": "fly"}).status_code == 400
     services.decision_record(photo=job.photo, action="confirm",
-                             individual=IndividualFactory(), decided_by=researcher)
+                             individual=IndividualFactory(), actor=researcher)
     assert _post(_as(volunteer), job.photo_id, body).status_code == 403
     assert not Outline.objects.filter(made_by="person").exists()
     assert _post(_as(researcher), job.photo_id, body).status_code == 201

@@ -36,9 +36,9 @@ def test_merge_moves_photos_keeps_decisions_and_redirects(researcher):
     survivor, merged = IndividualFactory(), IndividualFactory()
     photo = PhotoFactory()
     services.decision_record(photo=photo, action="confirm", individual=merged,
-                             decided_by=researcher)
+                             actor=researcher)
     guess = PhotoFactory(proposed_individual=merged)
-    services.individual_merge(source=merged, target=survivor, user=researcher)
+    services.individual_merge(source=merged, target=survivor, actor=researcher)
     merged.refresh_from_db()
     photo.refresh_from_db()
     guess.refresh_from_db()
@@ -49,23 +49,23 @@ def test_merge_moves_photos_keeps_decisions_and_redirects(researcher):
     survivor.refresh_from_db()
     assert survivor.first_seen == photo.sighting.observed_at.date()
     with pytest.raises(ValidationError):
-        services.individual_merge(source=merged, target=survivor, user=researcher)
+        services.individual_merge(source=merged, target=survivor, actor=researcher)
     with pytest.raises(ValidationError):
-        services.individual_merge(source=survivor, target=survivor, user=researcher)
+        services.individual_merge(source=survivor, target=survivor, actor=researcher)
 
 
 def test_merge_needs_curate_permission(volunteer):
     with pytest.raises(PermissionDenied):
         services.individual_merge(source=IndividualFactory(), target=IndividualFactory(),
-                                  user=volunteer)
+                                  actor=volunteer)
 
 
 def test_confirm_on_merged_individual_lands_on_survivor(researcher):
     survivor, merged = IndividualFactory(), IndividualFactory()
-    services.individual_merge(source=merged, target=survivor, user=researcher)
+    services.individual_merge(source=merged, target=survivor, actor=researcher)
     photo = PhotoFactory()
     services.decision_record(photo=photo, action="confirm", individual=merged,
-                             decided_by=researcher)
+                             actor=researcher)
     photo.refresh_from_db()
     assert photo.individual == survivor
 
@@ -79,7 +79,7 @@ def test_prefix_from_settings():
 
 def test_individual_update_edits_the_entry(researcher):
     ind = IndividualFactory(nickname="Old")
-    services.individual_update(individual=ind, user=researcher, nickname=" Pearl ",
+    services.individual_update(individual=ind, actor=researcher, nickname=" Pearl ",
                                sex="female", status="presumed_dead", notes="Scar on the left.")
     ind.refresh_from_db()
     assert (ind.nickname, ind.sex, ind.status, ind.notes) == (
@@ -90,7 +90,7 @@ def test_individual_update_edits_the_entry(researcher):
 def test_individual_update_needs_curate_permission(request, role):
     ind = IndividualFactory(nickname="Old")
     with pytest.raises(PermissionDenied):
-        services.individual_update(individual=ind, user=request.getfixturevalue(role),
+        services.individual_update(individual=ind, actor=request.getfixturevalue(role),
                                    nickname="New", sex="male", status="active", notes="")
     ind.refresh_from_db()
     assert ind.nickname == "Old"
@@ -100,15 +100,15 @@ def test_individual_update_refuses_merged_withdrawn_and_bad_values(researcher):
     ind = IndividualFactory()
     for status in ("merged", "withdrawn", "sleeping"):
         with pytest.raises(ValidationError):
-            services.individual_update(individual=ind, user=researcher, nickname="",
+            services.individual_update(individual=ind, actor=researcher, nickname="",
                                        sex="unknown", status=status, notes="")
     with pytest.raises(ValidationError):
-        services.individual_update(individual=ind, user=researcher, nickname="",
+        services.individual_update(individual=ind, actor=researcher, nickname="",
                                    sex="both", status="active", notes="")
     merged, survivor = IndividualFactory(), IndividualFactory()
-    services.individual_merge(source=merged, target=survivor, user=researcher)
+    services.individual_merge(source=merged, target=survivor, actor=researcher)
     with pytest.raises(ValidationError):
-        services.individual_update(individual=merged, user=researcher, nickname="x",
+        services.individual_update(individual=merged, actor=researcher, nickname="x",
                                    sex="unknown", status="active", notes="")
     merged.refresh_from_db()
     assert merged.status == Individual.Status.MERGED

@@ -18,7 +18,7 @@ from tests.dois.factories import IndividualFactory, PhotoFactory
 def confirmed(ind, researcher, **kwargs):
     photo = PhotoFactory(**kwargs)
     services.decision_record(photo=photo, action="confirm", individual=ind,
-                             decided_by=researcher)
+                             actor=researcher)
     return photo
 
 
@@ -28,8 +28,8 @@ def test_split_restores_photos_guesses_and_redirects_of_the_merged_individual(re
     own = confirmed(survivor, researcher)
     moved = [confirmed(merged, researcher) for _ in range(2)]
     guess = PhotoFactory(proposed_individual=merged)
-    services.individual_merge(source=older, target=merged, user=researcher)
-    services.individual_merge(source=merged, target=survivor, user=researcher)
+    services.individual_merge(source=older, target=merged, actor=researcher)
+    services.individual_merge(source=merged, target=survivor, actor=researcher)
     older.refresh_from_db()
     assert older.merged_into == survivor  # redirected by the second merge
     record = IndividualMerge.objects.get(source=merged)
@@ -39,7 +39,7 @@ def test_split_restores_photos_guesses_and_redirects_of_the_merged_individual(re
     later = confirmed(merged, researcher)
     assert Photo.objects.get(pk=later.pk).individual == survivor
 
-    split = services.individual_split(source=merged, user=researcher)
+    split = services.individual_split(source=merged, actor=researcher)
 
     merged.refresh_from_db()
     older.refresh_from_db()
@@ -56,29 +56,29 @@ def test_split_restores_photos_guesses_and_redirects_of_the_merged_individual(re
     # the history keeps both rows; a second split has nothing to undo
     assert IndividualMerge.objects.count() == 3
     with pytest.raises(ValidationError, match="not merged"):
-        services.individual_split(source=merged, user=researcher)
+        services.individual_split(source=merged, actor=researcher)
 
 
 @pytest.mark.django_db
 def test_a_photo_given_elsewhere_after_the_merge_stays_there(researcher):
     survivor, merged, third = IndividualFactory(), IndividualFactory(), IndividualFactory()
     photo = confirmed(merged, researcher)
-    services.individual_merge(source=merged, target=survivor, user=researcher)
+    services.individual_merge(source=merged, target=survivor, actor=researcher)
     services.decision_record(photo=photo, action="confirm", individual=third,
-                             decided_by=researcher)
-    services.individual_split(source=merged, user=researcher)
+                             actor=researcher)
+    services.individual_split(source=merged, actor=researcher)
     assert Photo.objects.get(pk=photo.pk).individual == third
 
 
 @pytest.mark.django_db
 def test_split_in_reverse_order_of_chained_merges(researcher):
     a, b, c = IndividualFactory(), IndividualFactory(), IndividualFactory()
-    services.individual_merge(source=a, target=b, user=researcher)
-    services.individual_merge(source=b, target=c, user=researcher)
+    services.individual_merge(source=a, target=b, actor=researcher)
+    services.individual_merge(source=b, target=c, actor=researcher)
     with pytest.raises(ValidationError, match="split"):
-        services.individual_split(source=a, user=researcher)
-    services.individual_split(source=b, user=researcher)
-    services.individual_split(source=a, user=researcher)
+        services.individual_split(source=a, actor=researcher)
+    services.individual_split(source=b, actor=researcher)
+    services.individual_split(source=a, actor=researcher)
     assert Individual.objects.filter(status=Individual.Status.ACTIVE).count() == 3
 
 
@@ -87,9 +87,9 @@ def test_split_needs_curate_permission(researcher, volunteer):
     from django.core.exceptions import PermissionDenied
 
     a, b = IndividualFactory(), IndividualFactory()
-    services.individual_merge(source=a, target=b, user=researcher)
+    services.individual_merge(source=a, target=b, actor=researcher)
     with pytest.raises(PermissionDenied):
-        services.individual_split(source=a, user=volunteer)
+        services.individual_split(source=a, actor=volunteer)
 
 
 @pytest.mark.django_db
@@ -131,7 +131,7 @@ def test_merge_page_with_an_unknown_code_says_so(client, researcher):
 def test_split_page_lists_what_returns_and_splits(client, researcher, volunteer):
     source, target = IndividualFactory(code="PRE-0601"), IndividualFactory(code="PRE-0602")
     moved = confirmed(source, researcher)
-    services.individual_merge(source=source, target=target, user=researcher)
+    services.individual_merge(source=source, target=target, actor=researcher)
     client.force_login(researcher)
     page = client.get(target.get_absolute_url()).content.decode()
     split_url = reverse("dois:individual_split", kwargs={"code": source.code})
@@ -160,7 +160,7 @@ def test_merges_lock_in_key_order_so_opposite_merges_never_deadlock(researcher):
 
     def merge_high_into_low():
         try:
-            services.individual_merge(source=high, target=low, user=researcher)
+            services.individual_merge(source=high, target=low, actor=researcher)
         except BaseException as exc:  # noqa: BLE001 - reported to the test
             errors.append(exc)
         finally:

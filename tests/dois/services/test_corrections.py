@@ -16,10 +16,10 @@ from tests.dois.jobs_support import gallery_make
 
 
 def uploaded(volunteer, seed=1):
-    sighting = services.sighting_create(created_by=volunteer, observed_at=timezone.now(),
+    sighting = services.sighting_create(actor=volunteer, observed_at=timezone.now(),
                                         latitude=22.2, longitude=113.7)
     return services.photo_submit(sighting=sighting, upload=upload(seed=seed),
-                                 uploaded_by=volunteer)
+                                 actor=volunteer)
 
 
 @pytest.mark.django_db
@@ -29,7 +29,7 @@ def test_a_correction_is_kept_and_re_identifies_with_a_new_job(
     guess = IndividualFactory(code="PRE-0700")
     Embedding.objects.create(photo=photo, model_version=model_version, vector=b"\0" * 128)
     with django_capture_on_commit_callbacks(execute=True):
-        edit = photo_correct(photo=photo, user=volunteer, base_revision=0,
+        edit = photo_correct(photo=photo, actor=volunteer, base_revision=0,
                              correction=Correction(crop=("0.25", "0.25", "0.5", "0.5"),
                                                    side="left", guess=guess))
     photo.refresh_from_db()
@@ -48,7 +48,7 @@ def test_a_correction_is_kept_and_re_identifies_with_a_new_job(
     assert _no_broker[-1][1] == [edit.job.pk]  # sent alone, after commit
     assert not Embedding.objects.filter(photo=photo).exists()
     # the same correction again changes nothing and makes no job
-    again = photo_correct(photo=photo, user=volunteer, base_revision=0, correction=Correction(
+    again = photo_correct(photo=photo, actor=volunteer, base_revision=0, correction=Correction(
         crop=("0.25", "0.25", "0.5", "0.5"), side="left", guess=guess))
     assert again is None and IdentificationJob.objects.filter(photo=photo).count() == 2
 
@@ -56,9 +56,9 @@ def test_a_correction_is_kept_and_re_identifies_with_a_new_job(
 @pytest.mark.django_db
 def test_a_correction_on_a_stale_revision_is_refused(volunteer, model_version):
     photo, _job = uploaded(volunteer)
-    photo_correct(photo=photo, user=volunteer, correction=Correction(side="left"))
+    photo_correct(photo=photo, actor=volunteer, correction=Correction(side="left"))
     with pytest.raises(ValidationError) as err:
-        photo_correct(photo=photo, user=volunteer, base_revision=0,
+        photo_correct(photo=photo, actor=volunteer, base_revision=0,
                       correction=Correction(side="right"))
     assert "revision" in err.value.message_dict
 
@@ -68,18 +68,18 @@ def test_who_may_correct(volunteer, researcher, model_version):
     photo, _job = uploaded(volunteer)
     stranger = UserFactory(username="other-volunteer", roles=["volunteer"])
     with pytest.raises(PermissionDenied):
-        photo_correct(photo=photo, user=stranger, correction=Correction(side="left"))
+        photo_correct(photo=photo, actor=stranger, correction=Correction(side="left"))
     ind = IndividualFactory()
     services.decision_record(photo=photo, action="confirm", individual=ind,
-                             decided_by=researcher)
+                             actor=researcher)
     with pytest.raises(PermissionDenied):  # a researcher has decided
-        photo_correct(photo=photo, user=volunteer, correction=Correction(side="left"))
-    edit = photo_correct(photo=photo, user=researcher, correction=Correction(side="right"))
+        photo_correct(photo=photo, actor=volunteer, correction=Correction(side="left"))
+    edit = photo_correct(photo=photo, actor=researcher, correction=Correction(side="right"))
     photo.refresh_from_db()
     assert edit.edited_by == researcher and photo.state == Photo.State.CONFIRMED
-    services.decision_record(photo=photo, action="undo", decided_by=researcher)
+    services.decision_record(photo=photo, action="undo", actor=researcher)
     # undone: nobody has decided any more, the volunteer may correct again
-    assert photo_correct(photo=photo, user=volunteer, correction=Correction(side="left"))
+    assert photo_correct(photo=photo, actor=volunteer, correction=Correction(side="left"))
 
 
 @pytest.mark.django_db
@@ -90,7 +90,7 @@ def test_bad_corrections_are_validation_errors(volunteer, model_version):
                               (Correction(crop=(0.99, 0.99, 0.01, 0.01)), "crop"),
                               (Correction(side="up"), "side")):
         with pytest.raises(ValidationError) as err:
-            photo_correct(photo=photo, user=volunteer, correction=correction)
+            photo_correct(photo=photo, actor=volunteer, correction=correction)
         assert field in err.value.message_dict
     assert not PhotoEdit.objects.exists()
 
@@ -99,7 +99,7 @@ def test_bad_corrections_are_validation_errors(volunteer, model_version):
 def test_an_old_revisions_result_keeps_its_candidates_but_not_its_embedding(
         volunteer, model_version):
     photo, old_job = uploaded(volunteer)
-    edit = photo_correct(photo=photo, user=volunteer, correction=Correction(side="left"))
+    edit = photo_correct(photo=photo, actor=volunteer, correction=Correction(side="left"))
     IdentificationJob.objects.filter(pk=old_job.pk).update(status="running")
     inds, _refs = gallery_make(individuals=1, per_individual=1)
     stored = identification_job_result_store(

@@ -25,14 +25,14 @@ def test_a_worker_re_identifies_the_corrected_photo(volunteer, model_version, st
                                                      purge_queues):
     gallery_make(individuals=2, per_individual=2, model_version=model_version)
     start_worker(queues="identify", name="corrections")
-    sighting = services.sighting_create(created_by=volunteer, observed_at=timezone.now(),
+    sighting = services.sighting_create(actor=volunteer, observed_at=timezone.now(),
                                         latitude=22.2, longitude=113.7)
     photo, first = services.photo_submit(sighting=sighting, upload=upload(seed=40),
-                                         uploaded_by=volunteer)
+                                         actor=volunteer)
     wait_for(lambda: IdentificationJob.objects.filter(pk=first.pk, status="done").exists(),
              what="first job done")
     vector_before = bytes(Embedding.objects.get(photo=photo).vector)
-    edit = photo_correct(photo=photo, user=volunteer, correction=Correction(
+    edit = photo_correct(photo=photo, actor=volunteer, correction=Correction(
         crop=(0.1, 0.2, 0.5, 0.6)))
     job = wait_for(lambda: IdentificationJob.objects.filter(pk=edit.job.pk, status="done")
                    .first(), what="job of the corrected photo done")

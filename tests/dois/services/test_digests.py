@@ -26,7 +26,7 @@ def uploader(db):
 
 def decide(photo, researcher, action="confirm", individual=None):
     return services.decision_record(photo=photo, action=action, individual=individual,
-                                    decided_by=researcher)
+                                    actor=researcher)
 
 
 def test_one_digest_a_day_in_the_members_language(uploader, researcher, mailoutbox):

@@ -92,10 +92,10 @@ def test_a_method_version_bump_re_traces_the_gallery_before_the_switch(
     assert services.model_versions_register_shipped()[0] == new  # once
     assert not Embedding.objects.filter(model_version=new).exists()
     with django_capture_on_commit_callbacks(execute=True):
-        services.model_version_activate(model_version=new, user=researcher)
+        services.model_version_activate(model_version=new, actor=researcher)
     assert _no_broker[-1][0] == services.REEMBED_TASK
     assert services.model_version_activation_finish(model_version_id=new.pk,
-                                                    user_id=researcher.pk)
+                                                    actor_id=researcher.pk)
     new.refresh_from_db()
     assert new.is_active and not ModelVersion.objects.get(pk=edge_version.pk).is_active
     rows = Embedding.objects.filter(model_version=new)

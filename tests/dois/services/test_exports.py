@@ -27,7 +27,7 @@ def seen(researcher, individual, when: datetime, trip="Boat A", public=True, **k
     sighting = SightingFactory(observed_at=when, trip=trip, **kwargs)
     photo = PhotoFactory(sighting=sighting, is_public=public)
     services.decision_record(photo=photo, action="confirm", individual=individual,
-                             decided_by=researcher)
+                             actor=researcher)
     return photo
 
 
@@ -91,14 +91,14 @@ def test_only_researchers_who_see_exact_places_get_the_sightings_csv(researcher,
     exporter = UserFactory(username="exporter")
     exporter.user_permissions.add(Permission.objects.get(codename="export_data"))
     exporter = type(exporter).objects.get(pk=exporter.pk)  # fresh permission cache
-    assert services.export_allowed(user=researcher, kind="sightings_csv")
-    assert services.export_allowed(user=exporter, kind="capture_csv")
-    assert not services.export_allowed(user=exporter, kind="sightings_csv")
-    assert not services.export_allowed(user=volunteer, kind="capture_csv")
+    assert services.export_allowed(actor=researcher, kind="sightings_csv")
+    assert services.export_allowed(actor=exporter, kind="capture_csv")
+    assert not services.export_allowed(actor=exporter, kind="sightings_csv")
+    assert not services.export_allowed(actor=volunteer, kind="capture_csv")
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        services.export_run_request(user=exporter, kind="sightings_csv")
+        services.export_run_request(actor=exporter, kind="sightings_csv")
 
 
 # --- Darwin Core Archive -------------------------------------------------------------------
@@ -213,7 +213,7 @@ def test_an_export_is_queued_not_made_in_the_request(client, researcher, survey,
 
 def test_a_run_is_written_once_and_downloaded_with_the_permission_check(
         client, researcher, volunteer, survey):
-    run = services.export_run_request(user=researcher, kind="sightings_csv")
+    run = services.export_run_request(actor=researcher, kind="sightings_csv")
     run = services.export_run_execute(run_id=run.pk)
     assert run.status == "done" and run.size > 0
     name = run.file.name
@@ -240,7 +240,7 @@ def test_a_failing_export_says_so_without_details(researcher, monkeypatch):
         raise OSError("/srv/secret/path is full")
 
     monkeypatch.setattr(exports_dwca, "dwca_zip", broken)
-    run = services.export_run_request(user=researcher, kind="dwca")
+    run = services.export_run_request(actor=researcher, kind="dwca")
     run = services.export_run_execute(run_id=run.pk)
     assert run.status == "failed" and "secret" not in run.error and "OSError" in run.error
 

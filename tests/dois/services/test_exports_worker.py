@@ -29,7 +29,7 @@ def test_a_worker_writes_the_darwin_core_archive(client, researcher, start_worke
                                                                        tzinfo=UTC)))
     services.decision_record(photo=photo, action="confirm",
                              individual=IndividualFactory(code="PRE-0042"),
-                             decided_by=researcher)
+                             actor=researcher)
     start_worker(queues="default", name="exports")
     client.force_login(researcher)
     response = client.post(reverse("dois:exports"), {"kind": "dwca", "occasion": "day"})

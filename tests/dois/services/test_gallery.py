@@ -25,7 +25,7 @@ def test_confirming_a_photo_puts_its_job_embedding_into_the_cached_gallery(
     with django_assert_num_queries(1):
         assert services.gallery_get(model_version=model_version) is before
     target = IndividualFactory()
-    services.decision_record(photo=job.photo, action="confirm", decided_by=researcher,
+    services.decision_record(photo=job.photo, action="confirm", actor=researcher,
                              individual=target)
     after = services.gallery_get(model_version=model_version)  # at once, not after 60 s
     assert after is not before and len(after.photo_ids) == len(before.photo_ids) + 1
@@ -40,7 +40,7 @@ def test_a_reference_embedded_after_its_confirmation_joins_the_cached_gallery_at
     before = services.gallery_get(model_version=model_version)
     target = IndividualFactory()
     reference = job_create()
-    services.decision_record(photo=reference.photo, action="confirm", decided_by=researcher,
+    services.decision_record(photo=reference.photo, action="confirm", actor=researcher,
                              individual=target)
     assert services.gallery_get(model_version=model_version).photo_ids == before.photo_ids
     services.identification_jobs_run(job_ids=[reference.pk])  # stores its embedding

@@ -20,7 +20,7 @@ def test_bulk_upload_is_sent_in_chunks_and_a_single_photo_alone(
     fields = {"observed_at": timezone.now(), "latitude": 22.3, "longitude": 113.8}
     with django_capture_on_commit_callbacks(execute=True):
         _sighting, results = services.sighting_with_photos_submit(
-            uploaded_by=volunteer, sighting_fields=fields,
+            actor=volunteer, sighting_fields=fields,
             uploads=[upload(seed=s) for s in range(5)],
             options=[services.PhotoOptions() for _ in range(5)])
     ids = [r.job.pk for r in results]
@@ -30,7 +30,7 @@ def test_bulk_upload_is_sent_in_chunks_and_a_single_photo_alone(
     _no_broker.clear()
     with django_capture_on_commit_callbacks(execute=True):
         photo, job = services.photo_submit(sighting=SightingFactory(), upload=upload(seed=77),
-                                           uploaded_by=volunteer)
+                                           actor=volunteer)
     assert _no_broker == [("dois.tasks.identify_photo", [job.pk], "identify")]
 
 

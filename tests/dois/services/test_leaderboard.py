@@ -52,7 +52,7 @@ def catalogue(db):
 
 
 def submit(user, data: bytes, name: str = "fin-net", **kwargs) -> Submission:
-    return services.submission_create(user=user, upload=model_upload(data),
+    return services.submission_create(actor=user, upload=model_upload(data),
                                                   name=name, **kwargs)
 
 
@@ -110,7 +110,7 @@ def test_more_than_50_mb_is_refused_before_a_byte_is_read(member):
             raise AssertionError("read before the size check")
 
     with pytest.raises(ValidationError) as refused:
-        services.submission_create(user=member, upload=Huge(), name="big")
+        services.submission_create(actor=member, upload=Huge(), name="big")
     assert "50" in refused.value.message_dict["file"][0]
 
 
@@ -409,7 +409,7 @@ def test_a_researcher_promotes_a_done_submission_through_activation(
     assert not version.is_active
     # the existing activation path: the gallery embedded with the new version, then switched
     assert model_version_activation_finish(model_version_id=version.pk,
-                                           user_id=researcher.pk)
+                                           actor_id=researcher.pk)
     version.refresh_from_db()
     model_version.refresh_from_db()
     assert version.is_active and not model_version.is_active
@@ -426,7 +426,7 @@ def test_a_model_identification_cannot_feed_is_not_promoted(catalogue, member, r
     services.submission_evaluate(submission_id=sub.pk)
     with pytest.raises(ValidationError, match="can be ranked but not served"):
         services.submission_promote(submission=Submission.objects.get(pk=sub.pk),
-                                                user=researcher)
+                                                actor=researcher)
     assert not ModelVersion.objects.filter(name__startswith="board-").exists()
 
 

@@ -38,9 +38,9 @@ def test_a_train_worker_scores_a_model_after_surviving_a_malicious_one(
     worker = start_worker(queues="train", name="board",
                           env={"DOIS_MODEL_DIR": str(models_dir)})
     models = built_models()
-    huge = services.submission_create(user=member, name="huge",
+    huge = services.submission_create(actor=member, name="huge",
                                                   upload=model_upload(models["huge"]))
-    good = services.submission_create(user=member, name="good",
+    good = services.submission_create(actor=member, name="good",
                                                   upload=model_upload(models["good"]))
 
     def finished():

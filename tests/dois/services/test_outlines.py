@@ -40,7 +40,7 @@ def _moved_tip(outline: Outline) -> list[float]:
 def test_moving_the_tip_stores_a_person_outline_and_re_identifies(traced, volunteer):
     photo, job, inds = traced
     machine = job.outline
-    edit = photo_outline_correct(photo=photo, user=volunteer, action="move",
+    edit = photo_outline_correct(photo=photo, actor=volunteer, action="move",
                                  tip=_moved_tip(machine), base_revision=photo.revision,
                                  outline_id=machine.pk)
     assert isinstance(edit, PhotoEdit) and edit.edited_by == volunteer
@@ -65,7 +65,7 @@ def test_moving_the_tip_stores_a_person_outline_and_re_identifies(traced, volunt
 def test_the_same_correction_twice_makes_one_job(traced, volunteer):
     photo, job, _inds = traced
     machine = job.outline
-    kwargs = {"photo": photo, "user": volunteer, "action": "move", "tip": _moved_tip(machine),
+    kwargs = {"photo": photo, "actor": volunteer, "action": "move", "tip": _moved_tip(machine),
               "base_revision": photo.revision, "outline_id": machine.pk}
     first = photo_outline_correct(**kwargs)
     assert first is not None
@@ -76,11 +76,11 @@ def test_the_same_correction_twice_makes_one_job(traced, volunteer):
 
 def test_accept_and_redraw(traced, researcher):
     photo, job, _inds = traced
-    accepted = photo_outline_correct(photo=photo, user=researcher, action="accept")
+    accepted = photo_outline_correct(photo=photo, actor=researcher, action="accept")
     assert accepted.outline.action == "accept"
     assert accepted.outline.data["trailing"] == job.outline.data["trailing"]
     line = [[x + 1.5, y] for x, y in job.outline.data["trailing"][::3]]
-    redrawn = photo_outline_correct(photo=photo, user=researcher, action="redraw",
+    redrawn = photo_outline_correct(photo=photo, actor=researcher, action="redraw",
                                     trailing=line)
     assert redrawn.outline.action == "redraw" and redrawn.outline.based_on == accepted.outline
     assert redrawn.outline.data["tip"] == pytest.approx(line[0])
@@ -92,20 +92,20 @@ def test_refusals(traced, volunteer, researcher):
     tip = _moved_tip(job.outline)
     for user in (AnonymousUser(), UserFactory(username="other", roles=["volunteer"])):
         with pytest.raises(PermissionDenied):
-            photo_outline_correct(photo=photo, user=user, action="move", tip=tip)
+            photo_outline_correct(photo=photo, actor=user, action="move", tip=tip)
     with pytest.raises(ValidationError):
-        photo_outline_correct(photo=photo, user=volunteer, action="move", tip=[1e9, 0])
+        photo_outline_correct(photo=photo, actor=volunteer, action="move", tip=[1e9, 0])
     with pytest.raises(ValidationError):
-        photo_outline_correct(photo=photo, user=volunteer, action="redraw",
+        photo_outline_correct(photo=photo, actor=volunteer, action="redraw",
                               trailing=[[1, 1]])
     with pytest.raises(ValidationError):  # a stale form: someone corrected it meanwhile
-        photo_outline_correct(photo=photo, user=volunteer, action="move", tip=tip,
+        photo_outline_correct(photo=photo, actor=volunteer, action="move", tip=tip,
                               base_revision=photo.revision - 1)
     services.decision_record(photo=photo, action="confirm", individual=IndividualFactory(),
-                             decided_by=researcher)
+                             actor=researcher)
     photo.refresh_from_db()
     with pytest.raises(PermissionDenied):  # decided: the volunteer may no longer
-        photo_outline_correct(photo=photo, user=volunteer, action="move", tip=tip)
+        photo_outline_correct(photo=photo, actor=volunteer, action="move", tip=tip)
     assert not Outline.objects.filter(photo=photo, made_by="person").exists()
     # a researcher still may
-    assert photo_outline_correct(photo=photo, user=researcher, action="move", tip=tip)
+    assert photo_outline_correct(photo=photo, actor=researcher, action="move", tip=tip)

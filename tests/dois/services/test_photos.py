@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 def submit(volunteer, seed=0, sighting=None, **opts):
     sighting = sighting or SightingFactory()
     return services.photo_submit(sighting=sighting, upload=upload(seed=seed),
-                                 uploaded_by=volunteer, options=PhotoOptions(**opts))
+                                 actor=volunteer, options=PhotoOptions(**opts))
 
 
 # --- photos ---------------------------------------------------------------------------
@@ -34,7 +34,7 @@ def submit(volunteer, seed=0, sighting=None, **opts):
 def test_submit_keeps_original_bytes_and_hash(volunteer):
     data = image_bytes(seed=5)
     photo, job = services.photo_submit(sighting=SightingFactory(),
-                                       upload=upload(data=data), uploaded_by=volunteer)
+                                       upload=upload(data=data), actor=volunteer)
     # a fresh install identifies with the shipped model, which becomes version one
     assert job.status == "queued" and job.model_version.is_active
     assert job.photo == photo
@@ -53,7 +53,7 @@ def test_without_a_model_file_photos_are_saved_without_a_job(method, volunteer, 
     settings.DOIS_MODEL_PATH = str(tmp_path / "absent.keras")
     settings.DOIS_SEGMENTER_PATH = str(tmp_path / "absent-segmenter.keras")
     photo, job = services.photo_submit(sighting=SightingFactory(), upload=upload(seed=6),
-                                       uploaded_by=volunteer)
+                                       actor=volunteer)
     assert job is None and photo.pk is not None
 
 
@@ -71,7 +71,7 @@ def test_duplicate_is_rejected(volunteer):
 def test_bad_files_are_rejected(volunteer, payload, message):
     with pytest.raises(ValidationError) as err:
         services.photo_submit(sighting=SightingFactory(), upload=upload(data=payload),
-                              uploaded_by=volunteer)
+                              actor=volunteer)
     assert message in str(err.value.message_dict["image"])
 
 
@@ -88,7 +88,7 @@ def test_too_large_and_too_many_pixels(volunteer, settings):
 def test_exif_date_and_gps_are_read(volunteer):
     data = image_bytes(seed=6, exif=exif_with_gps(latitude=22.25, longitude=113.75))
     photo, _ = services.photo_submit(sighting=SightingFactory(), upload=upload(data=data),
-                                     uploaded_by=volunteer)
+                                     actor=volunteer)
     assert photo.exif_latitude == pytest.approx(22.25, abs=1e-4)
     assert photo.exif_longitude == pytest.approx(113.75, abs=1e-4)
     assert photo.exif_taken_at.replace(tzinfo=None) == datetime(2024, 5, 6, 7, 8, 9)
@@ -97,7 +97,7 @@ def test_exif_date_and_gps_are_read(volunteer):
 def test_exif_southern_western_hemisphere(volunteer):
     data = image_bytes(seed=7, exif=exif_with_gps(latitude=-33.5, longitude=-70.25))
     photo, _ = services.photo_submit(sighting=SightingFactory(), upload=upload(data=data),
-                                     uploaded_by=volunteer)
+                                     actor=volunteer)
     assert photo.exif_latitude == pytest.approx(-33.5, abs=1e-4)
     assert photo.exif_longitude == pytest.approx(-70.25, abs=1e-4)
 
@@ -144,7 +144,7 @@ def test_submit_needs_permission(organiser_only):
 
 def test_bulk_submit_keeps_good_files_and_reports_bad(volunteer):
     sighting, results = services.sighting_with_photos_submit(
-        uploaded_by=volunteer,
+        actor=volunteer,
         sighting_fields={"observed_at": datetime(2024, 3, 1, 8, tzinfo=UTC),
                          "latitude": 22.2, "longitude": 113.7, "area": "Lingding"},
         uploads=[upload(seed=20), broken_upload(), upload(seed=21)],
@@ -159,7 +159,7 @@ def test_bulk_submit_keeps_good_files_and_reports_bad(volunteer):
 def test_bulk_submit_with_only_bad_files_keeps_no_sighting(volunteer):
     from dois.models import Sighting
     sighting, results = services.sighting_with_photos_submit(
-        uploaded_by=volunteer,
+        actor=volunteer,
         sighting_fields={"observed_at": datetime(2024, 3, 1, 8, tzinfo=UTC),
                          "latitude": 22.2, "longitude": 113.7},
         uploads=[broken_upload()], options=[PhotoOptions()])
@@ -199,7 +199,7 @@ def test_broker_failure_keeps_upload(volunteer, monkeypatch,
 def test_derivative_has_no_exif(volunteer):
     data = image_bytes(seed=40, exif=exif_with_gps(latitude=22.3, longitude=113.8))
     photo, _ = services.photo_submit(sighting=SightingFactory(), upload=upload(data=data),
-                                     uploaded_by=volunteer, options=PhotoOptions(
+                                     actor=volunteer, options=PhotoOptions(
                                          crop=(10, 10, 100, 80)))
     import io
     for kind in ("crop", "thumb", "square", "full"):

@@ -17,7 +17,7 @@ def test_a_new_individual_for_an_encounter_is_created_once(researcher):
     sighting = SightingFactory()
     photos = [PhotoFactory(sighting=sighting) for _ in range(3)]
     decisions = services.decisions_record_together(
-        photos=photos, action="new_individual", decided_by=researcher)
+        photos=photos, action="new_individual", actor=researcher)
     assert Individual.objects.count() == 1
     assert [d.action for d in decisions] == ["new_individual", "confirm", "confirm"]
     assert len({d.individual_id for d in decisions}) == 1
@@ -28,11 +28,11 @@ def test_an_encounter_is_one_sighting_and_photos_still_waiting(researcher):
     with pytest.raises(ValidationError, match="one sighting"):
         services.decisions_record_together(
             photos=[PhotoFactory(), PhotoFactory()], action="confirm", individual=ind,
-            decided_by=researcher)
+            actor=researcher)
     sighting = SightingFactory()
     first, decided = PhotoFactory(sighting=sighting), PhotoFactory(sighting=sighting)
-    services.decision_record(photo=decided, action="unusable", decided_by=researcher)
+    services.decision_record(photo=decided, action="unusable", actor=researcher)
     with pytest.raises(ValidationError, match="decided meanwhile"):
         services.decisions_record_together(
-            photos=[first, decided], action="confirm", individual=ind, decided_by=researcher)
+            photos=[first, decided], action="confirm", individual=ind, actor=researcher)
     assert not Decision.objects.filter(photo=first).exists()

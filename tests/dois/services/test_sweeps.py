@@ -76,7 +76,7 @@ def test_photos_saved_while_the_model_file_was_missing_get_jobs_from_the_sweep(
     else:
         settings.DOIS_MODEL_PATH = missing
     photos = [services.photo_submit(sighting=SightingFactory(), upload=upload(seed=500 + i),
-                                    uploaded_by=volunteer)[0] for i in range(3)]
+                                    actor=volunteer)[0] for i in range(3)]
     decided = PhotoFactory(individual=IndividualFactory(), state=Photo.State.CONFIRMED)
     assert not IdentificationJob.objects.exists() and not ModelVersion.objects.exists()
     report = services.identification_jobs_sweep()

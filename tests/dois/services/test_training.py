@@ -23,9 +23,9 @@ def test_only_researchers_start_runs_and_unknown_parameters_are_refused(voluntee
     from django.core.exceptions import PermissionDenied, ValidationError
 
     with pytest.raises(PermissionDenied):
-        services.training_run_start(requested_by=volunteer)
+        services.training_run_start(actor=volunteer)
     with pytest.raises(ValidationError):
-        services.training_run_start(requested_by=researcher, params={"lr": 1})
+        services.training_run_start(actor=researcher, params={"lr": 1})
     assert not TrainingRun.objects.exists()
 
 
@@ -38,7 +38,7 @@ def test_a_run_trains_a_new_version_with_eval_metrics_then_activation_switches(
     for ind in inds:
         PhotoFactory(individual=ind, state=Photo.State.CONFIRMED, split=Photo.Split.EVAL)
     with django_capture_on_commit_callbacks(execute=True):
-        run = services.training_run_start(requested_by=researcher, params=TINY_RUN)
+        run = services.training_run_start(actor=researcher, params=TINY_RUN)
     assert ("dois.tasks.train_model", [run.pk], "train") in _no_broker
 
     version = services.training_run_execute(run_id=run.pk, worker="trainer@test")
@@ -61,11 +61,11 @@ def test_a_run_trains_a_new_version_with_eval_metrics_then_activation_switches(
     assert ModelVersion.objects.count() == 2
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.model_version_activate(model_version=version, user=researcher)
+        services.model_version_activate(model_version=version, actor=researcher)
     version.refresh_from_db()
     assert version.state == "embedding_gallery" and not version.is_active
     assert services.model_version_activation_finish(model_version_id=version.pk,
-                                                    user_id=researcher.pk)
+                                                    actor_id=researcher.pk)
     version.refresh_from_db()
     model_version.refresh_from_db()
     assert version.is_active and version.state == "ready" and not model_version.is_active

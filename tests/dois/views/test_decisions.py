@@ -66,17 +66,17 @@ def test_undo_last_is_the_researchers_own_and_skips_replaced_ones(researcher, qu
     other = UserFactory(username="researcher2", roles=["researcher"])
     ind = IndividualFactory()
     mine = services.decision_record(photo=queue[0], action="confirm", individual=ind,
-                                    decided_by=researcher)
+                                    actor=researcher)
     services.decision_record(photo=queue[1], action="confirm", individual=ind,
-                             decided_by=other)
+                             actor=other)
     # another researcher decided my photo again: that later decision is what stays
-    services.decision_record(photo=queue[0], action="unusable", decided_by=other)
+    services.decision_record(photo=queue[0], action="unusable", actor=other)
     recent = selectors.decisions_recent(user=researcher)
     assert [(r.decision.pk, r.undoable) for r in recent] == [(mine.pk, False)]
     with pytest.raises(ValidationError, match="no decision left"):
-        services.decision_undo_last(decided_by=researcher)
+        services.decision_undo_last(actor=researcher)
     with pytest.raises(ValidationError, match="already undone or a later decision"):
-        services.decision_undo(decision=mine, decided_by=researcher)
+        services.decision_undo(decision=mine, actor=researcher)
 
 
 def test_recent_decisions_are_listed_with_links_on_queue_and_review_pages(
@@ -153,10 +153,10 @@ def test_skip_undo_and_undo_last_need_the_reviewer_role(client, volunteer, queue
                          ("dois:review_unskip_all", {})):
         assert client.post(reverse(name, kwargs=kwargs)).status_code == 403
     with pytest.raises(PermissionDenied):
-        services.decision_undo_last(decided_by=volunteer)
+        services.decision_undo_last(actor=volunteer)
     with pytest.raises(PermissionDenied):
         services.decisions_record_together(photos=[queue[0]], action="confirm",
-                                                  individual=ind, decided_by=volunteer)
+                                                  individual=ind, actor=volunteer)
 
 
 def test_undo_with_a_foreign_next_url_stays_on_the_site(client, researcher, queue):
@@ -191,7 +191,7 @@ def test_photos_of_one_sighting_are_confirmed_together_each_with_its_decision(
         photo.refresh_from_db()
         assert photo.state == Photo.State.CONFIRMED and photo.individual == ind
     # one undo takes the whole encounter back
-    services.decision_undo_last(decided_by=researcher)
+    services.decision_undo_last(actor=researcher)
     assert Photo.objects.filter(pk__in=[p.pk for p in photos],
                                 state=Photo.State.SUBMITTED).count() == 3
     assert Decision.objects.filter(action="undo").count() == 3
@@ -206,7 +206,7 @@ def test_compare_page_shows_the_candidates_photos_with_a_static_script(client, r
     for quality in (5, 4, 3):
         ref = PhotoFactory(quality=quality)
         services.decision_record(photo=ref, action="confirm", individual=ind,
-                                 decided_by=researcher)
+                                 actor=researcher)
         refs.append(ref)
     photo = PhotoFactory()
     url = reverse("dois:review_compare", kwargs={"pk": photo.pk, "code": ind.code})
@@ -224,7 +224,7 @@ def test_compare_page_shows_the_candidates_photos_with_a_static_script(client, r
     assert client.get(missing).status_code == 404
     # a merged code shows the individual it was merged into
     merged = IndividualFactory(code="PRE-0501")
-    services.individual_merge(source=merged, target=ind, user=researcher)
+    services.individual_merge(source=merged, target=ind, actor=researcher)
     body = client.get(reverse("dois:review_compare", kwargs={
         "pk": photo.pk, "code": merged.code})).content.decode()
     assert "beside PRE-0500" in body
@@ -239,7 +239,7 @@ def test_review_shows_candidates_and_records_decision(client, researcher):
     ind, guess = IndividualFactory(code="PRE-0201"), IndividualFactory(code="PRE-0202")
     ref = PhotoFactory()
     services.decision_record(photo=ref, action="confirm", individual=ind,
-                             decided_by=researcher)
+                             actor=researcher)
     photo = PhotoFactory(proposed_individual=guess, state=Photo.State.IDENTIFIED)
     version = ModelVersion.objects.create(name="v1", file_path="x", embedding_dim=8,
                                           input_size=64, threshold=0.5)

@@ -22,7 +22,7 @@ def catalogue(researcher):
     ind = IndividualFactory(code="PRE-0007", nickname="Pearl")
     photo = PhotoFactory(sighting=SightingFactory(latitude=22.23456, longitude=113.76543))
     services.decision_record(photo=photo, action="confirm", individual=ind,
-                             decided_by=researcher)
+                             actor=researcher)
     queued = PhotoFactory()
     return ind, photo, queued
 
@@ -108,7 +108,7 @@ def test_images_public_only_for_gallery(client, catalogue, as_role):
 
 def test_merged_individual_redirects(client, researcher):
     survivor, merged = IndividualFactory(), IndividualFactory()
-    services.individual_merge(source=merged, target=survivor, user=researcher)
+    services.individual_merge(source=merged, target=survivor, actor=researcher)
     response = client.get(merged.get_absolute_url())
     assert response.status_code == 302 and response["Location"] == survivor.get_absolute_url()
 
@@ -173,7 +173,7 @@ def test_curation_page_shows_form_errors_and_offers_no_merged_status(client, res
 
 def test_curation_of_a_merged_individual_goes_to_the_survivor(client, researcher):
     survivor, merged = IndividualFactory(), IndividualFactory()
-    services.individual_merge(source=merged, target=survivor, user=researcher)
+    services.individual_merge(source=merged, target=survivor, actor=researcher)
     client.force_login(researcher)
     response = client.get(reverse("dois:individual_edit", kwargs={"code": merged.code}))
     assert response.status_code == 302
@@ -184,8 +184,8 @@ def test_withdrawn_individual_is_hidden_from_visitors_but_curators_reactivate_it
         client, researcher, volunteer):
     photo = PhotoFactory(state=Photo.State.IDENTIFIED)
     ind = services.decision_record(photo=photo, action="new_individual",
-                                   decided_by=researcher).individual
-    services.decision_record(photo=photo, action="undo", decided_by=researcher)
+                                   actor=researcher).individual
+    services.decision_record(photo=photo, action="undo", actor=researcher)
     assert ind.code not in client.get(reverse("dois:catalogue")).content.decode()
     assert client.get(ind.get_absolute_url()).status_code == 404
     assert client.get(f"/api/v1/individuals/{ind.code}/").status_code == 404

@@ -80,7 +80,7 @@ def test_anonymous_and_the_decided_photo_s_volunteer_cannot_correct(
     url = reverse("dois:photo_outline", kwargs={"pk": job.photo_id})
     assert client.post(url, {"action": "accept", "revision": 0}).status_code in (302, 403, 404)
     services.decision_record(photo=job.photo, action="confirm",
-                             individual=IndividualFactory(), decided_by=researcher)
+                             individual=IndividualFactory(), actor=researcher)
     client.force_login(volunteer)
     assert client.post(url, {"action": "accept",
                              "revision": Photo.objects.get(pk=job.photo_id).revision}

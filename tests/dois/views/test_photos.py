@@ -26,8 +26,8 @@ pytestmark = pytest.mark.django_db
 def test_public_image_has_no_exif(client, volunteer, researcher):
     data = image_bytes(seed=50, exif=exif_with_gps(latitude=22.2, longitude=113.7))
     photo, _ = services.photo_submit(sighting=SightingFactory(), upload=upload(data=data),
-                                     uploaded_by=volunteer)
-    services.decision_record(photo=photo, action="new_individual", decided_by=researcher)
+                                     actor=volunteer)
+    services.decision_record(photo=photo, action="new_individual", actor=researcher)
     for kind in ("crop", "thumb", "full"):
         body = client.get(reverse("dois:photo_image",
                                   kwargs={"pk": photo.pk, "kind": kind})).content
@@ -66,14 +66,14 @@ def test_my_photos_shows_agreement(client, volunteer, researcher):
     ind = IndividualFactory()
     for seed, decided in ((70, ind), (71, None)):
         photo, _ = services.photo_submit(sighting=SightingFactory(), upload=upload(seed=seed),
-                                         uploaded_by=volunteer,
+                                         actor=volunteer,
                                          options=services.PhotoOptions(proposed_individual=ind))
         if decided:
             services.decision_record(photo=photo, action="confirm", individual=ind,
-                                     decided_by=researcher)
+                                     actor=researcher)
         else:
             services.decision_record(photo=photo, action="new_individual",
-                                     decided_by=researcher)
+                                     actor=researcher)
     client.force_login(volunteer)
     body = client.get(reverse("dois:mine")).content.decode()
     assert "agreed with your guess 1 times out of 2" in body

@@ -67,7 +67,7 @@ def _post(client, files, **fields):
 def test_a_png_is_saved_and_rendered(volunteer, researcher, client):
     photo, job = services.photo_submit(sighting=SightingFactory(),
                                        upload=upload(data=png_bytes(3), name="fin.png"),
-                                       uploaded_by=volunteer)
+                                       actor=volunteer)
     assert photo.original.name.endswith(".png") and (photo.width, photo.height) == (320, 240)
     client.force_login(volunteer)
     response = client.get(reverse("dois:photo_image", kwargs={"pk": photo.pk,
@@ -113,7 +113,7 @@ def test_a_pixel_limit_under_the_default_is_applied(volunteer, settings):
     settings.UPLOAD_MAX_PIXELS = 320 * 240 - 1
     with pytest.raises(ValidationError) as err:
         services.photo_submit(sighting=SightingFactory(), upload=upload(seed=83),
-                              uploaded_by=volunteer)
+                              actor=volunteer)
     assert "too many pixels" in err.value.message_dict["image"][0]
 
 
@@ -162,7 +162,7 @@ def test_checking_and_rendering_a_59_megapixel_jpeg_keeps_memory_bounded(tmp_pat
 def test_a_rendering_of_a_large_jpeg_is_decoded_at_reduced_scale(volunteer, client):
     data = image_bytes(seed=84, size=(4000, 3000))
     photo, _job = services.photo_submit(
-        sighting=SightingFactory(), upload=upload(data=data), uploaded_by=volunteer,
+        sighting=SightingFactory(), upload=upload(data=data), actor=volunteer,
         options=services.PhotoOptions(crop=(1000, 1000, 400, 300)))
     client.force_login(volunteer)
     sizes = {}

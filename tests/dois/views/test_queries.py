@@ -28,7 +28,7 @@ def queries(client, url) -> int:
 def confirmed(researcher, individual, **kwargs):
     photo = PhotoFactory(**kwargs)
     services.decision_record(photo=photo, action="confirm", individual=individual,
-                             decided_by=researcher)
+                             actor=researcher)
     return photo
 
 
