@@ -293,15 +293,16 @@ def main() -> int:
             from dois import inference
             from dois.ml.edges import EdgeGallery, describe_fin, new_individual_probability
             from dois.ml.outline import OutlineTracer
+            from dois.ml.shape import stored_edges_unpack
 
             tracer = OutlineTracer(segmenter_path=services.model_version_path(
                 model_version=version), threads=threads)
             rows = list(Embedding.objects.filter(
                 model_version=version, photo_id__in=gallery_ids, edge__isnull=False)
                 .values_list("photo__individual_id", "edge", "vector"))
+            edges, shapes = stored_edges_unpack([e for _i, e, _v in rows])
             gallery = EdgeGallery(
-                np.stack([np.frombuffer(bytes(e), np.float32).reshape(-1, 2)
-                          for _i, e, _v in rows]), [i for i, _e, _v in rows],
+                edges, [i for i, _e, _v in rows], shapes=shapes,
                 vectors=np.stack([np.frombuffer(bytes(v), np.float32) for _i, _e, v in rows]))
 
             def inprocess() -> float:
@@ -311,7 +312,7 @@ def main() -> int:
                                                           box=p.crop_box), tracer=tracer)
                     if fin.edge is not None:
                         new_individual_probability(gallery.search(
-                            fin.edge, k=services.TOP_K, vector=fin.vector))
+                            fin.edge, k=services.TOP_K, vector=fin.vector, shape=fin.shape))
                 return time.perf_counter() - t0
         else:
             from dois.ml.gallery import Gallery

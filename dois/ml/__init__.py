@@ -64,6 +64,7 @@ _LAZY = {
     "edge_vectors": "edges",
     "method_version": "edges",
     "new_individual_probability_edge": "edges",
+    "canonical_shape": "shape",
     "Segmenter": "segment",
 }
 

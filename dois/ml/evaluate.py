@@ -204,6 +204,7 @@ def evaluate_edges(*, dataset: str | Path, unknown: str | Path | None = None,
     """
     from .edges import DEFAULT_CALIBRATION, EdgeGallery
     from .edges import new_individual_probability as p_new_edge
+    from .shape import canonical_shape
 
     calibration = calibration or DEFAULT_CALIBRATION
     cache = outlines if outlines is not None else {}
@@ -226,7 +227,8 @@ def evaluate_edges(*, dataset: str | Path, unknown: str | Path | None = None,
     q_out = traced(q_items) if q_items else []
     usable = [i for i, o in enumerate(gal_out) if o.usable]
     gallery = EdgeGallery([gal_out[i].edge() for i in usable],
-                          [gal_items[i].individual for i in usable], photo_ids=usable)
+                          [gal_items[i].individual for i in usable], photo_ids=usable,
+                          shapes=[canonical_shape(gal_out[i]) for i in usable])
     ranked: list[list[Hashable]] = []
     truth: list[Hashable] = []
     known_p: list[float] = []
@@ -249,7 +251,7 @@ def evaluate_edges(*, dataset: str | Path, unknown: str | Path | None = None,
             ranked.append([])
             known_p_all.append(1.0)
             continue
-        cands = gallery.search(o.edge(), k=k, exclude=excl)
+        cands = gallery.search(o.edge(), k=k, exclude=excl, shape=canonical_shape(o))
         ranked.append([c.label for c in cands])
         p = float(p_new_edge(cands, calibration=calibration))
         known_p.append(p)

@@ -184,7 +184,9 @@ class EdgeOverlay:
 
 def _canonical(*, outline: Outline | None, stored: bytes | None) -> np.ndarray | None:
     if stored:
-        return np.frombuffer(bytes(stored), np.float32).reshape(-1, 2)
+        from dois.ml.shape import edge_unpack
+
+        return edge_unpack(np.frombuffer(bytes(stored), np.float32))[0]
     if outline is None:
         return None
     from dois.ml.outline import Outline as Traced

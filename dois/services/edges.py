@@ -175,14 +175,14 @@ def edge_jobs_run(*, jobs: list[ClaimedJob], version: ModelVersion, report: RunR
             continue
         t0 = time.perf_counter()
         row = index.row_of_photo.get(job.photo_id)
-        cands = index.gallery.search(fin.edge, k=TOP_K, vector=fin.vector,
+        cands = index.gallery.search(fin.edge, k=TOP_K, vector=fin.vector, shape=fin.shape,
                                      exclude=() if row is None else (row,))
         probability = float(new_individual_probability(cands,
                                                        calibration=method.calibration))
         searched += time.perf_counter() - t0
         timings["search_ms"] = round((time.perf_counter() - t0) * 1000, 1)
         answers.append(JobResult(
-            job_id=job.pk, vector=fin.vector, edge=fin.edge,
+            job_id=job.pk, vector=fin.vector, edge=fin.stored,
             candidates=[(int(c.label), float(c.score), c.photo_id) for c in cands],
             new_individual_probability=probability, timings=timings,
             outline_id=described.outline_id))
@@ -211,8 +211,8 @@ def edge_embeddings_compute(*, version: ModelVersion, photos: list[Photo]) -> in
                 photo_id=chunk[n].pk, model_version=version, defaults={
                     "vector": (b"" if fin.vector is None
                                else np.asarray(fin.vector, np.float32).tobytes()),
-                    "edge": (None if fin.edge is None
-                             else np.asarray(fin.edge, np.float32).tobytes()),
+                    "edge": (None if fin.stored is None
+                             else np.asarray(fin.stored, np.float32).tobytes()),
                     "outline_id": described.outline_id})
             made += int(created)
     return made

@@ -113,10 +113,11 @@ def gallery_get(*, model_version: ModelVersion) -> GalleryIndex:
     individual_ids = [r[1] for r in rows]
     if edge:
         from dois.ml.edges import EdgeGallery
+        from dois.ml.shape import stored_edges_unpack
 
-        edges = (np.stack([np.frombuffer(bytes(r[3]), np.float32).reshape(-1, 2)
-                           for r in rows]) if rows else np.zeros((0, 64, 2), np.float32))
-        gallery = EdgeGallery(edges, individual_ids, vectors=vectors, photo_ids=photo_ids)
+        edges, shapes = stored_edges_unpack([r[3] for r in rows])
+        gallery = EdgeGallery(edges, individual_ids, vectors=vectors, photo_ids=photo_ids,
+                              shapes=shapes)
     else:
         gallery = Gallery(vectors, individual_ids)
     index = GalleryIndex(

@@ -147,6 +147,7 @@ def model_evaluate_edges(*, model_version: ModelVersion) -> dict[str, Any]:
     without a usable outline count as misses). No tracing: the gallery is traced when
     the version is activated."""
     from dois.ml.edges import EdgeGallery
+    from dois.ml.shape import stored_edges_unpack
 
     rows = list(Embedding.objects.filter(
         model_version=model_version, photo__in=Photo.objects.gallery()).values_list(
@@ -158,19 +159,17 @@ def model_evaluate_edges(*, model_version: ModelVersion) -> dict[str, Any]:
     if not train or not queries:
         return {"eval_queries": len(queries), "gallery_photos": len(train)}
 
-    def edge(b):
-        return np.frombuffer(bytes(b), np.float32).reshape(-1, 2)
-
-    gallery = EdgeGallery(np.stack([edge(e) for _i, e, _v in train]),
-                          [i for i, _e, _v in train],
+    edges, shapes = stored_edges_unpack([e for _i, e, _v in train])
+    gallery = EdgeGallery(edges, [i for i, _e, _v in train], shapes=shapes,
                           vectors=np.stack([np.frombuffer(bytes(v), np.float32)
                                             for _i, _e, v in train]))
     top1 = top5 = 0
     for individual, e, v in queries:
         if not e:
             continue
+        (q_edge,), (q_shape,) = stored_edges_unpack([e])
         labels = [c.label for c in gallery.search(
-            edge(e), k=5, vector=np.frombuffer(bytes(v), np.float32))]
+            q_edge, k=5, shape=q_shape, vector=np.frombuffer(bytes(v), np.float32))]
         top1 += int(bool(labels) and labels[0] == individual)
         top5 += int(individual in labels)
     return {"eval_queries": len(queries), "gallery_photos": len(train),

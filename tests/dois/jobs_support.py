@@ -130,7 +130,7 @@ def traced_fin(*, individual_seed: int = 0, photo_seed: int = 0) -> dict:
                                                 photo_seed=photo_seed), np.uint8))
         assert fin.edge is not None, key
         _TRACED[key] = {"outline": fin.outline.to_dict(),
-                        "edge": np.asarray(fin.edge, np.float32).tobytes(),
+                        "edge": np.asarray(fin.stored, np.float32).tobytes(),
                         "vector": np.asarray(fin.vector, np.float32).tobytes(),
                         "size": fin.outline.image_size}
     return _TRACED[key]

@@ -19,7 +19,6 @@ from tests.dois.jobs_support import fin_gallery_make, fin_photo, job_create
 pytestmark = pytest.mark.django_db
 
 
-
 def test_edge_job_traces_stores_the_outline_and_ranks_individuals(edge_version):
     inds, photos = fin_gallery_make(individuals=3, per_individual=2, model_version=edge_version)
     rows = Embedding.objects.filter(model_version=edge_version)
@@ -42,7 +41,15 @@ def test_edge_job_traces_stores_the_outline_and_ranks_individuals(edge_version):
     assert 0 <= job.new_individual_probability < 0.5
     assert job.timings["method"] == "edge" and job.timings["outline"] == "traced"
     emb = Embedding.objects.get(photo=query, model_version=edge_version)
-    assert np.frombuffer(emb.edge, np.float32).shape == (128,) and emb.outline == outline
+    # stored: the trailing edge and the fin's upper shape (leading edge, tip, trailing
+    # share), which the ranking compares too
+    from dois.ml.shape import SHAPE_POINTS, edge_unpack
+
+    edge, shape = edge_unpack(np.frombuffer(emb.edge, np.float32))
+    assert edge.shape == (64, 2) and shape is not None and shape.shape == (SHAPE_POINTS, 2)
+    assert emb.outline == outline
+    index = services.gallery_get(model_version=edge_version)
+    assert index.gallery.has_shape.all()
     # run again: nothing traced twice, nothing stored twice
     services.identification_jobs_run(job_ids=[job.pk])
     assert query.outlines.count() == 1 and job.candidates.count() == len(cands)
@@ -85,10 +92,11 @@ def test_a_method_version_bump_re_traces_the_gallery_before_the_switch(
     from dois.ml import edges
 
     inds, photos = fin_gallery_make(individuals=2, per_individual=2, model_version=edge_version)
-    monkeypatch.setattr(edges, "EDGE_METHOD_VERSION", "edge-2")  # matching changed
+    bumped = f"{edges.EDGE_METHOD_VERSION}-next"
+    monkeypatch.setattr(edges, "EDGE_METHOD_VERSION", bumped)  # matching changed
     registered = services.model_versions_register_shipped()
     new = next(v for v in registered if v.kind == "edge")
-    assert new.name == "edge-2/outline-1+fin-segmenter-1" and not new.is_active
+    assert new.name == f"{bumped}/outline-1+fin-segmenter-1" and not new.is_active
     assert services.model_versions_register_shipped()[0] == new  # once
     assert not Embedding.objects.filter(model_version=new).exists()
     with django_capture_on_commit_callbacks(execute=True):

@@ -20,7 +20,10 @@ def test_first_job_creates_the_shipped_version_and_is_sent_alone_on_commit(
     with django_capture_on_commit_callbacks(execute=True):
         job = services.identification_job_create(photo=PhotoFactory())
     version = ModelVersion.objects.get(is_active=True)
-    assert version.kind == "edge" and version.name == "edge-1/outline-1+fin-segmenter-1"
+    from dois.ml.edges import EDGE_METHOD_VERSION
+
+    assert version.kind == "edge"
+    assert version.name == f"{EDGE_METHOD_VERSION}/outline-1+fin-segmenter-1"
     # the appearance model is registered beside it, inactive but selectable
     other = ModelVersion.objects.get(is_active=False)
     assert (other.kind, other.name, other.input_size, other.embedding_dim) == (
