@@ -15,8 +15,10 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-WIDTH, HEIGHT = 640, 240
-LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 36
+# Small enough that a phone (about 360 px of content) shows the labels at 10-11 px; on a
+# wide screen it is drawn at this size.
+WIDTH, HEIGHT = 480, 220
+LEFT, RIGHT, TOP, BOTTOM = 52, 16, 16, 38
 
 
 def history_svg(*, points: list[tuple[datetime, float, object]], now: datetime,
@@ -37,10 +39,10 @@ def history_svg(*, points: list[tuple[datetime, float, object]], now: datetime,
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(tick):.1f}" '
                      f'y2="{y(tick):.1f}" stroke="#d0d7de" stroke-width="1"/>')
         parts.append(f'<text x="{LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" '
-                     f'font-size="11" fill="#57606a">{tick:.2f}</text>')
+                     f'font-size="14" fill="#57606a">{tick:.2f}</text>')
     if not points:
         parts.append(f'<text x="{LEFT + plot_w / 2:.0f}" y="{TOP + plot_h / 2:.0f}" '
-                     f'text-anchor="middle" font-size="13" fill="#57606a">'
+                     f'text-anchor="middle" font-size="15" fill="#57606a">'
                      f'{escape(_("No model has been scored yet."))}</text></svg>')
         return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
     start = points[0][0]
@@ -73,7 +75,7 @@ def history_svg(*, points: list[tuple[datetime, float, object]], now: datetime,
                      f'</title></circle>')
     for when, anchor in ((start, "start"), (end, "end")):
         parts.append(f'<text x="{x(when):.1f}" y="{HEIGHT - 12}" text-anchor="{anchor}" '
-                     f'font-size="11" fill="#57606a">'
+                     f'font-size="14" fill="#57606a">'
                      f'{escape(date_format(timezone.localtime(when), "SHORT_DATE_FORMAT"))}'
                      f'</text>')
     parts.append("</svg>")
