@@ -71,6 +71,10 @@ SHAPE_FALLBACK = 5.0
 # unknown animals share, which makes them look familiar (fins-smru vs
 # fins-naukma-unknown, cross-validated AUC 0.95 with 0.4, 0.88 with the whole 0.6).
 NOVELTY_SHARE = 0.4
+# Points the upper edge and the shape are aligned with (fewer than they are stored with:
+# alignment time grows with the square of the points, and these parts are smooth).
+NOVELTY_POINTS = 32
+SHAPE_ALIGN_POINTS = 48
 
 
 @dataclass(frozen=True)
@@ -85,16 +89,23 @@ class EdgeCandidate:
     relative: float | None = None  # distance / the best photo's local scale (top one only)
 
 
-def novelty_edges(edges: np.ndarray) -> np.ndarray:
-    """The upper ``NOVELTY_SHARE`` of canonical edges (``N x n x 2``, equally spaced by
-    arc length), resampled to ``n`` points: what the new-individual probability compares."""
-    e = np.asarray(edges, np.float32)
+def _resample_uniform(polylines: np.ndarray, n_out: int, share: float = 1.0) -> np.ndarray:
+    """Resample ``N x n x 2`` polylines whose points are equally spaced by arc length to
+    ``n_out`` points over their first ``share`` (vectorised; by index, which is arc length
+    here)."""
+    e = np.asarray(polylines, np.float32)
     n = e.shape[1]
-    last = (n - 1) * min(NOVELTY_SHARE / EDGE_SHARE, 1.0)
-    u = np.linspace(0.0, last, n)
+    u = np.linspace(0.0, (n - 1) * share, n_out)
     lo = np.minimum(np.floor(u).astype(int), n - 2)
     fr = (u - lo)[None, :, None].astype(np.float32)
     return e[:, lo] * (1 - fr) + e[:, lo + 1] * fr
+
+
+def novelty_edges(edges: np.ndarray) -> np.ndarray:
+    """The upper ``NOVELTY_SHARE`` of canonical edges (``N x n x 2``, equally spaced by
+    arc length), as ``NOVELTY_POINTS`` points: what the new-individual probability
+    compares."""
+    return _resample_uniform(edges, NOVELTY_POINTS, min(NOVELTY_SHARE / EDGE_SHARE, 1.0))
 
 
 def distance_to_score(distance: float | np.ndarray) -> float | np.ndarray:
@@ -379,6 +390,7 @@ class EdgeGallery:
         self.rerank = int(rerank)
         self._coarse = self.edges[:, ::2].copy()  # 32 points for the first alignment pass
         self._novelty = novelty_edges(self.edges)
+        self._shapes_aligned = _resample_uniform(self.shapes, SHAPE_ALIGN_POINTS)
         self._scales: dict[int, float] = {}
         names = sorted(set(self.labels), key=str)
         self._code = {lab: i for i, lab in enumerate(names)}
@@ -424,7 +436,8 @@ class EdgeGallery:
             return self._scales[key]
         short, _ = self.photo_distances(self.edges[key], vector=self.vectors[key],
                                         exclude=[key, *exclude])
-        d = align_edges(self._novelty[key], self._novelty[short]) if len(short) else short
+        d = (align_edges(self._novelty[key], self._novelty[short], n=NOVELTY_POINTS)
+             if len(short) else short)
         value = float(np.mean(np.sort(d)[:LOCAL_K])) if len(d) else float("nan")
         if not len(exclude):
             self._scales[key] = value
@@ -440,7 +453,8 @@ class EdgeGallery:
             has = self.has_shape[short]
             if has.any():
                 other = other.copy()
-                other[has] = align_edges(shape, self.shapes[short[has]], n=SHAPE_POINTS)
+                other[has] = align_edges(shape, self._shapes_aligned[short[has]],
+                                         n=SHAPE_ALIGN_POINTS)
         return dist + SHAPE_WEIGHT * other
 
     def search(self, edge: np.ndarray, *, k: int = 5, vector: np.ndarray | None = None,
@@ -461,7 +475,7 @@ class EdgeGallery:
             return []
         order = np.argsort(self.rank_distances(short, dist, shape), kind="stable")
         q = resample_polyline(np.asarray(edge, np.float64), EDGE_POINTS)
-        upper = align_edges(novelty_edges(q[None])[0], self._novelty[short])
+        upper = align_edges(novelty_edges(q[None])[0], self._novelty[short], n=NOVELTY_POINTS)
         nearest = int(np.argmin(upper))
         scale = self.local_scale(int(short[nearest]), exclude=exclude)
         relative = float(upper[nearest] / scale) if scale > 0 else None

@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dois.ml.edges import NOVELTY_SHARE, EdgeGallery, align_edges, describe_fin, novelty_edges
+from dois.ml.edges import (
+    NOVELTY_POINTS,
+    NOVELTY_SHARE,
+    EdgeGallery,
+    align_edges,
+    describe_fin,
+    novelty_edges,
+)
 from dois.ml.outline import (
     EDGE_POINTS,
     EDGE_SHARE,
@@ -160,7 +167,7 @@ def test_relative_distance_comes_from_the_nearest_trailing_edge():
     assert cands[0].relative is not None and cands[0].relative > 0
     assert all(c.relative is None for c in cands[1:])
     upper = novelty_edges(np.stack([resample_polyline(query, EDGE_POINTS), ea, eb, ea]))
-    d = align_edges(upper[0], upper[1:])
+    d = align_edges(upper[0], upper[1:], n=NOVELTY_POINTS)
     j = int(np.argmin(d))
     assert cands[0].relative == pytest.approx(d[j] / gallery.local_scale(j), rel=1e-4)
 
@@ -169,7 +176,7 @@ def test_novelty_edges_are_the_upper_part_of_the_compared_edge():
     t = np.linspace(0.0, 1.0, EDGE_POINTS)
     edge = np.stack([0.1 * t**2, t], axis=1).astype(np.float32)[None]
     upper = novelty_edges(edge)[0]
-    assert upper.shape == (EDGE_POINTS, 2)
+    assert upper.shape == (NOVELTY_POINTS, 2)
     assert np.allclose(upper[0], edge[0, 0])
     assert upper[-1, 1] == pytest.approx(NOVELTY_SHARE / EDGE_SHARE, abs=1e-3)
     assert np.allclose(upper[:, 0], 0.1 * upper[:, 1] ** 2, atol=1e-3)  # on the same curve
