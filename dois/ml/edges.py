@@ -463,8 +463,10 @@ class EdgeGallery:
         """Rank individuals for one canonical query edge (best first, up to ``k``).
 
         ``shape``: the query's upper shape (:func:`dois.ml.shape.canonical_shape`), or
-        None to rank by the trailing edge alone. Each candidate's ``distance`` and
-        ``score`` are its best photo's trailing-edge figures. The first candidate also
+        None to rank by the trailing edge alone. Each candidate's ``distance`` is what
+        ranked its best photo (:meth:`rank_distances`, divided by ``1 + SHAPE_WEIGHT *
+        SHAPE_FALLBACK`` so that it is the plain edge distance where there is no shape)
+        and ``score`` follows it, so scores fall with the rank. The first candidate also
         carries ``relative``: the query's nearest upper edge's (:func:`novelty_edges`)
         distance over that photo's :meth:`local_scale`, among the shortlist (what the
         new-individual probability uses; the shape and the lower edge are left out of
@@ -473,7 +475,9 @@ class EdgeGallery:
         short, dist = self.photo_distances(edge, vector=vector, exclude=exclude)
         if not len(short):
             return []
-        order = np.argsort(self.rank_distances(short, dist, shape), kind="stable")
+        # on the edge's own scale: equal to the edge distance where there is no shape
+        ranked = self.rank_distances(short, dist, shape) / (1.0 + SHAPE_WEIGHT * SHAPE_FALLBACK)
+        order = np.argsort(ranked, kind="stable")
         q = resample_polyline(np.asarray(edge, np.float64), EDGE_POINTS)
         upper = align_edges(novelty_edges(q[None])[0], self._novelty[short], n=NOVELTY_POINTS)
         nearest = int(np.argmin(upper))
@@ -488,8 +492,8 @@ class EdgeGallery:
                 continue
             seen.add(code)
             out.append(EdgeCandidate(
-                label=self.labels[idx], distance=float(dist[j]),
-                score=float(distance_to_score(dist[j])), photo_index=idx,
+                label=self.labels[idx], distance=float(ranked[j]),
+                score=float(distance_to_score(ranked[j])), photo_index=idx,
                 photo_id=self.photo_ids[idx] if self.photo_ids is not None else None,
                 relative=relative if not out else None))
             if len(out) >= k:

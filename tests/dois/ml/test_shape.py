@@ -162,8 +162,10 @@ def test_relative_distance_comes_from_the_nearest_trailing_edge():
     query = ea + np.array([0.004, 0.0], np.float32) * np.cos(
         np.linspace(0, 9, EDGE_POINTS))[:, None]
     cands = gallery.search(query, k=3, shape=sb)
-    nearest = min(cands, key=lambda c: c.distance)
-    assert cands[0].label == "wide" and nearest.label != "wide"  # shape and edge disagree
+    short, edge_d = gallery.photo_distances(query)
+    nearest_edge = gallery.labels[int(short[int(np.argmin(edge_d))])]
+    assert cands[0].label == "wide" and nearest_edge != "wide"  # shape and edge disagree
+    assert [c.score for c in cands] == sorted((c.score for c in cands), reverse=True)
     assert cands[0].relative is not None and cands[0].relative > 0
     assert all(c.relative is None for c in cands[1:])
     upper = novelty_edges(np.stack([resample_polyline(query, EDGE_POINTS), ea, eb, ea]))
