@@ -61,9 +61,8 @@ STRETCHES = (0.85, 1.0, 1.15)  # starting parametrisations of the gallery edge
 SCALE_RANGE = (0.6, 1.6)
 SCORE_SCALE = 0.02  # score = exp(-distance / SCORE_SCALE)
 LOCAL_K = 3  # neighbours that set a gallery photo's local scale
-# Weight of the upper shape's aligned distance in the ranking (its distances run about 5
-# times the trailing edge's on fins-smru, so this weighs the two about 2:1); a photo
-# without a shape on either side counts SHAPE_FALLBACK times its trailing distance.
+# Weight of the shape's distance in the ranking (about 5 times the edge's on fins-smru,
+# so 2:1); without a shape on either side, SHAPE_FALLBACK times the edge distance.
 SHAPE_WEIGHT = 0.1
 SHAPE_FALLBACK = 5.0
 # The new-individual probability compares only the upper part of the compared edge
