@@ -33,7 +33,7 @@ from .novelty import (
     new_individual_probability,
 )
 from .outline import EDGE_POINTS, EDGE_SHARE, resample_polyline
-from .shape import SHAPE_POINTS, canonical_shape
+from .shape import SHAPE_POINTS, canonical_shape, edge_pack
 
 __all__ = [
     "EDGE_METHOD_VERSION",
@@ -305,8 +305,6 @@ class FinEdge:
     @property
     def stored(self) -> np.ndarray | None:
         """The edge and shape packed as one float32 array to store (``edge_pack``)."""
-        from .shape import edge_pack
-
         return None if self.edge is None else edge_pack(self.edge, self.shape)
 
 

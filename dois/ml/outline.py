@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from .geometry import edge_frame, resample_polyline, to_canonical, upper_share
+
 __all__ = [
     "OUTLINE_METHOD_VERSION",
     "EDGE_POINTS",
@@ -136,26 +138,6 @@ class Outline:
 
 
 # ------------------------------------------------------------------------- geometry
-def resample_polyline(poly: np.ndarray, n: int) -> np.ndarray:
-    """``n`` points equally spaced by arc length along an open polyline."""
-    poly = np.asarray(poly, np.float64).reshape(-1, 2)
-    if len(poly) == 0:
-        return np.zeros((n, 2))
-    seg = np.linalg.norm(np.diff(poly, axis=0), axis=1)
-    s = np.concatenate([[0.0], np.cumsum(seg)])
-    if s[-1] <= 1e-9:
-        return np.repeat(poly[:1], n, axis=0)
-    u = np.linspace(0.0, s[-1], n)
-    return np.stack([np.interp(u, s, poly[:, 0]), np.interp(u, s, poly[:, 1])], axis=1)
-
-
-def _to_canonical(points: np.ndarray, facing: str | None, width: int) -> np.ndarray:
-    p = np.asarray(points, np.float64).reshape(-1, 2).copy()
-    if facing == "right":
-        p[:, 0] = (width - 1) - p[:, 0]
-    return p
-
-
 def normalise_edge(points: np.ndarray, *, n: int = EDGE_POINTS, share: float = EDGE_SHARE
                    ) -> np.ndarray:
     """A trailing edge (tip first, already facing left) in the canonical frame.
@@ -167,17 +149,12 @@ def normalise_edge(points: np.ndarray, *, n: int = EDGE_POINTS, share: float = E
     normalise away; the alignment then corrects the frame.)
     """
     p = resample_polyline(np.asarray(points, np.float64).reshape(-1, 2), 400)
-    chord = p[-1] - p[0]
-    length = float(np.hypot(*chord))
-    if length < 1e-9:
+    to_frame = edge_frame(p)
+    if to_frame is None:
         return np.zeros((n, 2), np.float32)
-    # Rotate so the chord points down (+y), scale it to 1.
-    c, s_ = chord[1] / length, chord[0] / length
-    rot = np.array([[c, -s_], [s_, c]])
-    q = (p - p[0]) @ rot.T / length
+    q = to_frame(p)
     if share < 1.0:
-        arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(q, axis=0), axis=1))])
-        q = q[arc <= share * arc[-1] + 1e-9]
+        q = upper_share(q, share)
     return resample_polyline(q, n).astype(np.float32)
 
 
@@ -185,7 +162,7 @@ def canonical_edge(outline: Outline, *, n: int = EDGE_POINTS, share: float = EDG
                    ) -> np.ndarray:
     """The outline's compared trailing edge: mirrored to face left, then
     :func:`normalise_edge`."""
-    p = _to_canonical(outline.trailing, outline.facing, outline.image_size[0])
+    p = to_canonical(outline.trailing, outline.facing, outline.image_size[0])
     return normalise_edge(p, n=n, share=share)
 
 
@@ -411,7 +388,7 @@ def outline_from_mask(prob: np.ndarray, *, image_size: tuple[int, int],
         return fail
     border = (c[:, 0] <= 1) | (c[:, 0] >= ww - 2) | (c[:, 1] <= 1) | (c[:, 1] >= wh - 2)
     facing, lean = _facing(mask, c)
-    cc = _to_canonical(c, facing, ww)
+    cc = to_canonical(c, facing, ww)
     cs = _smooth(cc, 1.0)
 
     # Tip: the outline's farthest point up and back (30 degrees from vertical).

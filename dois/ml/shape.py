@@ -21,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from .outline import EDGE_POINTS, EDGE_SHARE, resample_polyline
+from .geometry import edge_frame, resample_polyline, to_canonical, upper_share
+from .outline import EDGE_POINTS, EDGE_SHARE
 
 __all__ = ["SHAPE_POINTS", "canonical_shape", "edge_pack", "edge_unpack", "stored_edges_unpack"]
 
@@ -47,26 +48,13 @@ def canonical_shape(outline: Any, *, n: int = SHAPE_POINTS, share: float = EDGE_
     on_border = ((contour[:, 0] <= BORDER_PX) | (contour[:, 1] <= BORDER_PX)
                  | (contour[:, 0] >= width - 1 - BORDER_PX)
                  | (contour[:, 1] >= height - 1 - BORDER_PX))
-    trailing = np.asarray(outline.trailing, np.float64).reshape(-1, 2).copy()
-    if outline.facing == "right":
-        trailing[:, 0] = (width - 1) - trailing[:, 0]
-        contour[:, 0] = (width - 1) - contour[:, 0]
-    trailing = resample_polyline(trailing, 400)
-    chord = trailing[-1] - trailing[0]
-    length = float(np.hypot(*chord))
-    if length < 1e-9:
+    trailing = resample_polyline(to_canonical(outline.trailing, outline.facing, width), 400)
+    frame = edge_frame(trailing)
+    if frame is None:
         return None
-    c, s = chord[1] / length, chord[0] / length
-    rot = np.array([[c, -s], [s, c]])
-
-    def frame(p: np.ndarray) -> np.ndarray:
-        return (p - trailing[0]) @ rot.T / length
-
-    edge = frame(trailing)
-    arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(edge, axis=0), axis=1))])
-    edge = edge[arc <= share * arc[-1] + 1e-9]
+    edge = upper_share(frame(trailing), share)
     depth = float(edge[:, 1].max())
-    ring = frame(contour)
+    ring = frame(to_canonical(contour, outline.facing, width))
     start = int(np.argmin(np.linalg.norm(ring, axis=1)))
     m = len(ring)
     # The leading side lies away from the trailing edge (x < 0 in this frame): walk the
