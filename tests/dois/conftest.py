@@ -2,10 +2,14 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _no_broker(settings, monkeypatch):
-    """Photos are queued on commit; the tests record sends instead of using a broker."""
+def _no_broker(request, settings, monkeypatch):
+    """Photos are queued on commit; the tests record sends instead of using a broker,
+    except those marked ``worker``: they start a real worker on the real test broker
+    (and get None here)."""
     from celery import current_app
 
+    if request.node.get_closest_marker("worker"):
+        return None
     sent = []
     monkeypatch.setattr(current_app, "send_task",
                         lambda name, args=None, queue=None, **kw: sent.append((name, args, queue)))

@@ -22,12 +22,6 @@ from tests.support import broker_dead, wait_for
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def _no_broker():
-    """These tests use the real test broker."""
-    return None
-
-
 def _statuses(ids):
     return dict(IdentificationJob.objects.filter(pk__in=ids).values_list("pk", "status"))
 

@@ -21,12 +21,6 @@ from tests.dois.factories import IndividualFactory, PhotoFactory, UserFactory
 NOTEBOOK = Path(__file__).resolve().parents[2] / "dois" / "notebooks" / "starter.ipynb"
 
 
-@pytest.fixture
-def _no_broker():
-    """The notebook's submission goes through the real broker to a real worker."""
-    return None
-
-
 def notebook_code() -> str:
     cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
     code = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]

@@ -19,13 +19,6 @@ from tests.dois.jobs_support import fin_gallery_make, gallery_make
 from tests.support import task_queue, wait_for
 
 
-@pytest.fixture
-def _no_broker():
-    """These tests use the real test broker."""
-    return None
-
-
-
 def test_tasks_go_to_their_queues():
     assert task_queue("dois.tasks.identify_batch") == "identify"
     assert task_queue("dois.tasks.identify_photo") == "identify"

@@ -13,12 +13,6 @@ from tests.dois.jobs_support import gallery_make
 from tests.support import wait_for
 
 
-@pytest.fixture
-def _no_broker():
-    """These tests use the real test broker."""
-    return None
-
-
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_re_identifies_the_corrected_photo(volunteer, model_version, start_worker,

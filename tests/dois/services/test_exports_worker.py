@@ -15,12 +15,6 @@ from tests.dois.factories import IndividualFactory, PhotoFactory, SightingFactor
 from tests.support import wait_for
 
 
-@pytest.fixture
-def _no_broker():
-    """These tests use the real test broker."""
-    return None
-
-
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_writes_the_darwin_core_archive(client, researcher, start_worker,

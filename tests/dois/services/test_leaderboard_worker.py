@@ -12,12 +12,6 @@ from tests.dois.services.test_leaderboard_models import built_models, model_uplo
 from tests.support import task_queue, wait_for
 
 
-@pytest.fixture
-def _no_broker():
-    """These tests use the real test broker."""
-    return None
-
-
 def test_leaderboard_tasks_go_to_their_queues():
     assert task_queue("dois.tasks.train_submission_evaluate") == "train"
     assert task_queue("dois.tasks.leaderboard_refresh") == "default"
