@@ -35,14 +35,14 @@ def canonical_shape(outline: Any, *, n: int = SHAPE_POINTS, share: float = EDGE_
                     ) -> np.ndarray | None:
     """The upper outline (``n x 2``, leading side first) or None.
 
-    None without a usable outline, without a contour (a person's redrawn edge on a photo
-    where no fin was traced), or when the leading edge runs into the crop border almost
+    None without a usable outline, without a finite contour (a person's redrawn edge on a
+    photo where no fin was traced), or when the leading edge runs into the crop border almost
     at once.
     """
     if not getattr(outline, "usable", False):
         return None
     contour = np.asarray(outline.contour, np.float64).reshape(-1, 2)
-    if len(contour) < 8:
+    if len(contour) < 8 or not np.isfinite(contour).all():
         return None
     width, height = outline.image_size
     on_border = ((contour[:, 0] <= BORDER_PX) | (contour[:, 1] <= BORDER_PX)

@@ -107,6 +107,10 @@ def test_no_shape_without_a_usable_outline_or_a_contour():
                       tip=(100.0, 10.0), made_by="person",
                       trailing=np.array([[100, 10 + i * 5] for i in range(20)], float))
     assert redrawn.usable and canonical_shape(redrawn) is None
+    broken = Outline(ok=True, reason="ok", image_size=(200, 200), facing="left",
+                     tip=(100.0, 10.0), trailing=redrawn.trailing,
+                     contour=np.full((50, 2), np.nan))
+    assert canonical_shape(broken) is None  # never a shape that would poison the ranking
 
 
 def test_packing_round_trips_and_old_edges_have_no_shape():
