@@ -3,11 +3,8 @@
 Edges are canonical (:func:`dois.ml.outline.canonical_edge`): ``n x 2`` points from the
 tip (0, 0) to the trailing end (0, 1), x towards the trailing side.
 
-- :func:`align_edges` aligns a query edge to many gallery edges at once: an iterative
-  closest-point fit of a similarity transform (rotation, scale, shift), both ways, that
-  keeps only the best ``1 - trim`` share of point pairs, so that a splash, a missing tip
-  or a different waterline does not decide. The distance is the root mean square of the
-  kept pairs, in units of the gallery edge's tip-to-end length.
+- :func:`align_edges` (:mod:`dois.ml.align`) aligns a query edge to many gallery edges
+  at once by a trimmed similarity fit.
 - :func:`edge_vectors` gives a fixed-length unit vector per edge for shortlisting: the
   shipped 1-D network (:mod:`dois.ml.edge_encoder`), or a fixed descriptor of the
   edge's shape.
@@ -26,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from .align import STRETCHES, align_edges, edge_array
 from .novelty import (
     DEFAULT_CALIBRATION,
     EDGE_SETTINGS_PATH,
@@ -54,22 +52,32 @@ __all__ = [
     "fit_new_individual_calibration",
 ]
 
-EDGE_METHOD_VERSION = "edge-2"  # matching, compared share, shape, vectors (encoder v1)
-TRIM = 0.1
-MAX_ROTATION = math.radians(25)
-STRETCHES = (0.85, 1.0, 1.15)  # starting parametrisations of the gallery edge
-SCALE_RANGE = (0.6, 1.6)
+EDGE_METHOD_VERSION = "edge-3"  # matching, compared share, shape, hubness, vectors (encoder v1)
 SCORE_SCALE = 0.02  # score = exp(-distance / SCORE_SCALE)
 LOCAL_K = 3  # neighbours that set a gallery photo's local scale
 # Weight of the shape's distance in the ranking (about 5 times the edge's on fins-smru,
 # so 2:1); without a shape on either side, SHAPE_FALLBACK times the edge distance.
 SHAPE_WEIGHT = 0.1
 SHAPE_FALLBACK = 5.0
+RANK_NORM = 1.0 + SHAPE_WEIGHT * SHAPE_FALLBACK
 # The new-individual probability compares only the upper part of the compared edge
 # (this share of the traced edge, from the tip): lower down, fins are smooth curves that
 # unknown animals share, which makes them look familiar (fins-smru vs
 # fins-naukma-unknown, cross-validated AUC 0.95 with 0.4, 0.88 with the whole 0.6).
 NOVELTY_SHARE = 0.4
+# Hubness correction of the ranking (a form of CSLS): a smooth, average fin lies close to
+# every fin, so it would be ranked near the top for every query. Each of the best
+# HUB_TOP shortlisted photos has its ranking distance multiplied by
+# (HUB_SCALE / s) ** HUB_POWER, clipped to HUB_CLIP, where s is its mean ranking distance
+# to its LOCAL_K nearest other photos of the query's shortlist. The rest of the shortlist
+# gets the largest factor of those, so it is never lifted above them. HUB_SCALE is the
+# median s on real fins (so a typical photo keeps its distance). On fins-smru leave-one-
+# out it lifted top-1 from 0.58 to 0.75, with the same result for powers 0.3 to 0.7 and
+# LOCAL_K 1 to 5, and left fins-naukma at 0.98 (bench/bench_outline.py).
+HUB_TOP = 5
+HUB_POWER = 0.5
+HUB_SCALE = 0.0023
+HUB_CLIP = (0.5, 2.0)
 # Points the upper edge and the shape are aligned with (fewer than they are stored with:
 # alignment time grows with the square of the points, and these parts are smooth).
 NOVELTY_POINTS = 32
@@ -110,133 +118,6 @@ def novelty_edges(edges: np.ndarray) -> np.ndarray:
 def distance_to_score(distance: float | np.ndarray) -> float | np.ndarray:
     """Similarity in (0, 1] from an aligned distance (monotone, for display and storage)."""
     return np.exp(-np.asarray(distance, np.float64) / SCORE_SCALE)
-
-
-def _prep(edges: np.ndarray | Sequence[np.ndarray], n: int) -> np.ndarray:
-    if isinstance(edges, np.ndarray) and edges.ndim == 3 and edges.shape[1] == n:
-        return edges.astype(np.float64)
-    return np.stack([resample_polyline(e, n) for e in edges]) if len(edges) else np.zeros(
-        (0, n, 2))
-
-
-def _similarity(src: np.ndarray, dst: np.ndarray, w: np.ndarray
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Weighted 2-D similarity (batched): returns scale, 2x2 rotation, shift."""
-    ws = w.sum(axis=1, keepdims=True) + 1e-12
-    ms = (src * w[..., None]).sum(axis=1) / ws
-    md = (dst * w[..., None]).sum(axis=1) / ws
-    a, b = src - ms[:, None], dst - md[:, None]
-    dot = (w * (a * b).sum(-1)).sum(1)
-    cross = (w * (a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0])).sum(1)
-    theta = np.clip(np.arctan2(cross, dot), -MAX_ROTATION, MAX_ROTATION)
-    c, s = np.cos(theta), np.sin(theta)
-    proj = c * dot + s * cross
-    scale = np.clip(proj / ((w * (a**2).sum(-1)).sum(1) + 1e-12), *SCALE_RANGE)
-    rot = np.stack([np.stack([c, -s], -1), np.stack([s, c], -1)], -2)
-    shift = md - scale[:, None] * np.einsum("kij,kj->ki", rot, ms)
-    return scale, rot, shift
-
-
-def _trim_weights(d2: np.ndarray, keep: int) -> np.ndarray:
-    thr = np.partition(d2, keep - 1, axis=1)[:, keep - 1:keep]
-    return (d2 <= thr).astype(np.float64)
-
-
-def _foot(p: np.ndarray, poly: np.ndarray, j: np.ndarray
-          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Closest points on the polyline segments next to vertex ``j`` (batched).
-
-    ``p``: K x A x 2 points; ``poly``: K x B x 2; ``j``: K x A nearest vertices.
-    Returns squared distances, segment start indices, parameters t in [0, 1], feet.
-    """
-    b = poly.shape[1]
-    best_d = best_a = best_t = best_f = None
-    for lo in (j - 1, j):
-        lo = np.clip(lo, 0, b - 2)
-        pa = np.take_along_axis(poly, lo[..., None], 1)
-        pb = np.take_along_axis(poly, (lo + 1)[..., None], 1)
-        ab = pb - pa
-        t = np.clip(((p - pa) * ab).sum(-1) / np.maximum((ab * ab).sum(-1), 1e-12), 0.0, 1.0)
-        f = pa + t[..., None] * ab
-        d = ((p - f) ** 2).sum(-1)
-        if best_d is None:
-            best_d, best_a, best_t, best_f = d, lo, t, f
-        else:
-            m = d < best_d
-            best_d = np.where(m, d, best_d)
-            best_a = np.where(m, lo, best_a)
-            best_t = np.where(m, t, best_t)
-            best_f = np.where(m[..., None], f, best_f)
-    return best_d, best_a, best_t, best_f
-
-
-def align_edges(query: np.ndarray, gallery: np.ndarray | Sequence[np.ndarray], *,
-                trim: float = TRIM, iterations: int = 8, n: int = EDGE_POINTS,
-                return_transform: bool = False,
-                stretches: Sequence[float] = STRETCHES) -> Any:
-    """Aligned distance of one query edge to each gallery edge (lower is more alike).
-
-    ``query``: ``n x 2``; ``gallery``: ``K x n x 2`` (or a list of polylines). Point
-    pairs are each point and its closest point on the other polyline (both ways); the
-    worst ``trim`` share of each way is left out of the fit and of the distance.
-    Returns a ``K`` float64 array, or ``(distances, scale, rotation, shift)`` with
-    ``return_transform`` (``scale * rotation @ q + shift`` maps the query onto each
-    gallery edge).
-    """
-    q = resample_polyline(np.asarray(query, np.float64), n)
-    g = _prep(gallery, n)
-    k = len(g)
-    if k == 0:
-        empty = np.zeros(0)
-        return (empty, empty, np.zeros((0, 2, 2)), np.zeros((0, 2))) if return_transform \
-            else empty
-    keep = max(3, int(round(n * (1 - trim))))
-    # Start from a fit of point i to point i (both edges run from the tip down), with
-    # the gallery edge's parametrisation stretched a little either way, then refine by
-    # closest points. Every start is run; the best end wins.
-    u = np.linspace(0.0, 1.0, n)
-    starts = []
-    for stretch in stretches:
-        ui = np.clip(u * stretch, 0.0, 1.0) * (n - 1)
-        lo = np.minimum(np.floor(ui).astype(int), n - 2)
-        fr = (ui - lo)[None, :, None]
-        starts.append(g[:, lo] * (1 - fr) + g[:, lo + 1] * fr)
-    m = len(stretches)
-    gg = np.concatenate([g] * m)
-    kk = k * m
-    qb = np.broadcast_to(q, (kk, n, 2))
-    scale, rot, shift = _similarity(qb, np.concatenate(starts), np.ones((kk, n)))
-    best = np.full(kk, np.inf)
-    best_t = (scale, rot, shift)
-    gx, gy = gg[..., 0], gg[..., 1]
-    for it in range(iterations + 1):
-        tq = scale[:, None, None] * np.einsum("kij,nj->kni", rot, q) + shift[:, None]
-        dx = tq[:, :, None, 0] - gx[:, None, :]
-        dy = tq[:, :, None, 1] - gy[:, None, :]
-        d = dx * dx + dy * dy  # K x n(query) x n(gallery)
-        dq, _, _, fq = _foot(tq, gg, d.argmin(axis=2))  # query points -> gallery polyline
-        dg, ga, gt, _ = _foot(gg, tq, d.argmin(axis=1))  # gallery points -> query polyline
-        wq, wg = _trim_weights(dq, keep), _trim_weights(dg, keep)
-        dist = np.sqrt(0.5 * ((dq * wq).sum(1) + (dg * wg).sum(1)) / keep)
-        better = dist < best
-        if better.any():
-            best = np.where(better, dist, best)
-            best_t = (np.where(better, scale, best_t[0]),
-                      np.where(better[:, None, None], rot, best_t[1]),
-                      np.where(better[:, None], shift, best_t[2]))
-        if it == iterations:
-            break
-        qa = np.take_along_axis(qb, ga[..., None], 1)
-        qn = np.take_along_axis(qb, (ga + 1)[..., None], 1)
-        src = np.concatenate([qb, qa + gt[..., None] * (qn - qa)], axis=1)
-        dst = np.concatenate([fq, gg], axis=1)
-        scale, rot, shift = _similarity(src, dst, np.concatenate([wq, wg], axis=1))
-    pick = best.reshape(m, k).argmin(axis=0) * k + np.arange(k)
-    best = best[pick]
-    best_t = (best_t[0][pick], best_t[1][pick], best_t[2][pick])
-    if return_transform:
-        return best, *best_t
-    return best
 
 
 # ------------------------------------------------------------------------ vectors
@@ -281,7 +162,7 @@ def edge_vectors(edges: np.ndarray | Sequence[np.ndarray], *, encoder: Any = Non
     shipped), ``"descriptor"`` for the fixed descriptor, or any object with
     ``encode(edges)``. Gallery and queries must use the same one.
     """
-    e = _prep(edges, EDGE_POINTS).astype(np.float32)
+    e = edge_array(edges, EDGE_POINTS).astype(np.float32)
     if isinstance(encoder, str):
         if encoder != "descriptor":
             raise ValueError(f"unknown encoder {encoder!r}")
@@ -365,7 +246,7 @@ class EdgeGallery:
                  vectors: np.ndarray | None = None, photo_ids: Sequence[Any] | None = None,
                  encoder: Any = None, shortlist: int = 200, rerank: int = 30,
                  shapes: Sequence[np.ndarray | None] | None = None) -> None:
-        self.edges = _prep(edges, EDGE_POINTS).astype(np.float32)
+        self.edges = edge_array(edges, EDGE_POINTS).astype(np.float32)
         self.labels = list(labels)
         if len(self.labels) != len(self.edges):
             raise ValueError("one label per edge")
@@ -441,18 +322,45 @@ class EdgeGallery:
         return value
 
     def rank_distances(self, short: np.ndarray, dist: np.ndarray,
-                       shape: np.ndarray | None) -> np.ndarray:
-        """What ranks the shortlist: the trailing distance plus ``SHAPE_WEIGHT`` times the
-        aligned shape distance (``SHAPE_FALLBACK`` times the trailing distance where the
-        query or a gallery photo has no shape)."""
+                       shape: np.ndarray | None, *,
+                       stretches: Sequence[float] = STRETCHES) -> np.ndarray:
+        """What ranks the shortlist, on the trailing edge's own scale: the trailing
+        distance plus ``SHAPE_WEIGHT`` times the aligned shape distance
+        (``SHAPE_FALLBACK`` times the trailing distance where the query or a gallery
+        photo has no shape), over ``RANK_NORM`` (so that it is the plain trailing distance
+        without a shape)."""
         other = SHAPE_FALLBACK * dist
         if shape is not None and len(short):
             has = self.has_shape[short]
             if has.any():
                 other = other.copy()
                 other[has] = align_edges(shape, self._shapes_aligned[short[has]],
-                                         n=SHAPE_ALIGN_POINTS)
-        return dist + SHAPE_WEIGHT * other
+                                         n=SHAPE_ALIGN_POINTS, stretches=stretches)
+        return (dist + SHAPE_WEIGHT * other) / RANK_NORM
+
+    def hub_factors(self, short: np.ndarray, ranked: np.ndarray) -> np.ndarray:
+        """The hubness correction's factor for each shortlisted photo (see ``HUB_TOP``).
+
+        ``short``: the shortlist's photo indices; ``ranked``: their ranking distances.
+        The photo-to-photo distances are aligned from one start (a third of the work).
+        """
+        factors = np.ones(len(short))
+        if len(short) < 2:
+            return factors
+        order = np.argsort(ranked, kind="stable")
+        top = order[:HUB_TOP]
+        for t in top:
+            j = int(short[t])
+            pool = np.delete(short, t)
+            dist = align_edges(self.edges[j], self.edges[pool], stretches=(1.0,))
+            own = self._shapes_aligned[j] if self.has_shape[j] else None
+            near = np.sort(self.rank_distances(pool, dist, own, stretches=(1.0,)))[:LOCAL_K]
+            scale = float(np.mean(near))
+            if not math.isfinite(scale):
+                continue
+            factors[t] = np.clip((HUB_SCALE / max(scale, 1e-12)) ** HUB_POWER, *HUB_CLIP)
+        factors[order[HUB_TOP:]] = factors[top].max()
+        return factors
 
     def search(self, edge: np.ndarray, *, k: int = 5, vector: np.ndarray | None = None,
                exclude: Sequence[int] = (), shape: np.ndarray | None = None
@@ -461,9 +369,8 @@ class EdgeGallery:
 
         ``shape``: the query's upper shape (:func:`dois.ml.shape.canonical_shape`), or
         None to rank by the trailing edge alone. Each candidate's ``distance`` is what
-        ranked its best photo (:meth:`rank_distances`, divided by ``1 + SHAPE_WEIGHT *
-        SHAPE_FALLBACK`` so that it is the plain edge distance where there is no shape)
-        and ``score`` follows it, so scores fall with the rank. The first candidate also
+        ranked its best photo (:meth:`rank_distances` times its :meth:`hub_factors`) and
+        ``score`` follows it, so scores fall with the rank. The first candidate also
         carries ``relative``: the query's nearest upper edge's (:func:`novelty_edges`)
         distance over that photo's :meth:`local_scale`, among the shortlist (what the
         new-individual probability uses; the shape and the lower edge are left out of
@@ -472,8 +379,8 @@ class EdgeGallery:
         short, dist = self.photo_distances(edge, vector=vector, exclude=exclude)
         if not len(short):
             return []
-        # on the edge's own scale: equal to the edge distance where there is no shape
-        ranked = self.rank_distances(short, dist, shape) / (1.0 + SHAPE_WEIGHT * SHAPE_FALLBACK)
+        ranked = self.rank_distances(short, dist, shape)
+        ranked = ranked * self.hub_factors(short, ranked)
         order = np.argsort(ranked, kind="stable")
         q = resample_polyline(np.asarray(edge, np.float64), EDGE_POINTS)
         upper = align_edges(novelty_edges(q[None])[0], self._novelty[short], n=NOVELTY_POINTS)
