@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .align import STRETCHES, align_edges, edge_array
+from .align import align_edges, edge_array
 from .novelty import (
     DEFAULT_CALIBRATION,
     EDGE_SETTINGS_PATH,
@@ -78,6 +78,7 @@ HUB_TOP = 5
 HUB_POWER = 0.5
 HUB_SCALE = 0.0023
 HUB_CLIP = (0.5, 2.0)
+HUB_SHAPE_POINTS = 24
 # Points the upper edge and the shape are aligned with (fewer than they are stored with:
 # alignment time grows with the square of the points, and these parts are smooth).
 NOVELTY_POINTS = 32
@@ -269,6 +270,7 @@ class EdgeGallery:
         self._coarse = self.edges[:, ::2].copy()  # 32 points for the first alignment pass
         self._novelty = novelty_edges(self.edges)
         self._shapes_aligned = _resample_uniform(self.shapes, SHAPE_ALIGN_POINTS)
+        self._shapes_coarse = _resample_uniform(self.shapes, HUB_SHAPE_POINTS)
         self._scales: dict[int, float] = {}
         names = sorted(set(self.labels), key=str)
         self._code = {lab: i for i, lab in enumerate(names)}
@@ -322,27 +324,33 @@ class EdgeGallery:
         return value
 
     def rank_distances(self, short: np.ndarray, dist: np.ndarray,
-                       shape: np.ndarray | None, *,
-                       stretches: Sequence[float] = STRETCHES) -> np.ndarray:
+                       shape: np.ndarray | None, *, coarse: bool = False) -> np.ndarray:
         """What ranks the shortlist, on the trailing edge's own scale: the trailing
         distance plus ``SHAPE_WEIGHT`` times the aligned shape distance
         (``SHAPE_FALLBACK`` times the trailing distance where the query or a gallery
         photo has no shape), over ``RANK_NORM`` (so that it is the plain trailing distance
-        without a shape)."""
+        without a shape). ``coarse``: shapes aligned as the coarse pass aligns edges
+        (``HUB_SHAPE_POINTS`` points, one start, 4 iterations)."""
         other = SHAPE_FALLBACK * dist
         if shape is not None and len(short):
             has = self.has_shape[short]
             if has.any():
                 other = other.copy()
-                other[has] = align_edges(shape, self._shapes_aligned[short[has]],
-                                         n=SHAPE_ALIGN_POINTS, stretches=stretches)
+                other[has] = (align_edges(shape, self._shapes_coarse[short[has]],
+                                          n=HUB_SHAPE_POINTS, iterations=4, stretches=(1.0,))
+                              if coarse else
+                              align_edges(shape, self._shapes_aligned[short[has]],
+                                          n=SHAPE_ALIGN_POINTS))
         return (dist + SHAPE_WEIGHT * other) / RANK_NORM
 
     def hub_factors(self, short: np.ndarray, ranked: np.ndarray) -> np.ndarray:
         """The hubness correction's factor for each shortlisted photo (see ``HUB_TOP``).
 
         ``short``: the shortlist's photo indices; ``ranked``: their ranking distances.
-        The photo-to-photo distances are aligned from one start (a third of the work).
+        The photo-to-photo distances are aligned coarsely, as the shortlist's first pass
+        is (32 edge points, ``HUB_SHAPE_POINTS`` shape points, one start, 4 iterations):
+        on the real sets this gave the same rankings as the full alignment in about half
+        the time.
         """
         factors = np.ones(len(short))
         if len(short) < 2:
@@ -352,9 +360,10 @@ class EdgeGallery:
         for t in top:
             j = int(short[t])
             pool = np.delete(short, t)
-            dist = align_edges(self.edges[j], self.edges[pool], stretches=(1.0,))
-            own = self._shapes_aligned[j] if self.has_shape[j] else None
-            near = np.sort(self.rank_distances(pool, dist, own, stretches=(1.0,)))[:LOCAL_K]
+            dist = align_edges(self._coarse[j], self._coarse[pool], n=EDGE_POINTS // 2,
+                               iterations=4, stretches=(1.0,))
+            own = self._shapes_coarse[j] if self.has_shape[j] else None
+            near = np.sort(self.rank_distances(pool, dist, own, coarse=True))[:LOCAL_K]
             scale = float(np.mean(near))
             if not math.isfinite(scale):
                 continue
