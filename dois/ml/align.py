@@ -90,16 +90,23 @@ def align_edges(query: np.ndarray, gallery: np.ndarray | Sequence[np.ndarray], *
                 stretches: Sequence[float] = STRETCHES) -> Any:
     """Aligned distance of one query edge to each gallery edge (lower is more alike).
 
-    ``query``: ``n x 2``; ``gallery``: ``K x n x 2`` (or a list of polylines). Point
+    ``query``: ``n x 2``, or ``K x n x 2`` for one query per gallery edge (many pairs
+    in one call); ``gallery``: ``K x n x 2`` (or a list of polylines). Point
     pairs are each point and its closest point on the other polyline (both ways); the
     worst ``trim`` share of each way is left out of the fit and of the distance.
     Returns a ``K`` float64 array, or ``(distances, scale, rotation, shift)`` with
     ``return_transform`` (``scale * rotation @ q + shift`` maps the query onto each
     gallery edge).
     """
-    q = resample_polyline(np.asarray(query, np.float64), n)
     g = edge_array(gallery, n)
     k = len(g)
+    paired = np.ndim(query) == 3
+    if paired and len(query) != k:
+        raise ValueError("one query per gallery edge")
+    # queries are resampled by arc length, as a single query is (gallery edges are taken
+    # as they are when they have n points)
+    q = (np.stack([resample_polyline(x, n) for x in np.asarray(query, np.float64)])
+         if paired else resample_polyline(np.asarray(query, np.float64), n))
     if k == 0:
         empty = np.zeros(0)
         return (empty, empty, np.zeros((0, 2, 2)), np.zeros((0, 2))) if return_transform \
@@ -118,13 +125,14 @@ def align_edges(query: np.ndarray, gallery: np.ndarray | Sequence[np.ndarray], *
     m = len(stretches)
     gg = np.concatenate([g] * m)
     kk = k * m
-    qb = np.broadcast_to(q, (kk, n, 2))
+    qb = np.concatenate([q] * m) if paired else np.broadcast_to(q, (kk, n, 2))
     scale, rot, shift = _similarity(qb, np.concatenate(starts), np.ones((kk, n)))
     best = np.full(kk, np.inf)
     best_t = (scale, rot, shift)
     gx, gy = gg[..., 0], gg[..., 1]
     for it in range(iterations + 1):
-        tq = scale[:, None, None] * np.einsum("kij,nj->kni", rot, q) + shift[:, None]
+        tq = (scale[:, None, None] * (np.einsum("kij,knj->kni", rot, qb) if paired
+                                      else np.einsum("kij,nj->kni", rot, q)) + shift[:, None])
         dx = tq[:, :, None, 0] - gx[:, None, :]
         dy = tq[:, :, None, 1] - gy[:, None, :]
         d = dx * dx + dy * dy  # K x n(query) x n(gallery)

@@ -16,7 +16,6 @@ tip (0, 0) to the trailing end (0, 1), x towards the trailing side.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -47,6 +46,7 @@ __all__ = [
     "default_encoder",
     "EdgeGallery",
     "distance_to_score",
+    "rank_distance",
     "novelty_edges",
     "new_individual_probability",
     "fit_new_individual_calibration",
@@ -69,7 +69,8 @@ NOVELTY_SHARE = 0.4
 # every fin, so it would be ranked near the top for every query. Each of the best
 # HUB_TOP shortlisted photos has its ranking distance multiplied by
 # (HUB_SCALE / s) ** HUB_POWER, clipped to HUB_CLIP, where s is its mean ranking distance
-# to its LOCAL_K nearest other photos of the query's shortlist. The rest of the shortlist
+# to its LOCAL_K nearest other photos among the best HUB_POOL of the query's shortlist
+# (10, 15, 20 and 30 all gave the same rankings on the real sets). The rest of the shortlist
 # gets the largest factor of those, so it is never lifted above them. HUB_SCALE is the
 # median s on real fins (so a typical photo keeps its distance). On fins-smru leave-one-
 # out it lifted top-1 from 0.58 to 0.75, with the same result for powers 0.3 to 0.7 and
@@ -79,6 +80,7 @@ HUB_POWER = 0.5
 HUB_SCALE = 0.0023
 HUB_CLIP = (0.5, 2.0)
 HUB_SHAPE_POINTS = 24
+HUB_POOL = 15
 # Points the upper edge and the shape are aligned with (fewer than they are stored with:
 # alignment time grows with the square of the points, and these parts are smooth).
 NOVELTY_POINTS = 32
@@ -114,6 +116,16 @@ def novelty_edges(edges: np.ndarray) -> np.ndarray:
     arc length), as ``NOVELTY_POINTS`` points: what the new-individual probability
     compares."""
     return _resample_uniform(edges, NOVELTY_POINTS, min(NOVELTY_SHARE / EDGE_SHARE, 1.0))
+
+
+def rank_distance(edge: np.ndarray, shape: np.ndarray) -> np.ndarray:
+    """What ranks a photo against another, on the trailing edge's own scale: the edge
+    distance plus ``SHAPE_WEIGHT`` times the shape distance (``SHAPE_FALLBACK`` times the
+    edge distance where ``shape`` is NaN: either photo has no shape), over
+    ``RANK_NORM`` (so that it is the plain edge distance without a shape)."""
+    edge = np.asarray(edge, np.float64)
+    other = np.where(np.isnan(shape), SHAPE_FALLBACK * edge, shape)
+    return (edge + SHAPE_WEIGHT * other) / RANK_NORM
 
 
 def distance_to_score(distance: float | np.ndarray) -> float | np.ndarray:
@@ -324,50 +336,49 @@ class EdgeGallery:
         return value
 
     def rank_distances(self, short: np.ndarray, dist: np.ndarray,
-                       shape: np.ndarray | None, *, coarse: bool = False) -> np.ndarray:
-        """What ranks the shortlist, on the trailing edge's own scale: the trailing
-        distance plus ``SHAPE_WEIGHT`` times the aligned shape distance
-        (``SHAPE_FALLBACK`` times the trailing distance where the query or a gallery
-        photo has no shape), over ``RANK_NORM`` (so that it is the plain trailing distance
-        without a shape). ``coarse``: shapes aligned as the coarse pass aligns edges
-        (``HUB_SHAPE_POINTS`` points, one start, 4 iterations)."""
-        other = SHAPE_FALLBACK * dist
+                       shape: np.ndarray | None) -> np.ndarray:
+        """What ranks the shortlist (:func:`rank_distance`), with the query's ``shape``
+        aligned to each photo's."""
+        other = np.full(len(short), np.nan)
         if shape is not None and len(short):
             has = self.has_shape[short]
             if has.any():
-                other = other.copy()
-                other[has] = (align_edges(shape, self._shapes_coarse[short[has]],
-                                          n=HUB_SHAPE_POINTS, iterations=4, stretches=(1.0,))
-                              if coarse else
-                              align_edges(shape, self._shapes_aligned[short[has]],
-                                          n=SHAPE_ALIGN_POINTS))
-        return (dist + SHAPE_WEIGHT * other) / RANK_NORM
+                other[has] = align_edges(shape, self._shapes_aligned[short[has]],
+                                         n=SHAPE_ALIGN_POINTS)
+        return rank_distance(dist, other)
 
     def hub_factors(self, short: np.ndarray, ranked: np.ndarray) -> np.ndarray:
         """The hubness correction's factor for each shortlisted photo (see ``HUB_TOP``).
 
         ``short``: the shortlist's photo indices; ``ranked``: their ranking distances.
         The photo-to-photo distances are aligned coarsely, as the shortlist's first pass
-        is (32 edge points, ``HUB_SHAPE_POINTS`` shape points, one start, 4 iterations):
-        on the real sets this gave the same rankings as the full alignment in about half
-        the time.
+        is (32 edge points, ``HUB_SHAPE_POINTS`` shape points, one start, 4 iterations),
+        all pairs in one call: on the real sets this gave the same rankings as the full
+        alignment in a fraction of the time.
         """
         factors = np.ones(len(short))
         if len(short) < 2:
             return factors
         order = np.argsort(ranked, kind="stable")
         top = order[:HUB_TOP]
-        for t in top:
-            j = int(short[t])
-            pool = np.delete(short, t)
-            dist = align_edges(self._coarse[j], self._coarse[pool], n=EDGE_POINTS // 2,
-                               iterations=4, stretches=(1.0,))
-            own = self._shapes_coarse[j] if self.has_shape[j] else None
-            near = np.sort(self.rank_distances(pool, dist, own, coarse=True))[:LOCAL_K]
-            scale = float(np.mean(near))
-            if not math.isfinite(scale):
-                continue
-            factors[t] = np.clip((HUB_SCALE / max(scale, 1e-12)) ** HUB_POWER, *HUB_CLIP)
+        pool = order[:HUB_POOL]
+        # every checked photo against every other photo of the pool, as flat pairs
+        first = np.repeat(short[top], len(pool) - 1)
+        second = np.concatenate([short[pool[pool != t]] for t in top])
+        coarse = {"iterations": 4, "stretches": (1.0,)}
+        dist = align_edges(self._coarse[first], self._coarse[second], n=EDGE_POINTS // 2,
+                           **coarse)
+        other = np.full(len(first), np.nan)
+        both = self.has_shape[first] & self.has_shape[second]
+        if both.any():
+            other[both] = align_edges(self._shapes_coarse[first[both]],
+                                      self._shapes_coarse[second[both]],
+                                      n=HUB_SHAPE_POINTS, **coarse)
+        near = np.sort(rank_distance(dist, other).reshape(len(top), -1), axis=1)[:, :LOCAL_K]
+        scale = near.mean(axis=1)
+        ok = np.isfinite(scale)
+        factors[top[ok]] = np.clip((HUB_SCALE / np.maximum(scale[ok], 1e-12)) ** HUB_POWER,
+                                   *HUB_CLIP)
         factors[order[HUB_TOP:]] = factors[top].max()
         return factors
 
