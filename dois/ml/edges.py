@@ -10,8 +10,9 @@ tip (0, 0) to the trailing end (0, 1), x towards the trailing side.
   edge's shape.
 - :class:`EdgeGallery` shortlists by vector, re-ranks the shortlist by alignment (the
   trailing edge plus ``SHAPE_WEIGHT`` times the aligned distance of the fin's upper shape,
-  :mod:`dois.ml.shape`), ranks individuals by their best photo and gives a calibrated
-  new-individual probability (from the trailing edge alone).
+  :mod:`dois.ml.shape`), corrects the best few for hubness (a fin close to many others
+  is near every query, ``HUB_TOP``), ranks individuals by their best photo and gives a
+  calibrated new-individual probability (from the trailing edge alone).
 """
 
 from __future__ import annotations
@@ -251,8 +252,9 @@ class EdgeGallery:
     array splits with :func:`dois.ml.shape.edge_unpack`).
     A search takes the ``shortlist`` photos whose vectors are nearest, aligns them
     coarsely (32 points, 4 iterations, one start), re-ranks the best ``rerank`` of those
-    by the full alignment (trailing edge plus ``SHAPE_WEIGHT`` times the shape's) and
-    ranks individuals by their best photo.
+    by the full alignment (trailing edge plus ``SHAPE_WEIGHT`` times the shape's),
+    corrects those distances for hubness (:meth:`hub_factors`) and ranks individuals by
+    their best photo.
     """
 
     def __init__(self, edges: np.ndarray | Sequence[np.ndarray], labels: Sequence[Hashable], *,
