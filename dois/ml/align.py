@@ -17,7 +17,7 @@ import numpy as np
 
 from .outline import EDGE_POINTS, resample_polyline
 
-__all__ = ["align_edges", "edge_array", "TRIM", "STRETCHES"]
+__all__ = ["align_edges", "edge_array", "resample_by_index", "TRIM", "STRETCHES"]
 
 TRIM = 0.1
 MAX_ROTATION = math.radians(25)
@@ -31,6 +31,19 @@ def edge_array(edges: np.ndarray | Sequence[np.ndarray], n: int) -> np.ndarray:
         return edges.astype(np.float64)
     return np.stack([resample_polyline(e, n) for e in edges]) if len(edges) else np.zeros(
         (0, n, 2))
+
+
+def resample_by_index(polylines: np.ndarray, n_out: int, share: float = 1.0) -> np.ndarray:
+    """``N x n x 2`` polylines resampled to ``n_out`` points over their first ``share``,
+    by linear interpolation between neighbouring points at evenly spaced fractional
+    indices (arc length, for points equally spaced by it; vectorised). A ``share`` above
+    1 holds the last point. The result keeps the input's dtype."""
+    e = np.asarray(polylines)
+    n = e.shape[1]
+    u = np.clip(np.linspace(0.0, (n - 1) * share, n_out), 0.0, n - 1)
+    lo = np.minimum(np.floor(u).astype(int), n - 2)
+    fr = (u - lo)[None, :, None].astype(e.dtype)
+    return e[:, lo] * (1 - fr) + e[:, lo + 1] * fr
 
 
 def _similarity(src: np.ndarray, dst: np.ndarray, w: np.ndarray
@@ -115,13 +128,7 @@ def align_edges(query: np.ndarray, gallery: np.ndarray | Sequence[np.ndarray], *
     # Start from a fit of point i to point i (both edges run from the tip down), with
     # the gallery edge's parametrisation stretched a little either way, then refine by
     # closest points. Every start is run; the best end wins.
-    u = np.linspace(0.0, 1.0, n)
-    starts = []
-    for stretch in stretches:
-        ui = np.clip(u * stretch, 0.0, 1.0) * (n - 1)
-        lo = np.minimum(np.floor(ui).astype(int), n - 2)
-        fr = (ui - lo)[None, :, None]
-        starts.append(g[:, lo] * (1 - fr) + g[:, lo + 1] * fr)
+    starts = [resample_by_index(g, n, stretch) for stretch in stretches]
     m = len(stretches)
     gg = np.concatenate([g] * m)
     kk = k * m

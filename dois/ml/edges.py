@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .align import align_edges, edge_array
+from .align import align_edges, edge_array, resample_by_index
 from .novelty import (
     DEFAULT_CALIBRATION,
     EDGE_SETTINGS_PATH,
@@ -100,23 +100,12 @@ class EdgeCandidate:
     relative: float | None = None  # distance / the best photo's local scale (top one only)
 
 
-def _resample_uniform(polylines: np.ndarray, n_out: int, share: float = 1.0) -> np.ndarray:
-    """Resample ``N x n x 2`` polylines whose points are equally spaced by arc length to
-    ``n_out`` points over their first ``share`` (vectorised; by index, which is arc length
-    here)."""
-    e = np.asarray(polylines, np.float32)
-    n = e.shape[1]
-    u = np.linspace(0.0, (n - 1) * share, n_out)
-    lo = np.minimum(np.floor(u).astype(int), n - 2)
-    fr = (u - lo)[None, :, None].astype(np.float32)
-    return e[:, lo] * (1 - fr) + e[:, lo + 1] * fr
-
-
 def novelty_edges(edges: np.ndarray) -> np.ndarray:
     """The upper ``NOVELTY_SHARE`` of canonical edges (``N x n x 2``, equally spaced by
     arc length), as ``NOVELTY_POINTS`` points: what the new-individual probability
     compares."""
-    return _resample_uniform(edges, NOVELTY_POINTS, min(NOVELTY_SHARE / EDGE_SHARE, 1.0))
+    return resample_by_index(np.asarray(edges, np.float32), NOVELTY_POINTS,
+                             min(NOVELTY_SHARE / EDGE_SHARE, 1.0))
 
 
 def rank_distance(edge: np.ndarray, shape: np.ndarray) -> np.ndarray:
@@ -283,8 +272,8 @@ class EdgeGallery:
         self.rerank = int(rerank)
         self._coarse = self.edges[:, ::2].copy()  # 32 points for the first alignment pass
         self._novelty = novelty_edges(self.edges)
-        self._shapes_aligned = _resample_uniform(self.shapes, SHAPE_ALIGN_POINTS)
-        self._shapes_coarse = _resample_uniform(self.shapes, HUB_SHAPE_POINTS)
+        self._shapes_aligned = resample_by_index(self.shapes, SHAPE_ALIGN_POINTS)
+        self._shapes_coarse = resample_by_index(self.shapes, HUB_SHAPE_POINTS)
         self._scales: dict[int, float] = {}
         names = sorted(set(self.labels), key=str)
         self._code = {lab: i for i, lab in enumerate(names)}
