@@ -86,6 +86,9 @@ HUB_POOL = 15
 # alignment time grows with the square of the points, and these parts are smooth).
 NOVELTY_POINTS = 32
 SHAPE_ALIGN_POINTS = 48
+# The quick alignment of the shortlist's first pass and of the hubness pairs: one start,
+# 4 iterations (edges at every other point, 32).
+COARSE_ALIGN: dict[str, Any] = {"iterations": 4, "stretches": (1.0,)}
 
 
 @dataclass(frozen=True)
@@ -300,7 +303,7 @@ class EdgeGallery:
             np.isfinite(sims))[0]
         if len(short) > self.rerank:  # a quick coarse alignment narrows the shortlist
             coarse = align_edges(q[::2], self._coarse[short], n=EDGE_POINTS // 2,
-                                 iterations=4, stretches=(1.0,))
+                                 **COARSE_ALIGN)
             short = short[np.argsort(coarse, kind="stable")[: self.rerank]]
         return short, align_edges(q, self.edges[short])
 
@@ -343,7 +346,7 @@ class EdgeGallery:
 
         ``short``: the shortlist's photo indices; ``ranked``: their ranking distances.
         The photo-to-photo distances are aligned coarsely, as the shortlist's first pass
-        is (32 edge points, ``HUB_SHAPE_POINTS`` shape points, one start, 4 iterations),
+        is (``COARSE_ALIGN``; 32 edge points, ``HUB_SHAPE_POINTS`` shape points),
         all pairs in one call: on the real sets this gave the same rankings as the full
         alignment in a fraction of the time.
         """
@@ -356,15 +359,14 @@ class EdgeGallery:
         # every checked photo against every other photo of the pool, as flat pairs
         first = np.repeat(short[top], len(pool) - 1)
         second = np.concatenate([short[pool[pool != t]] for t in top])
-        coarse = {"iterations": 4, "stretches": (1.0,)}
         dist = align_edges(self._coarse[first], self._coarse[second], n=EDGE_POINTS // 2,
-                           **coarse)
+                           **COARSE_ALIGN)
         other = np.full(len(first), np.nan)
         both = self.has_shape[first] & self.has_shape[second]
         if both.any():
             other[both] = align_edges(self._shapes_coarse[first[both]],
                                       self._shapes_coarse[second[both]],
-                                      n=HUB_SHAPE_POINTS, **coarse)
+                                      n=HUB_SHAPE_POINTS, **COARSE_ALIGN)
         near = np.sort(rank_distance(dist, other).reshape(len(top), -1), axis=1)[:, :LOCAL_K]
         scale = near.mean(axis=1)
         ok = np.isfinite(scale)
