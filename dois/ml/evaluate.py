@@ -13,6 +13,9 @@ share of the dataset's photos with a usable outline (``unknown_outline_found`` f
 without one are left out of the gallery. ``unknown_auc`` compares the new-individual
 probability of unknowns and known queries that both have an outline;
 ``unknown_auc_all`` counts a photo without an outline as flagged new (probability 1).
+``top1_ci95`` is the 95 % (Wilson) interval of top-1 over the number of queries, and
+``confusions`` counts the wrong first places as ``"true -> ranked first"``: on a small
+set, what the figure can tell apart and which animals limit it.
 
 DATASET holds one folder per individual. With ``gallery/`` and ``query/`` subfolders,
 gallery images are enrolled and each query image (of an individual in the gallery)
@@ -43,8 +46,8 @@ from .datasets import Item, scan_dataset, scan_flat
 from .gallery import Gallery, new_individual_probability
 from .preprocess import load_images
 
-__all__ = ["ranking_metrics", "roc_auc", "embed_items", "evaluate_dataset", "evaluate_edges",
-           "evaluate_fused", "trace_items", "main"]
+__all__ = ["ranking_metrics", "proportion_interval", "confusions", "roc_auc", "embed_items",
+           "evaluate_dataset", "evaluate_edges", "evaluate_fused", "trace_items", "main"]
 
 METHODS = ("edge", "appearance", "fused")
 SERVED_METHOD = "edge"
@@ -67,6 +70,36 @@ def ranking_metrics(*, ranked: Sequence[Sequence[Hashable]], truth: Sequence[Has
             ap += 1.0 / (head.index(t) + 1)
     n = len(truth)
     return {"top1": top1 / n, "top5": top5 / n, "map5": ap / n}
+
+
+def proportion_interval(*, successes: int, n: int, z: float = 1.96
+                        ) -> tuple[float, float] | None:
+    """Wilson score interval of a share (``successes`` of ``n``), 95 % by default.
+
+    A top-1 of 18 in 24 is 0.75 with an interval of about 0.55 to 0.88: what a small
+    real set can and cannot tell apart. None when ``n`` is 0.
+    """
+    if n <= 0:
+        return None
+    if not 0 <= successes <= n:
+        raise ValueError("successes must lie between 0 and n")
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, float(centre - half)), min(1.0, float(centre + half))
+
+
+def confusions(*, ranked: Sequence[Sequence[Hashable]], truth: Sequence[Hashable]
+               ) -> dict[str, int]:
+    """Wrong first places, counted as ``"true -> ranked first"`` (``"true -> none"``
+    where nothing was ranked, e.g. no outline), most frequent first."""
+    counts: dict[str, int] = {}
+    for labels, t in zip(ranked, truth, strict=True):
+        first = labels[0] if len(labels) else None
+        if first != t:
+            key = f"{t} -> {'none' if first is None else first}"
+            counts[key] = counts.get(key, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def roc_auc(*, positives: np.ndarray, negatives: np.ndarray) -> float | None:
@@ -257,6 +290,10 @@ def evaluate_edges(*, dataset: str | Path, unknown: str | Path | None = None,
         known_p.append(p)
         known_p_all.append(p)
     metrics: dict[str, Any] = ranking_metrics(ranked=ranked, truth=truth)
+    hits = sum(bool(r) and r[0] == t for r, t in zip(ranked, truth, strict=True))
+    interval = proportion_interval(successes=hits, n=len(truth))
+    metrics.update(top1_ci95=None if interval is None else [round(x, 3) for x in interval],
+                   confusions=confusions(ranked=ranked, truth=truth))
     all_out = gal_out + q_out
     individuals = {it.individual for it in gal_items} | {it.individual for it in q_items}
     metrics.update(n_queries=len(truth), n_individuals=len(individuals),

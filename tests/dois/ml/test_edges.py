@@ -132,6 +132,9 @@ def test_evaluate_edges_on_a_tiny_synthetic_catalogue(tmp_path):
     assert m["method"] == "edge" and m["n_queries"] == 9 and m["n_individuals"] == 3
     assert 0.0 <= m["outline_found"] <= 1.0 and 0.0 <= m["top1"] <= 1.0
     assert m["unknown_outline_found"] == 0.0  # a blank image has no fin
+    low, high = m["top1_ci95"]
+    assert low <= m["top1"] <= high and high - low > 0.1  # 9 queries: a wide interval
+    assert sum(m["confusions"].values()) == round((1 - m["top1"]) * 9)
     assert EDGE_METHOD_VERSION.startswith("edge-")
 
 

@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dois.ml.evaluate import evaluate_dataset, ranking_metrics, roc_auc
+from dois.ml.evaluate import (
+    confusions,
+    evaluate_dataset,
+    proportion_interval,
+    ranking_metrics,
+    roc_auc,
+)
 from dois.ml.model import ModelMetadata
 
 
@@ -86,3 +92,22 @@ def test_gallery_query_split_and_unknowns(tmp_path):
     assert m["unknown_auc"] == 1.0
     assert m["unknown_flagged"] == 1.0
     assert m["known_flagged"] == 0.0
+
+
+def test_proportion_interval_matches_the_wilson_formula():
+    low, high = proportion_interval(successes=18, n=24)
+    assert low == pytest.approx(0.551, abs=1e-3) and high == pytest.approx(0.880, abs=1e-3)
+    assert proportion_interval(successes=0, n=10)[0] == 0.0
+    assert proportion_interval(successes=10, n=10)[1] == pytest.approx(1.0)
+    assert proportion_interval(successes=0, n=0) is None
+    wide, narrow = proportion_interval(successes=3, n=4), proportion_interval(successes=300, n=400)
+    assert wide[1] - wide[0] > narrow[1] - narrow[0]
+    with pytest.raises(ValueError):
+        proportion_interval(successes=5, n=4)
+
+
+def test_confusions_count_wrong_first_places():
+    ranked = [["a", "b"], ["b", "a"], ["b", "a"], ["a"], []]
+    truth = ["a", "a", "a", "b", "c"]
+    assert confusions(ranked=ranked, truth=truth) == {"a -> b": 2, "b -> a": 1, "c -> none": 1}
+    assert confusions(ranked=[["a"]], truth=["a"]) == {}
