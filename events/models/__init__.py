@@ -17,6 +17,7 @@ from events.models.events import (
     Tag,
     TagQuerySet,
     in_reader_language,
+    shown_language,
 )
 from events.models.mail import Mail
 from events.models.media import (
@@ -44,4 +45,5 @@ __all__ = [
     "Material", "Photo", "Post", "PostQuerySet", "Recording", "Series", "SeriesQuerySet",
     "Speaker", "SpeakerQuerySet", "Tag", "TagQuerySet", "Talk", "TalkProposal",
     "TalkProposalQuerySet", "TalkSpeaker", "Venue", "VenueQuerySet", "in_reader_language",
+    "shown_language",
 ]

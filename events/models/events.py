@@ -15,6 +15,14 @@ from django.utils.translation import gettext_lazy as _
 from events.models.venues import Venue
 
 
+def _mostly_chinese(text: str) -> bool:
+    """Whether a text reads as Chinese: a Han character carries about as much as three
+    Latin letters, so "TensorFlow 2.0 新特性介绍" is Chinese and "Meetup at 上海" English."""
+    han = sum("\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" for ch in text)
+    latin = sum(ch.isascii() and ch.isalpha() for ch in text)
+    return han > 0 and 3 * han >= latin
+
+
 def in_reader_language(english: str, chinese: str) -> str:
     """The text in the active language, falling back to the other version.
 
@@ -25,6 +33,28 @@ def in_reader_language(english: str, chinese: str) -> str:
     if (get_language() or "").startswith("zh"):
         return chinese or english
     return english or chinese
+
+
+def shown_language(english: str, chinese: str) -> str | None:
+    """The language code of what :func:`in_reader_language` shows, where it is not the
+    reader's (the page marks it with ``lang`` so screen readers and fonts follow it);
+    None where it is the reader's language or there is no text.
+
+    A ``_zh`` version is Chinese. The plain field is English or the only version, so
+    it counts as Chinese when it reads as Chinese (mostly Han characters).
+    """
+    reader_zh = (get_language() or "").startswith("zh")
+    if reader_zh and chinese:
+        return None
+    if english:
+        shown_zh = _mostly_chinese(english)
+    elif chinese:
+        shown_zh = True
+    else:
+        return None
+    if shown_zh == reader_zh:
+        return None
+    return "zh-hans" if shown_zh else "en"
 
 
 # An event is public once published, and stays public when cancelled (its page says so).
@@ -202,6 +232,15 @@ class Event(models.Model):
     @property
     def display_description(self) -> str:
         return in_reader_language(self.description, self.description_zh)
+
+    @property
+    def title_lang(self) -> str | None:
+        """``lang`` of the shown title where it is not the reader's (:func:`shown_language`)."""
+        return shown_language(self.title, self.title_zh)
+
+    @property
+    def description_lang(self) -> str | None:
+        return shown_language(self.description, self.description_zh)
 
     @property
     def challenge_window(self) -> tuple | None:

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from common.files import RandomName
-from events.models.events import Event, EventPartQuerySet, in_reader_language
+from events.models.events import Event, EventPartQuerySet, in_reader_language, shown_language
 
 
 class SpeakerQuerySet(models.QuerySet):
@@ -87,6 +87,15 @@ class Talk(models.Model):
     @property
     def display_abstract(self) -> str:
         return in_reader_language(self.abstract, self.abstract_zh)
+
+    @property
+    def title_lang(self) -> str | None:
+        """``lang`` of the shown title where it is not the reader's (:func:`shown_language`)."""
+        return shown_language(self.title, self.title_zh)
+
+    @property
+    def abstract_lang(self) -> str | None:
+        return shown_language(self.abstract, self.abstract_zh)
 
     @property
     def lineup(self) -> list[TalkSpeaker]:

@@ -18,6 +18,7 @@ from tests.events.factories import (
     PhotoFactory,
     PostFactory,
     RSVPFactory,
+    TalkFactory,
     UserFactory,
 )
 from tests.events.support import login
@@ -54,6 +55,21 @@ def test_the_organiser_form_has_both_versions(client, organiser):
     form = client.get(reverse("events:edit", kwargs={"slug": event.slug})).context["form"]
     assert form.initial["title_zh"] == "Keras 之夜"
     assert "description_zh" in form.fields
+
+
+def test_a_fallback_title_is_marked_with_its_language(client):
+    event = EventFactory(title="Keras night", description="All about **Keras**.")
+    TalkFactory(event=event, title="Layers", title_zh="层", abstract="Dense and more.")
+    url = event.get_absolute_url()
+    page = client.get(url.replace("/en/", "/zh-hans/")).text
+    assert '<h1 lang="en">Keras night</h1>' in page
+    assert '<section class="markdown" lang="en">' in page
+    assert '<h3>层</h3>' in page  # the reader's own version is not marked
+    assert '<div class="markdown" lang="en">' in page
+    listing = client.get(reverse("events:list").replace("/en/", "/zh-hans/")).text
+    assert '<strong lang="en">Keras night</strong>' in listing
+    english = client.get(url).text
+    assert "<h1>Keras night</h1>" in english and '<section class="markdown">' in english
 
 
 def test_cards_show_the_zone_only_where_it_differs_from_the_sites(client):
