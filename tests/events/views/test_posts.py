@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from events import services
 from events.models import Post
-from tests.events.factories import PostFactory
+from tests.events.factories import EventFactory, PostFactory
 from tests.events.support import login, markdown_upload
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +29,15 @@ def test_the_post_page_links_the_other_version(client, translated_posts):
     assert f'href="{zh.get_absolute_url()}"' in page and 'hreflang="zh-hans"' in page
     api = client.get(reverse("events-post-detail", kwargs={"slug": en.slug})).json()
     assert api["translation"] == zh.slug
+
+
+def test_a_chinese_post_marks_its_english_event_title(client):
+    post = PostFactory(title="首次小结", language="zh-hans", slug="zh-only",
+                       event=EventFactory(title="First meetup"))
+    page = client.get(f"/en/events/posts/{post.slug}/").text
+    assert '<article lang="zh-hans">' in page
+    # the event's title is English, inside a Chinese article: marked as the reader's
+    assert 'lang="en">First meetup</a>' in page
 
 
 def test_the_summary_form_links_the_translation(client, organiser, translated_posts):
