@@ -348,7 +348,7 @@ def _snap_edge(points: np.ndarray, image: np.ndarray, mask: np.ndarray, *, radiu
     b = np.clip(best, 1, len(offs) - 2)
     y0, y1, y2 = (score[np.arange(len(b)), b + d] for d in (-1, 0, 1))
     den = y0 - 2 * y1 + y2
-    frac = np.where(np.abs(den) > 1e-9, 0.5 * (y0 - y2) / den, 0.0)
+    frac = np.divide(0.5 * (y0 - y2), den, out=np.zeros_like(den), where=np.abs(den) > 1e-9)
     off = offs[b] + np.clip(frac, -1, 1) * 0.5
     found = step[np.arange(len(b)), best]
     off = np.where(found > 0, off, 0.0)
