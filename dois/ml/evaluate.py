@@ -290,10 +290,10 @@ def evaluate_edges(*, dataset: str | Path, unknown: str | Path | None = None,
         known_p.append(p)
         known_p_all.append(p)
     metrics: dict[str, Any] = ranking_metrics(ranked=ranked, truth=truth)
-    hits = sum(bool(r) and r[0] == t for r, t in zip(ranked, truth, strict=True))
-    interval = proportion_interval(successes=hits, n=len(truth))
+    wrong = confusions(ranked=ranked, truth=truth)
+    interval = proportion_interval(successes=len(truth) - sum(wrong.values()), n=len(truth))
     metrics.update(top1_ci95=None if interval is None else [round(x, 3) for x in interval],
-                   confusions=confusions(ranked=ranked, truth=truth))
+                   confusions=wrong)
     all_out = gal_out + q_out
     individuals = {it.individual for it in gal_items} | {it.individual for it in q_items}
     metrics.update(n_queries=len(truth), n_individuals=len(individuals),
